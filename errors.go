@@ -1,0 +1,130 @@
+package portico
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrorKind classifies an error so that every interface (HTTP, CLI, portal) can map it to its own
+// vocabulary in one place.
+type ErrorKind string
+
+// The kinds of error Portico reports.
+const (
+	KindInvalid         ErrorKind = "invalid"         // bad input; Fields says which
+	KindNotFound        ErrorKind = "not_found"       // no such object in the caller's account
+	KindConflict        ErrorKind = "conflict"        // the request clashes with current state
+	KindForbidden       ErrorKind = "forbidden"       // authenticated but not allowed
+	KindUnauthenticated ErrorKind = "unauthenticated" // no valid credentials
+	KindUnavailable     ErrorKind = "unavailable"     // the device is offline or busy (409, not 403)
+	KindLimit           ErrorKind = "limit"           // a plan limit (licences, seats) is exhausted
+	KindInternal        ErrorKind = "internal"
+)
+
+// FieldError names one field of the input and what is wrong with it.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is Portico's error type: a kind, the operation that failed, a message fit for the user and, for
+// invalid input, the fields at fault.
+type Error struct {
+	Kind    ErrorKind
+	Op      string
+	Message string
+	Fields  []FieldError
+	Err     error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.Op != "" {
+		b.WriteString(e.Op)
+		b.WriteString(": ")
+	}
+	if e.Message != "" {
+		b.WriteString(e.Message)
+	} else {
+		b.WriteString(string(e.Kind))
+	}
+	for i, f := range e.Fields {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString("; ")
+		}
+		b.WriteString(f.Field)
+		b.WriteString(" ")
+		b.WriteString(f.Message)
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error of the given kind with a formatted message.
+func Errorf(kind ErrorKind, format string, args ...any) error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// NotFound reports that an object of the named type does not exist (or is not visible to the caller:
+// the two are never distinguished, so that no account can learn of another's objects).
+func NotFound(what string) error {
+	return &Error{Kind: KindNotFound, Message: what + " not found"}
+}
+
+// KindOf returns the kind of the first *Error in err's chain, or KindInternal.
+func KindOf(err error) ErrorKind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindInternal
+}
+
+// IsKind reports whether err is an *Error of the given kind.
+func IsKind(err error, kind ErrorKind) bool {
+	return err != nil && KindOf(err) == kind
+}
+
+// WithOp wraps err with an operation name, keeping its kind.
+func WithOp(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		c := *e
+		if c.Op == "" {
+			c.Op = op
+		} else {
+			c.Op = op + ": " + c.Op
+		}
+		return &c
+	}
+	return &Error{Kind: KindInternal, Op: op, Err: err}
+}
+
+// Validation collects field errors; its Err method returns nil when there are none.
+type Validation struct {
+	Fields []FieldError
+}
+
+// Add records that field is wrong, with a message such as "must be at most 100 characters".
+func (v *Validation) Add(field, format string, args ...any) {
+	v.Fields = append(v.Fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// Err returns an invalid-input *Error listing every field, or nil.
+func (v *Validation) Err() error {
+	if len(v.Fields) == 0 {
+		return nil
+	}
+	return &Error{Kind: KindInvalid, Message: "invalid input", Fields: v.Fields}
+}
