@@ -1,0 +1,341 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/portico-dev/portico"
+)
+
+// DeviceFilter selects devices; zero fields match everything.
+type DeviceFilter struct {
+	// GroupIDs keeps devices directly in one of these groups; portico.UnassignedGroupID names Unassigned.
+	GroupIDs []string
+	// IDs keeps only these devices.
+	IDs []string
+	// Q matches a substring of the name, hostname, IP addresses or logged-in user, ignoring case.
+	Q      string
+	Status portico.DeviceStatus
+	Page   Page
+}
+
+const deviceCols = `id, account_id, group_id, name, hostname, ip_addresses, logged_in_user, os_name, os_version,
+	device_type, manufacturer, asset_id, agent_version, directory_groups, status, last_seen, created_at,
+	left_unassigned_at, rule_applied, credential_hash`
+
+func scanDevice(s scanner) (portico.Device, error) {
+	var d portico.Device
+	var group sql.NullString
+	err := s.Scan(&d.ID, &d.AccountID, &group, &d.Name, &d.Hostname, jsonCol{&d.IPAddresses}, &d.LoggedInUser,
+		&d.OSName, &d.OSVersion, &d.DeviceType, &d.Manufacturer, &d.AssetID, &d.AgentVersion,
+		jsonCol{&d.DirectoryGroups}, &d.Status, nullTimeCol{&d.LastSeen}, timeCol{&d.CreatedAt},
+		nullTimeCol{&d.LeftUnassignedAt}, &d.RuleApplied, &d.CredentialHash)
+	d.GroupID = groupFromDB(group)
+	return d, err
+}
+
+// Devices in Unassigned are stored with group_id NULL: Unassigned is a folder, not a group row.
+func groupFromDB(g sql.NullString) string {
+	if !g.Valid {
+		return portico.UnassignedGroupID
+	}
+	return g.String
+}
+
+func groupToDB(id string) any {
+	if id == "" || id == portico.UnassignedGroupID {
+		return nil
+	}
+	return id
+}
+
+func deviceGroupMissing(err error) error {
+	if kind, _ := constraintViolation(err); kind == "foreign_key" {
+		return notFound("device group")
+	}
+	return err
+}
+
+func normDeviceTimes(d *portico.Device) {
+	d.CreatedAt = normTime(d.CreatedAt)
+	d.LastSeen = normTimePtr(d.LastSeen)
+	d.LeftUnassignedAt = normTimePtr(d.LeftUnassignedAt)
+}
+
+// CreateDevice stores a new device. An empty GroupID means Unassigned (and is returned as such).
+func (q *querier) CreateDevice(ctx context.Context, d *portico.Device) error {
+	normDeviceTimes(d)
+	if d.GroupID == "" {
+		d.GroupID = portico.UnassignedGroupID
+	}
+	_, err := q.exec(ctx, `INSERT INTO devices (`+deviceCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+		$11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+		d.ID, d.AccountID, groupToDB(d.GroupID), d.Name, d.Hostname, jsonList(d.IPAddresses), d.LoggedInUser,
+		d.OSName, d.OSVersion, d.DeviceType, d.Manufacturer, d.AssetID, d.AgentVersion, jsonList(d.DirectoryGroups),
+		d.Status, d.LastSeen, d.CreatedAt, d.LeftUnassignedAt, d.RuleApplied, d.CredentialHash)
+	if kind, _ := constraintViolation(err); kind == "unique" {
+		return fmt.Errorf("create device: %w", conflict("id", "a device with this id already exists"))
+	}
+	return wrap("create device", deviceGroupMissing(err))
+}
+
+// GetDevice returns a device of the account.
+func (q *querier) GetDevice(ctx context.Context, accountID, id string) (*portico.Device, error) {
+	d, err := scanDevice(q.queryRow(ctx, `SELECT `+deviceCols+` FROM devices WHERE account_id = $1 AND id = $2`, accountID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("device")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get device: %w", err)
+	}
+	return &d, nil
+}
+
+// GetDeviceAnyAccount returns a device whatever its account, for authenticating its agent (the caller
+// then works in the device's account).
+func (q *querier) GetDeviceAnyAccount(ctx context.Context, id string) (*portico.Device, error) {
+	d, err := scanDevice(q.queryRow(ctx, `SELECT `+deviceCols+` FROM devices WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("device")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get device: %w", err)
+	}
+	return &d, nil
+}
+
+// ListDevices returns one page of the account's devices matching f, by name then id, and how many
+// match in all.
+func (q *querier) ListDevices(ctx context.Context, accountID string, f DeviceFilter) ([]portico.Device, int, error) {
+	var w where
+	w.add("account_id = ?", accountID)
+	if f.GroupIDs != nil {
+		var named []string
+		unassigned := false
+		for _, g := range f.GroupIDs {
+			if g == portico.UnassignedGroupID {
+				unassigned = true
+			} else {
+				named = append(named, g)
+			}
+		}
+		cond := q.inJSON("group_id", w.next())
+		w.args = append(w.args, jsonList(named))
+		if unassigned {
+			cond = "(group_id IS NULL OR " + cond + ")"
+		}
+		w.conds = append(w.conds, cond)
+	}
+	if f.IDs != nil {
+		w.conds = append(w.conds, q.inJSON("id", w.next()))
+		w.args = append(w.args, jsonList(f.IDs))
+	}
+	if f.Q != "" {
+		p := likePattern(f.Q)
+		w.add(`(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(hostname) LIKE ? ESCAPE '\' OR LOWER(ip_addresses) LIKE ? ESCAPE '\'
+			OR LOWER(logged_in_user) LIKE ? ESCAPE '\')`, p, p, p, p)
+	}
+	if f.Status != "" {
+		w.add("status = ?", f.Status)
+	}
+	var total int
+	if err := q.queryRow(ctx, `SELECT COUNT(*) FROM devices`+w.sql(), w.args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count devices: %w", err)
+	}
+	if total == 0 {
+		return []portico.Device{}, 0, nil
+	}
+	// Build the statement before passing w.args: limit appends to them.
+	stmt := `SELECT ` + deviceCols + ` FROM devices` + w.sql() + ` ORDER BY ` + q.textOrder("name") + `, ` +
+		q.textOrder("id") + w.limit(f.Page)
+	rows, err := q.query(ctx, stmt, w.args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list devices: %w", err)
+	}
+	ds, err := scanAll(rows, scanDevice)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list devices: %w", err)
+	}
+	return ds, total, nil
+}
+
+// UpdateDevice stores every mutable field of a device: group, name, inventory, status, last seen,
+// LeftUnassignedAt, RuleApplied and credential hash.
+func (q *querier) UpdateDevice(ctx context.Context, d *portico.Device) error {
+	normDeviceTimes(d)
+	if d.GroupID == "" {
+		d.GroupID = portico.UnassignedGroupID
+	}
+	err := q.execOne(ctx, "device", `UPDATE devices SET group_id = $3, name = $4, hostname = $5, ip_addresses = $6,
+		logged_in_user = $7, os_name = $8, os_version = $9, device_type = $10, manufacturer = $11, asset_id = $12,
+		agent_version = $13, directory_groups = $14, status = $15, last_seen = $16, left_unassigned_at = $17,
+		rule_applied = $18, credential_hash = $19
+		WHERE account_id = $1 AND id = $2`,
+		d.AccountID, d.ID, groupToDB(d.GroupID), d.Name, d.Hostname, jsonList(d.IPAddresses), d.LoggedInUser,
+		d.OSName, d.OSVersion, d.DeviceType, d.Manufacturer, d.AssetID, d.AgentVersion, jsonList(d.DirectoryGroups),
+		d.Status, d.LastSeen, d.LeftUnassignedAt, d.RuleApplied, d.CredentialHash)
+	return wrap("update device", deviceGroupMissing(err))
+}
+
+// MoveDevices puts the account's devices ids into groupID (portico.UnassignedGroupID for Unassigned).
+// leftUnassignedAt, when not nil, is recorded as the time they left Unassigned. Every id must be a
+// device of the account, else nothing moves and the error is NotFound.
+func (q *querier) MoveDevices(ctx context.Context, accountID string, ids []string, groupID string, leftUnassignedAt *time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return wrap("move devices", q.atomic(ctx, func(q *querier) error {
+		var res sql.Result
+		var err error
+		if leftUnassignedAt != nil {
+			res, err = q.exec(ctx, `UPDATE devices SET group_id = $2, left_unassigned_at = $3 WHERE account_id = $1 AND `+
+				q.inJSON("id", 4), accountID, groupToDB(groupID), leftUnassignedAt, jsonList(ids))
+		} else {
+			res, err = q.exec(ctx, `UPDATE devices SET group_id = $2 WHERE account_id = $1 AND `+q.inJSON("id", 3),
+				accountID, groupToDB(groupID), jsonList(ids))
+		}
+		if err != nil {
+			return deviceGroupMissing(err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if int(n) != len(distinct(ids)) {
+			return notFound("device")
+		}
+		return nil
+	}))
+}
+
+func distinct(xs []string) []string {
+	seen := make(map[string]bool, len(xs))
+	out := xs[:0:0]
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// DeleteDevice deletes a device with its history, favourite marks (by cascade) and the access rights
+// scoped to it.
+func (q *querier) DeleteDevice(ctx context.Context, accountID, id string) error {
+	return wrap("delete device", q.atomic(ctx, func(q *querier) error {
+		if err := q.deleteScopeAssignments(ctx, accountID, portico.ScopeTypeDevice, []string{id}); err != nil {
+			return err
+		}
+		return q.execOne(ctx, "device", `DELETE FROM devices WHERE account_id = $1 AND id = $2`, accountID, id)
+	}))
+}
+
+// CountDevices counts the account's devices.
+func (q *querier) CountDevices(ctx context.Context, accountID string) (int, error) {
+	var n int
+	if err := q.queryRow(ctx, `SELECT COUNT(*) FROM devices WHERE account_id = $1`, accountID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count devices: %w", err)
+	}
+	return n, nil
+}
+
+// CountLicensedDevices counts the account's devices outside Unassigned: each uses a licence.
+func (q *querier) CountLicensedDevices(ctx context.Context, accountID string) (int, error) {
+	var n int
+	if err := q.queryRow(ctx, `SELECT COUNT(*) FROM devices WHERE account_id = $1 AND group_id IS NOT NULL`,
+		accountID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count licensed devices: %w", err)
+	}
+	return n, nil
+}
+
+// SetFavourite marks (on) or unmarks a device as one of a user's favourites; repeating either is a
+// no-op. The user and device must be of the account.
+func (q *querier) SetFavourite(ctx context.Context, accountID, userID, deviceID string, on bool) error {
+	if !on {
+		_, err := q.exec(ctx, `DELETE FROM favourites WHERE account_id = $1 AND user_id = $2 AND device_id = $3`,
+			accountID, userID, deviceID)
+		return wrap("unset favourite", err)
+	}
+	_, err := q.exec(ctx, `INSERT INTO favourites (account_id, user_id, device_id) VALUES ($1, $2, $3)
+		ON CONFLICT (user_id, device_id) DO NOTHING`, accountID, userID, deviceID)
+	if kind, _ := constraintViolation(err); kind == "foreign_key" {
+		return fmt.Errorf("set favourite: %w", notFound("device"))
+	}
+	return wrap("set favourite", err)
+}
+
+// ListFavourites returns the ids of a user's favourite devices.
+func (q *querier) ListFavourites(ctx context.Context, accountID, userID string) ([]string, error) {
+	rows, err := q.query(ctx, `SELECT device_id FROM favourites WHERE account_id = $1 AND user_id = $2 ORDER BY device_id`,
+		accountID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list favourites: %w", err)
+	}
+	ids, err := scanStrings(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list favourites: %w", err)
+	}
+	return ids, nil
+}
+
+// HistoryFilter selects device history entries; zero fields match everything.
+type HistoryFilter struct {
+	Action string
+	// Since and Until bound the entry time: Since inclusive, Until exclusive.
+	Since, Until *time.Time
+	Page         Page
+}
+
+// AddHistory appends an entry to a device's history.
+func (q *querier) AddHistory(ctx context.Context, h *portico.HistoryEntry) error {
+	h.At = normTime(h.At)
+	_, err := q.exec(ctx, `INSERT INTO device_history (id, account_id, device_id, at, actor_id, actor_name, action, detail)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, h.ID, h.AccountID, h.DeviceID, h.At, h.ActorID, h.ActorName, h.Action, h.Detail)
+	if kind, _ := constraintViolation(err); kind == "foreign_key" {
+		return fmt.Errorf("add history: %w", notFound("device"))
+	}
+	return wrap("add history", err)
+}
+
+// ListHistory returns one page of a device's history, newest first, and how many entries match in all.
+func (q *querier) ListHistory(ctx context.Context, accountID, deviceID string, f HistoryFilter) ([]portico.HistoryEntry, int, error) {
+	var w where
+	w.add("account_id = ?", accountID)
+	w.add("device_id = ?", deviceID)
+	if f.Action != "" {
+		w.add("action = ?", f.Action)
+	}
+	if f.Since != nil {
+		w.add("at >= ?", *f.Since)
+	}
+	if f.Until != nil {
+		w.add("at < ?", *f.Until)
+	}
+	var total int
+	if err := q.queryRow(ctx, `SELECT COUNT(*) FROM device_history`+w.sql(), w.args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count history: %w", err)
+	}
+	if total == 0 {
+		return []portico.HistoryEntry{}, 0, nil
+	}
+	stmt := `SELECT id, account_id, device_id, at, actor_id, actor_name, action, detail FROM device_history` +
+		w.sql() + ` ORDER BY at DESC, seq DESC` + w.limit(f.Page)
+	rows, err := q.query(ctx, stmt, w.args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list history: %w", err)
+	}
+	hs, err := scanAll(rows, func(s scanner) (portico.HistoryEntry, error) {
+		var h portico.HistoryEntry
+		err := s.Scan(&h.ID, &h.AccountID, &h.DeviceID, timeCol{&h.At}, &h.ActorID, &h.ActorName, &h.Action, &h.Detail)
+		return h, err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("list history: %w", err)
+	}
+	return hs, total, nil
+}
