@@ -1,0 +1,83 @@
+package app
+
+import (
+	"context"
+	"strings"
+
+	"github.com/portico-dev/portico"
+	"github.com/portico-dev/portico/authz"
+	"github.com/portico-dev/portico/internal/store"
+)
+
+// ListAPIKeys lists the account's API keys, never their secrets (api_keys.view).
+func (a *App) ListAPIKeys(ctx context.Context, ac *Actor) ([]portico.APIKey, error) {
+	if err := a.authorize(ctx, ac, "api_key.list", portico.PermAPIKeysView, authz.Account()); err != nil {
+		return nil, err
+	}
+	return a.store.ListAPIKeys(ctx, ac.AccountID)
+}
+
+// CreateAPIKey creates an API key acting as the actor, narrowed to the listed permissions, which must
+// be ones the actor holds at account level now (api_keys.manage). The secret is returned once. The
+// key never does more than its list, even if its creator later gains more.
+func (a *App) CreateAPIKey(ctx context.Context, ac *Actor, name string, perms []portico.Permission) (*portico.APIKey, string, error) {
+	if err := a.authorize(ctx, ac, "api_key.create", portico.PermAPIKeysManage, authz.Account()); err != nil {
+		return nil, "", err
+	}
+	if ac.Kind != ActorUser && ac.Kind != ActorAPIKey {
+		return nil, "", portico.Errorf(portico.KindForbidden, "only a user can own an API key")
+	}
+	k := &portico.APIKey{ID: portico.NewID("key"), AccountID: ac.AccountID, UserID: ac.UserID,
+		Name: strings.TrimSpace(name), Permissions: perms, CreatedAt: a.now()}
+	snap, err := a.snapshot(ctx, ac.AccountID)
+	if err != nil {
+		return nil, "", err
+	}
+	have := snap.Effective(authz.Query{UserID: ac.UserID, Target: authz.Account(), At: a.now()})
+	if ac.KeyPermissions != nil {
+		have = have.Intersect(*ac.KeyPermissions)
+	}
+	if err := validate(func(v *portico.Validation) {
+		if k.Name == "" || len([]rune(k.Name)) > 100 {
+			v.Add("name", "is required and must be at most 100 characters")
+		}
+		for i, p := range perms {
+			if _, ok := portico.LookupPermission(p); !ok {
+				v.Add("permissions["+itoa(i)+"]", "%q is not a known permission", p)
+			} else if !have.Has(p) {
+				v.Add("permissions["+itoa(i)+"]", "you do not hold %s at account level, so a key of yours cannot", p)
+			}
+		}
+	}); err != nil {
+		return nil, "", err
+	}
+	if ac.KeyPermissions != nil && len(perms) == 0 {
+		// A key made by a narrowed key is narrowed at least as much.
+		k.Permissions = ac.KeyPermissions.List()
+	}
+	secret := portico.NewSecret("pk")
+	k.Hash = portico.HashSecret(secret)
+	err = a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+		if err := tx.CreateAPIKey(ctx, k); err != nil {
+			return nil, err
+		}
+		return &change{action: "api_key.create", targetType: "api_key", targetID: k.ID, detail: k.Name}, nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return k, secret, nil
+}
+
+// RevokeAPIKey revokes a key; it fails from its next use (api_keys.manage).
+func (a *App) RevokeAPIKey(ctx context.Context, ac *Actor, id string) error {
+	if err := a.authorize(ctx, ac, "api_key.revoke", portico.PermAPIKeysManage, authz.Account()); err != nil {
+		return err
+	}
+	return a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+		if err := tx.RevokeAPIKey(ctx, ac.AccountID, id, a.now()); err != nil {
+			return nil, err
+		}
+		return &change{action: "api_key.revoke", targetType: "api_key", targetID: id}, nil
+	})
+}

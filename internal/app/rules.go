@@ -1,0 +1,419 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/portico-dev/portico"
+	"github.com/portico-dev/portico/authz"
+	"github.com/portico-dev/portico/internal/store"
+)
+
+// RuleInput is the input of CreateRule and UpdateRule. A nil Enabled means enabled for a new rule
+// and unchanged for an update; every other field is replaced.
+type RuleInput struct {
+	Name          string
+	Description   string
+	Enabled       *bool
+	Match         portico.RuleMatch
+	TargetGroupID string
+	Conditions    []portico.RuleCondition
+}
+
+// DryRunResult lists what a rule would do now.
+type DryRunResult struct {
+	Matches []DryRunMatch `json:"matches"`
+}
+
+// DryRunMatch is one Unassigned device that a rule would move, and where.
+type DryRunMatch struct {
+	DeviceID      string `json:"device_id"`
+	DeviceName    string `json:"device_name"`
+	RuleID        string `json:"rule_id"`
+	RuleName      string `json:"rule_name"`
+	TargetGroupID string `json:"target_group_id"`
+}
+
+// ListRules lists the account's assignment rules in the order they are tried (assignment_rules.manage,
+// or device_groups.view at account level: whoever sees the whole tree may see what fills it).
+func (a *App) ListRules(ctx context.Context, ac *Actor) ([]portico.AssignmentRule, error) {
+	if err := a.authorizeRulesView(ctx, ac, "assignment_rule.list"); err != nil {
+		return nil, err
+	}
+	return a.store.ListRules(ctx, ac.AccountID)
+}
+
+// GetRule returns one assignment rule (as ListRules).
+func (a *App) GetRule(ctx context.Context, ac *Actor, id string) (*portico.AssignmentRule, error) {
+	if err := a.authorizeRulesView(ctx, ac, "assignment_rule.view"); err != nil {
+		return nil, err
+	}
+	return a.store.GetRule(ctx, ac.AccountID, id)
+}
+
+func (a *App) authorizeRulesView(ctx context.Context, ac *Actor, action string) error {
+	if a.can(ctx, ac, portico.PermAssignmentRulesManage, authz.Account()) {
+		return nil
+	}
+	return a.authorize(ctx, ac, action, portico.PermDeviceGroupsView, authz.Account())
+}
+
+// ruleFromInput fills r from in and validates it, checking that the target group exists in the
+// account. Values with spaces are refused with their positions.
+func ruleFromInput(ctx context.Context, tx *store.Tx, r *portico.AssignmentRule, in RuleInput) error {
+	r.Name = strings.TrimSpace(in.Name)
+	r.Description = in.Description
+	if in.Enabled != nil {
+		r.Enabled = *in.Enabled
+	}
+	r.Match = in.Match
+	r.TargetGroupID = in.TargetGroupID
+	r.Conditions = append([]portico.RuleCondition{}, in.Conditions...)
+	var v portico.Validation
+	r.Validate(&v)
+	if r.TargetGroupID != "" && r.TargetGroupID != portico.UnassignedGroupID {
+		_, err := tx.GetDeviceGroup(ctx, r.AccountID, r.TargetGroupID)
+		if portico.IsKind(err, portico.KindNotFound) {
+			v.Add("target_group_id", "no such device group")
+		} else if err != nil {
+			return err
+		}
+	}
+	return v.Err()
+}
+
+// CreateRule adds an assignment rule at the end of the list (assignment_rules.manage).
+func (a *App) CreateRule(ctx context.Context, ac *Actor, in RuleInput) (*portico.AssignmentRule, error) {
+	if err := a.authorize(ctx, ac, "assignment_rule.create", portico.PermAssignmentRulesManage, authz.Account()); err != nil {
+		return nil, err
+	}
+	r := &portico.AssignmentRule{ID: portico.NewID("rul"), AccountID: ac.AccountID, Enabled: true, CreatedAt: a.now()}
+	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+		if err := ruleFromInput(ctx, tx, r, in); err != nil {
+			return nil, err
+		}
+		r.Position = 0 // the store puts it after the last rule
+		if err := tx.CreateRule(ctx, r); err != nil {
+			return nil, err
+		}
+		return &change{action: "assignment_rule.create", targetType: "assignment_rule", targetID: r.ID, detail: r.Name}, nil
+	})
+	if err != nil {
+		return nil, portico.WithOp("create assignment rule", err)
+	}
+	return a.store.GetRule(ctx, ac.AccountID, r.ID)
+}
+
+// UpdateRule replaces a rule's fields, keeping its place in the order (assignment_rules.manage).
+func (a *App) UpdateRule(ctx context.Context, ac *Actor, id string, in RuleInput) (*portico.AssignmentRule, error) {
+	if err := a.authorize(ctx, ac, "assignment_rule.update", portico.PermAssignmentRulesManage, authz.Account()); err != nil {
+		return nil, err
+	}
+	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+		r, err := tx.GetRule(ctx, ac.AccountID, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := ruleFromInput(ctx, tx, r, in); err != nil {
+			return nil, err
+		}
+		if err := tx.UpdateRule(ctx, r); err != nil {
+			return nil, err
+		}
+		return &change{action: "assignment_rule.update", targetType: "assignment_rule", targetID: r.ID,
+			detail: r.Name + pick(r.Enabled, " (enabled)", " (disabled)")}, nil
+	})
+	if err != nil {
+		return nil, portico.WithOp("update assignment rule", err)
+	}
+	return a.store.GetRule(ctx, ac.AccountID, id)
+}
+
+// DeleteRule deletes an assignment rule (assignment_rules.manage).
+func (a *App) DeleteRule(ctx context.Context, ac *Actor, id string) error {
+	if err := a.authorize(ctx, ac, "assignment_rule.delete", portico.PermAssignmentRulesManage, authz.Account()); err != nil {
+		return err
+	}
+	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+		r, err := tx.GetRule(ctx, ac.AccountID, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := tx.DeleteRule(ctx, ac.AccountID, id); err != nil {
+			return nil, err
+		}
+		return &change{action: "assignment_rule.delete", targetType: "assignment_rule", targetID: id, detail: r.Name}, nil
+	})
+	return portico.WithOp("delete assignment rule", err)
+}
+
+// ReorderRules sets the order in which rules are tried; ids must list every rule of the account
+// exactly once (assignment_rules.manage).
+func (a *App) ReorderRules(ctx context.Context, ac *Actor, ids []string) error {
+	if err := a.authorize(ctx, ac, "assignment_rule.reorder", portico.PermAssignmentRulesManage, authz.Account()); err != nil {
+		return err
+	}
+	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+		rules, err := tx.ListRules(ctx, ac.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		known := make(map[string]bool, len(rules))
+		for _, r := range rules {
+			known[r.ID] = true
+		}
+		var v portico.Validation
+		seen := make(map[string]bool, len(ids))
+		for i, id := range ids {
+			switch {
+			case !known[id]:
+				v.Add("rule_ids["+itoa(i)+"]", "%q is not an assignment rule of this account", id)
+			case seen[id]:
+				v.Add("rule_ids["+itoa(i)+"]", "%q is listed twice", id)
+			}
+			seen[id] = true
+		}
+		if len(v.Fields) == 0 && len(ids) != len(rules) {
+			v.Add("rule_ids", "must list all %d rules (got %d)", len(rules), len(ids))
+		}
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
+		if err := tx.ReorderRules(ctx, ac.AccountID, ids); err != nil {
+			return nil, err
+		}
+		return &change{action: "assignment_rule.reorder", targetType: "account", targetID: ac.AccountID,
+			detail: strings.Join(ids, ", ")}, nil
+	})
+	return portico.WithOp("reorder assignment rules", err)
+}
+
+// ruleRun is one pass of the assignment rules: the rules that can fire (enabled, with a target group
+// that exists), in order, and the licences still free.
+type ruleRun struct {
+	rules []portico.AssignmentRule
+	tree  *groupTree
+	free  int
+}
+
+func (a *App) newRuleRun(ctx context.Context, tx *store.Tx, acc *portico.Account) (*ruleRun, error) {
+	rules, err := tx.ListRules(ctx, acc.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list assignment rules: %w", err)
+	}
+	groups, err := tx.ListDeviceGroups(ctx, acc.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list device groups: %w", err)
+	}
+	run := &ruleRun{tree: newGroupTree(groups)}
+	for _, r := range rules {
+		if r.Enabled && run.tree.byID[r.TargetGroupID] != nil {
+			run.rules = append(run.rules, r)
+		}
+	}
+	used, err := tx.CountLicensedDevices(ctx, acc.ID)
+	if err != nil {
+		return nil, fmt.Errorf("count licences: %w", err)
+	}
+	run.free = acc.Settings.ManagedLicences - used
+	return run, nil
+}
+
+// firstMatch returns the first rule, in order, that matches d.
+func firstMatch(rules []portico.AssignmentRule, d *portico.Device) *portico.AssignmentRule {
+	for i := range rules {
+		if rules[i].Matches(d) {
+			return &rules[i]
+		}
+	}
+	return nil
+}
+
+// ruleOutcome is what the rules did with one device.
+type ruleOutcome struct {
+	Rule  *portico.AssignmentRule // the rule that matched, if any
+	Moved bool                    // false when a rule matched but no licence was free
+	Tried bool                    // false when no rule could fire, so the device was left unprocessed
+}
+
+// rulesActor is who the device history names when a rule moves a device.
+var rulesActor = &Actor{Kind: ActorSystem, Name: "assignment rules"}
+
+// applyRules runs the rules once over d, an Unassigned device not yet processed: the first matching
+// rule moves it, licence permitting (otherwise it stays, with a history entry saying why), and the
+// device is marked as processed so that rules never move it again. When no rule can fire at all (none
+// enabled), the device is left unprocessed: rules created later still get their one try at it.
+func (a *App) applyRules(ctx context.Context, tx *store.Tx, run *ruleRun, d *portico.Device) (ruleOutcome, error) {
+	if !d.Unassigned() || d.RuleApplied || len(run.rules) == 0 {
+		return ruleOutcome{}, nil
+	}
+	out := ruleOutcome{Tried: true, Rule: firstMatch(run.rules, d)}
+	d.RuleApplied = true
+	if out.Rule == nil {
+		return out, tx.UpdateDevice(ctx, d)
+	}
+	target := run.tree.name(out.Rule.TargetGroupID)
+	if run.free <= 0 {
+		if err := tx.UpdateDevice(ctx, d); err != nil {
+			return out, err
+		}
+		detail := fmt.Sprintf("rule %q matched but no managed-agent licence is free: not moved to %q", out.Rule.Name, target)
+		return out, tx.AddHistory(ctx, a.historyEntry(rulesActor, d, "assignment_rule", detail))
+	}
+	if err := tx.UpdateDevice(ctx, d); err != nil {
+		return out, err
+	}
+	if err := a.moveDevice(ctx, tx, d, out.Rule.TargetGroupID, a.now()); err != nil {
+		return out, err
+	}
+	run.free--
+	out.Moved = true
+	detail := fmt.Sprintf("by rule %q from %q to %q", out.Rule.Name, unassignedName, target)
+	return out, tx.AddHistory(ctx, a.historyEntry(rulesActor, d, "moved", detail))
+}
+
+// applyRulesToDevice runs the rules over one new device (used at enrollment).
+func (a *App) applyRulesToDevice(ctx context.Context, tx *store.Tx, acc *portico.Account, d *portico.Device) (ruleOutcome, error) {
+	if !d.Unassigned() || d.RuleApplied {
+		return ruleOutcome{}, nil
+	}
+	run, err := a.newRuleRun(ctx, tx, acc)
+	if err != nil {
+		return ruleOutcome{}, err
+	}
+	return a.applyRules(ctx, tx, run, d)
+}
+
+// unprocessedUnassigned lists the Unassigned devices that the rules have not yet tried.
+func unprocessedUnassigned(ctx context.Context, q interface {
+	ListDevices(context.Context, string, store.DeviceFilter) ([]portico.Device, int, error)
+}, accountID string) ([]portico.Device, error) {
+	const batch = 1000
+	var out []portico.Device
+	for offset := 0; ; offset += batch {
+		page, total, err := q.ListDevices(ctx, accountID, store.DeviceFilter{GroupIDs: []string{portico.UnassignedGroupID},
+			Page: store.Page{Limit: batch, Offset: offset}})
+		if err != nil {
+			return nil, fmt.Errorf("list unassigned devices: %w", err)
+		}
+		for _, d := range page {
+			if !d.RuleApplied {
+				out = append(out, d)
+			}
+		}
+		if len(page) == 0 || offset+len(page) >= total {
+			return out, nil
+		}
+	}
+}
+
+// DryRun shows which Unassigned devices, not yet processed by the rules, the rule would move if the
+// rules ran now: for each, the first matching rule in order wins, as in a real run. The rule is tried
+// as if enabled, so that a rule can be checked before it is switched on. Licences are not counted.
+// Nothing changes (assignment_rules.manage).
+func (a *App) DryRun(ctx context.Context, ac *Actor, ruleID string) (*DryRunResult, error) {
+	if err := a.authorize(ctx, ac, "assignment_rule.dry_run", portico.PermAssignmentRulesManage, authz.Account()); err != nil {
+		return nil, err
+	}
+	rules, err := a.store.ListRules(ctx, ac.AccountID)
+	if err != nil {
+		return nil, fmt.Errorf("dry run: %w", err)
+	}
+	groups, err := a.store.ListDeviceGroups(ctx, ac.AccountID)
+	if err != nil {
+		return nil, fmt.Errorf("dry run: %w", err)
+	}
+	tree := newGroupTree(groups)
+	var active []portico.AssignmentRule
+	var rule *portico.AssignmentRule
+	for _, r := range rules {
+		if r.ID == ruleID {
+			r.Enabled = true
+			rule = &r
+		}
+		if r.Enabled && tree.byID[r.TargetGroupID] != nil {
+			active = append(active, r)
+		}
+	}
+	if rule == nil {
+		return nil, portico.NotFound("assignment rule")
+	}
+	devices, err := unprocessedUnassigned(ctx, a.store, ac.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	out := &DryRunResult{Matches: []DryRunMatch{}}
+	for i := range devices {
+		d := &devices[i]
+		if m := firstMatch(active, d); m != nil && m.ID == ruleID {
+			out.Matches = append(out.Matches, DryRunMatch{DeviceID: d.ID, DeviceName: d.Name, RuleID: m.ID,
+				RuleName: m.Name, TargetGroupID: m.TargetGroupID})
+		}
+	}
+	return out, nil
+}
+
+// ApplyRules runs the assignment rules once over every Unassigned device they have not yet tried,
+// moving the matches licence permitting, and returns how many moved (assignment_rules.manage).
+func (a *App) ApplyRules(ctx context.Context, ac *Actor) (int, error) {
+	if err := a.authorize(ctx, ac, "assignment_rule.apply", portico.PermAssignmentRulesManage, authz.Account()); err != nil {
+		return 0, err
+	}
+	moved := 0
+	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+		moved = 0
+		acc, err := tx.GetAccount(ctx, ac.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		run, err := a.newRuleRun(ctx, tx, acc)
+		if err != nil {
+			return nil, err
+		}
+		if len(run.rules) == 0 {
+			return nil, nil
+		}
+		devices, err := unprocessedUnassigned(ctx, tx, ac.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		var edits []authz.Change
+		tried, blocked := 0, 0
+		for i := range devices {
+			d := &devices[i]
+			res, err := a.applyRules(ctx, tx, run, d)
+			if err != nil {
+				return nil, err
+			}
+			if res.Tried {
+				tried++
+			}
+			if res.Rule != nil && !res.Moved {
+				blocked++
+			}
+			if res.Moved {
+				moved++
+				n := deviceNode(d)
+				edits = append(edits, authz.Change{UpsertDevice: &n})
+				if err := a.auditInTx(ctx, tx, ac, "device.move", "device", d.ID,
+					fmt.Sprintf("%s by rule %q to %q", d.Name, res.Rule.Name, run.tree.name(d.GroupID))); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if tried == 0 {
+			return nil, nil
+		}
+		detail := fmt.Sprintf("%d device%s tried, %d moved", tried, plural(tried), moved)
+		if blocked > 0 {
+			detail += fmt.Sprintf(", %d not moved for want of a licence", blocked)
+		}
+		return &change{action: "assignment_rule.apply", targetType: "account", targetID: ac.AccountID,
+			detail: detail, edits: edits}, nil
+	})
+	if err != nil {
+		return 0, portico.WithOp("apply assignment rules", err)
+	}
+	return moved, nil
+}

@@ -1,0 +1,365 @@
+package app
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/portico-dev/portico"
+	"github.com/portico-dev/portico/authz"
+	"github.com/portico-dev/portico/internal/store"
+)
+
+// InvitationLifetime is how long an invitation link works.
+const InvitationLifetime = 7 * 24 * time.Hour
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func sortUsers(us []portico.User, less func(x, y *portico.User) bool) {
+	slices.SortFunc(us, func(x, y portico.User) int {
+		if less(&x, &y) {
+			return -1
+		}
+		if less(&y, &x) {
+			return 1
+		}
+		return 0
+	})
+}
+
+// ListUsers lists the account's users (users.view).
+func (a *App) ListUsers(ctx context.Context, ac *Actor, f store.UserFilter) ([]portico.User, error) {
+	if err := a.authorize(ctx, ac, "user.list", portico.PermUsersView, authz.Account()); err != nil {
+		return nil, err
+	}
+	return a.store.ListUsers(ctx, ac.AccountID, f)
+}
+
+// GetUser returns a user (users.view, or the user themself).
+func (a *App) GetUser(ctx context.Context, ac *Actor, id string) (*portico.User, error) {
+	if id == ac.UserID && ac.Kind == ActorUser {
+		ac.MarkDecided()
+	} else if err := a.authorize(ctx, ac, "user.view", portico.PermUsersView, authz.Account()); err != nil {
+		return nil, err
+	}
+	return a.store.GetUser(ctx, ac.AccountID, id)
+}
+
+// NewUser is the input of CreateUser.
+type NewUser struct {
+	Email    string
+	Name     string
+	Password string // set: created active; empty: invited
+	Language string
+}
+
+// CreatedUser is a new user and, for an invitation, the link that completes registration.
+type CreatedUser struct {
+	User           *portico.User `json:"user"`
+	InvitationLink string        `json:"invitation_link,omitempty"`
+	InvitationID   string        `json:"invitation_id,omitempty"`
+}
+
+// CreateUser creates a user with a password (active at once, within the seat limit) or invites one
+// (users.invite). An invited user can be configured — groups, access rights — but cannot sign in or act.
+func (a *App) CreateUser(ctx context.Context, ac *Actor, in NewUser) (*CreatedUser, error) {
+	if err := a.authorize(ctx, ac, "user.create", portico.PermUsersInvite, authz.Account()); err != nil {
+		return nil, err
+	}
+	now := a.now()
+	u := &portico.User{ID: portico.NewID("usr"), AccountID: ac.AccountID, Name: strings.TrimSpace(in.Name),
+		Language: in.Language, Theme: "system", CreatedAt: now, State: portico.StateInvited, Status: portico.StatusActive}
+	if u.Language == "" {
+		u.Language = "en-GB"
+	}
+	var out CreatedUser
+	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+		acc, err := tx.GetAccount(ctx, ac.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		if err := validate(func(v *portico.Validation) {
+			u.Email = portico.ValidateEmail(v, "email", in.Email)
+			if u.Name == "" && u.Email != "" {
+				u.Name = strings.Split(u.Email, "@")[0]
+			}
+			u.Validate(v)
+			if in.Password != "" {
+				validatePassword(v, "password", in.Password, acc.Settings.PasswordMinLength)
+			}
+		}); err != nil {
+			return nil, err
+		}
+		if in.Password != "" {
+			u.State, u.ActivatedAt, u.PasswordHash = portico.StateActivated, &now, hashPassword(in.Password)
+		}
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return nil, err
+		}
+		ch := &change{action: "user.create", targetType: "user", targetID: u.ID, detail: u.Email}
+		if in.Password == "" {
+			secret := portico.NewSecret("inv")
+			inv := &portico.Invitation{ID: portico.NewID("inv"), AccountID: ac.AccountID, UserID: u.ID,
+				Hash: portico.HashSecret(secret), CreatedAt: now, ExpiresAt: now.Add(InvitationLifetime)}
+			if err := tx.CreateInvitation(ctx, inv); err != nil {
+				return nil, err
+			}
+			out.InvitationLink = strings.TrimRight(a.BaseURL, "/") + "/invitations/" + secret
+			out.InvitationID = inv.ID
+			ch.action = "user.invite"
+		} else {
+			edits, err := a.enforceSeats(ctx, tx, acc)
+			if err != nil {
+				return nil, err
+			}
+			ch.edits = edits
+		}
+		n := userNode(u)
+		ch.edits = append([]authz.Change{{UpsertUser: &n}}, ch.edits...)
+		return ch, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.User, _ = a.store.GetUser(ctx, ac.AccountID, u.ID)
+	if out.User == nil {
+		out.User = u
+	}
+	return &out, nil
+}
+
+func validatePassword(v *portico.Validation, field, pw string, min int) {
+	if min < 8 {
+		min = 8
+	}
+	switch {
+	case len([]rune(pw)) < min:
+		v.Add(field, "must be at least %d characters", min)
+	case len(pw) > 1024:
+		v.Add(field, "must be at most 1024 bytes")
+	case strings.TrimSpace(pw) == "":
+		v.Add(field, "must not be blank")
+	}
+}
+
+// AcceptInvitation completes an invited user's registration with their name and password. The link
+// works once and expires.
+func (a *App) AcceptInvitation(ctx context.Context, secret, name, password, sourceIP string) (*portico.User, error) {
+	inv, err := a.store.GetInvitationByHash(ctx, portico.HashSecret(secret))
+	if err != nil {
+		if portico.IsKind(err, portico.KindNotFound) {
+			return nil, portico.Errorf(portico.KindNotFound, "this invitation link is not valid")
+		}
+		return nil, err
+	}
+	now := a.now()
+	if inv.UsedAt != nil {
+		return nil, portico.Errorf(portico.KindConflict, "this invitation link has already been used")
+	}
+	if !now.Before(inv.ExpiresAt) {
+		return nil, portico.Errorf(portico.KindConflict, "this invitation link has expired: ask for a new one")
+	}
+	ac := &Actor{Kind: ActorUser, AccountID: inv.AccountID, UserID: inv.UserID, SourceIP: sourceIP}
+	var out *portico.User
+	err = a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+		acc, err := tx.GetAccount(ctx, inv.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		u, err := tx.GetUser(ctx, inv.AccountID, inv.UserID)
+		if err != nil {
+			return nil, err
+		}
+		if u.State != portico.StateInvited {
+			return nil, portico.Errorf(portico.KindConflict, "this user has already completed registration")
+		}
+		if strings.TrimSpace(name) != "" {
+			u.Name = strings.TrimSpace(name)
+		}
+		if err := validate(func(v *portico.Validation) {
+			u.Validate(v)
+			validatePassword(v, "password", password, acc.Settings.PasswordMinLength)
+		}); err != nil {
+			return nil, err
+		}
+		if err := tx.MarkInvitationUsed(ctx, inv.ID, now); err != nil {
+			return nil, err
+		}
+		u.State, u.ActivatedAt, u.PasswordHash = portico.StateActivated, &now, hashPassword(password)
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return nil, err
+		}
+		ac.Name = u.Name
+		edits, err := a.enforceSeats(ctx, tx, acc)
+		if err != nil {
+			return nil, err
+		}
+		out = u
+		n := userNode(u)
+		return &change{action: "user.activate", targetType: "user", targetID: u.ID,
+			edits: append([]authz.Change{{UpsertUser: &n}}, edits...)}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a.store.GetUser(ctx, out.AccountID, out.ID)
+}
+
+// UserUpdate is the input of UpdateUser; nil fields stay as they are.
+type UserUpdate struct {
+	Name     *string
+	Language *string
+	Theme    *string
+	Password *string
+}
+
+// UpdateUser edits a user (users.edit; anyone may edit their own profile). Nobody else may edit the
+// owner.
+func (a *App) UpdateUser(ctx context.Context, ac *Actor, id string, in UserUpdate) (*portico.User, error) {
+	self := id == ac.UserID && ac.Kind == ActorUser
+	if self {
+		ac.MarkDecided()
+	} else if err := a.authorize(ctx, ac, "user.update", portico.PermUsersEdit, authz.Account()); err != nil {
+		return nil, err
+	}
+	var out *portico.User
+	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+		u, err := tx.GetUser(ctx, ac.AccountID, id)
+		if err != nil {
+			return nil, err
+		}
+		if u.Owner && !self {
+			return nil, portico.Errorf(portico.KindForbidden, "the account owner can only be edited by themself")
+		}
+		if in.Password != nil && !self {
+			return nil, portico.Errorf(portico.KindForbidden, "only the user can change their own password")
+		}
+		acc, err := tx.GetAccount(ctx, ac.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		if in.Name != nil {
+			u.Name = strings.TrimSpace(*in.Name)
+		}
+		if in.Language != nil {
+			u.Language = *in.Language
+		}
+		if in.Theme != nil {
+			u.Theme = *in.Theme
+		}
+		if err := validate(func(v *portico.Validation) {
+			u.Validate(v)
+			if in.Password != nil {
+				validatePassword(v, "password", *in.Password, acc.Settings.PasswordMinLength)
+			}
+		}); err != nil {
+			return nil, err
+		}
+		if in.Password != nil {
+			u.PasswordHash = hashPassword(*in.Password)
+		}
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return nil, err
+		}
+		out = u
+		n := userNode(u)
+		return &change{action: "user.update", targetType: "user", targetID: u.ID, edits: []authz.Change{{UpsertUser: &n}}}, nil
+	})
+	return out, err
+}
+
+// SetUserEnabled disables or enables an activated user (users.edit). Disabling ends their portal
+// sessions at once; enabling respects the seat limit.
+func (a *App) SetUserEnabled(ctx context.Context, ac *Actor, id string, enabled bool) (*portico.User, error) {
+	action := "user.disable"
+	if enabled {
+		action = "user.enable"
+	}
+	if err := a.authorize(ctx, ac, action, portico.PermUsersEdit, authz.Account()); err != nil {
+		return nil, err
+	}
+	var out *portico.User
+	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+		u, err := tx.GetUser(ctx, ac.AccountID, id)
+		if err != nil {
+			return nil, err
+		}
+		if u.Owner {
+			return nil, portico.Errorf(portico.KindForbidden, "the account owner cannot be disabled")
+		}
+		if u.State != portico.StateActivated {
+			return nil, portico.Errorf(portico.KindConflict, "only an activated user has a status: this one is still invited")
+		}
+		acc, err := tx.GetAccount(ctx, ac.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		if enabled {
+			if u.Status == portico.StatusActive {
+				out = u
+				return nil, nil
+			}
+			n, err := tx.CountActiveTechnicians(ctx, ac.AccountID)
+			if err != nil {
+				return nil, err
+			}
+			if n >= acc.Settings.SeatLimit {
+				return nil, portico.Errorf(portico.KindLimit, "all %d seats of the plan are in use: disable another user or add seats", acc.Settings.SeatLimit)
+			}
+			u.Status, u.DisabledReason = portico.StatusActive, ""
+		} else {
+			u.Status, u.DisabledReason = portico.StatusDisabled, portico.DisabledByAdmin
+			if err := tx.DeleteUserWebSessions(ctx, ac.AccountID, u.ID); err != nil {
+				return nil, err
+			}
+		}
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return nil, err
+		}
+		n := userNode(u)
+		edits := []authz.Change{{UpsertUser: &n}}
+		if !enabled {
+			more, err := a.enforceSeats(ctx, tx, acc)
+			if err != nil {
+				return nil, err
+			}
+			edits = append(edits, more...)
+		}
+		out = u
+		return &change{action: action, targetType: "user", targetID: u.ID, edits: edits}, nil
+	})
+	return out, err
+}
+
+// DeleteUser deletes a user with their memberships, assignments, favourites and keys (users.delete).
+// The owner cannot be deleted.
+func (a *App) DeleteUser(ctx context.Context, ac *Actor, id string) error {
+	if err := a.authorize(ctx, ac, "user.delete", portico.PermUsersDelete, authz.Account()); err != nil {
+		return err
+	}
+	return a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+		u, err := tx.GetUser(ctx, ac.AccountID, id)
+		if err != nil {
+			return nil, err
+		}
+		if u.Owner {
+			return nil, portico.Errorf(portico.KindForbidden, "the account owner cannot be deleted")
+		}
+		if err := tx.DeleteUser(ctx, ac.AccountID, id); err != nil {
+			return nil, err
+		}
+		acc, err := tx.GetAccount(ctx, ac.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		edits, err := a.enforceSeats(ctx, tx, acc)
+		if err != nil {
+			return nil, err
+		}
+		// The user's own assignments go with the user; the snapshot drops them with DeleteUser.
+		return &change{action: "user.delete", targetType: "user", targetID: id, detail: u.Email,
+			edits: append([]authz.Change{{DeleteUser: id}}, edits...)}, nil
+	})
+}
