@@ -1,0 +1,192 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// decode reads the JSON body into v: it must be declared as application/json, be at most maxBody
+// bytes, hold exactly one JSON value, and name no field that v lacks. Every refusal names the field
+// or the byte offset at fault.
+func (c *call) decode(v any) error {
+	mt, _, err := mime.ParseMediaType(c.r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return &inputError{status: http.StatusUnsupportedMediaType,
+			detail: "send the request body as JSON with Content-Type: application/json"}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(c.w, c.r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return badRequest("body", "must hold a single JSON value, with nothing after it")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var (
+		syn  *json.SyntaxError
+		typ  *json.UnmarshalTypeError
+		big  *http.MaxBytesError
+		tErr *time.ParseError
+	)
+	switch {
+	case errors.Is(err, io.EOF):
+		return badRequest("body", "is empty: send a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("body", "is not valid JSON: it ends too early")
+	case errors.As(err, &syn):
+		return badRequest("body", "is not valid JSON: %s at byte %d", syn.Error(), syn.Offset)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return badRequest(field, "must be %s, not %s", jsonTypeName(typ.Type), typ.Value)
+	case errors.As(err, &big):
+		return &inputError{status: http.StatusRequestEntityTooLarge,
+			detail: fmt.Sprintf("the request body is larger than %d bytes", big.Limit)}
+	case errors.As(err, &tErr):
+		return badRequest("body", "holds a time that is not in RFC 3339 form such as 2025-01-31T12:00:00Z: %q", tErr.Value)
+	}
+	// encoding/json reports an unknown field only as text: `json: unknown field "x"`.
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		if f, err := strconv.Unquote(name); err == nil {
+			name = f
+		}
+		return badRequest(name, "is not a known field")
+	}
+	return badRequest("body", "cannot be read: %v", err)
+}
+
+// jsonTypeName names a Go type the way a JSON client thinks of it.
+func jsonTypeName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == reflect.TypeFor[time.Time]() {
+		return "a string with an RFC 3339 time"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "a " + t.String()
+}
+
+// queryInt reads an optional integer query parameter within [min, max].
+func (c *call) queryInt(name string, def, min, max int) (int, error) {
+	s := c.r.URL.Query().Get(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < min || n > max {
+		return 0, badRequest(name, "must be an integer from %d to %d", min, max)
+	}
+	return n, nil
+}
+
+// queryBool reads an optional true/false query parameter.
+func (c *call) queryBool(name string) (bool, error) {
+	s := c.r.URL.Query().Get(name)
+	if s == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return false, badRequest(name, "must be true or false")
+	}
+	return b, nil
+}
+
+// queryTime reads an optional RFC 3339 time query parameter.
+func (c *call) queryTime(name string) (*time.Time, error) {
+	s := c.r.URL.Query().Get(name)
+	if s == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return nil, badRequest(name, "must be a time in RFC 3339 form such as 2025-01-31T12:00:00Z")
+	}
+	return &t, nil
+}
+
+// queryOneOf reads an optional query parameter that must be one of the allowed values.
+func (c *call) queryOneOf(name string, allowed ...string) (string, error) {
+	s := c.r.URL.Query().Get(name)
+	if s == "" {
+		return "", nil
+	}
+	for _, a := range allowed {
+		if s == a {
+			return s, nil
+		}
+	}
+	return "", badRequest(name, "must be one of %s", strings.Join(allowed, ", "))
+}
+
+// Page is one page of a list.
+type Page[T any] struct {
+	Items []T `json:"items"`
+	// Total counts every item the filters match, beyond this page.
+	Total  int `json:"total"`
+	Limit  int `json:"limit"`
+	Offset int `json:"offset"`
+}
+
+const (
+	defaultLimit = 50
+	maxLimit     = 500
+)
+
+// pageParams reads ?limit= (default 50, at most 500) and ?offset=.
+func (c *call) pageParams() (limit, offset int, err error) {
+	if limit, err = c.queryInt("limit", defaultLimit, 1, maxLimit); err != nil {
+		return 0, 0, err
+	}
+	if offset, err = c.queryInt("offset", 0, 0, 1<<31-1); err != nil {
+		return 0, 0, err
+	}
+	return limit, offset, nil
+}
+
+// paginate reads the page parameters, then fetches the whole list from the app and cuts one page
+// out of it (for the lists the app does not page itself).
+func paginate[T any](c *call, fetch func() ([]T, error)) (*Page[T], error) {
+	limit, offset, err := c.pageParams()
+	if err != nil {
+		return nil, err
+	}
+	all, err := fetch()
+	if err != nil {
+		return nil, err
+	}
+	p := &Page[T]{Items: []T{}, Total: len(all), Limit: limit, Offset: offset}
+	if offset < len(all) {
+		p.Items = all[offset:min(len(all), offset+limit)]
+	}
+	return p, nil
+}

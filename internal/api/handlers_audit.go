@@ -1,0 +1,99 @@
+package api
+
+import (
+	"github.com/portico-dev/portico"
+	"github.com/portico-dev/portico/internal/store"
+)
+
+// auditVerifyResponse reports whether the audit log's hash chain is intact.
+type auditVerifyResponse struct {
+	OK bool `json:"ok"`
+	// Entries counts the entries checked.
+	Entries int                   `json:"entries"`
+	Problem *portico.ChainProblem `json:"problem,omitempty"`
+}
+
+func verifyAudit(c *call) (*auditVerifyResponse, error) {
+	v, err := c.app().VerifyAudit(c.ctx(), c.ac)
+	if err != nil {
+		return nil, err
+	}
+	return &auditVerifyResponse{OK: v.OK, Entries: v.Checked, Problem: v.Problem}, nil
+}
+
+func listAPIKeys(c *call) (*Page[portico.APIKey], error) {
+	return paginate(c, func() ([]portico.APIKey, error) { return c.app().ListAPIKeys(c.ctx(), c.ac) })
+}
+
+type createAPIKeyRequest struct {
+	Name string `json:"name"`
+	// Permissions narrows the key; empty means every permission of its owner.
+	Permissions []portico.Permission `json:"permissions,omitempty"`
+}
+
+// apiKeyCreated carries the key's secret, shown this once.
+type apiKeyCreated struct {
+	Key    *portico.APIKey `json:"key"`
+	Secret string          `json:"secret"`
+}
+
+func createAPIKey(c *call, in *createAPIKeyRequest) (*apiKeyCreated, error) {
+	k, secret, err := c.app().CreateAPIKey(c.ctx(), c.ac, in.Name, in.Permissions)
+	if err != nil {
+		return nil, err
+	}
+	return &apiKeyCreated{Key: k, Secret: secret}, nil
+}
+
+func revokeAPIKey(c *call) (noContent, error) {
+	return noContent{}, c.app().RevokeAPIKey(c.ctx(), c.ac, c.id())
+}
+
+var auditQuery = withPages(
+	Param{Name: "user_id", Description: "only this actor"}, Param{Name: "action", Description: "only this action, such as user.create"},
+	Param{Name: "target_type"}, Param{Name: "target_id"}, Param{Name: "outcome", Description: "success, denied or failed"},
+	Param{Name: "since", Description: "RFC 3339 time"}, Param{Name: "until", Description: "RFC 3339 time"})
+
+// auditPage is one page of the audit log. The log can be long, so it is not counted: More says whether
+// another page follows.
+type auditPage struct {
+	Items  []portico.AuditEvent `json:"items"`
+	Limit  int                  `json:"limit"`
+	Offset int                  `json:"offset"`
+	More   bool                 `json:"more"`
+}
+
+func listAudit(c *call) (*auditPage, error) {
+	limit, offset, err := c.pageParams()
+	if err != nil {
+		return nil, err
+	}
+	since, err := c.queryTime("since")
+	if err != nil {
+		return nil, err
+	}
+	until, err := c.queryTime("until")
+	if err != nil {
+		return nil, err
+	}
+	outcome, err := c.queryOneOf("outcome", string(portico.OutcomeSuccess), string(portico.OutcomeDenied), string(portico.OutcomeFailed))
+	if err != nil {
+		return nil, err
+	}
+	q := c.r.URL.Query()
+	// One more than asked tells whether another page follows.
+	events, err := c.app().ListAudit(c.ctx(), c.ac, store.AuditFilter{ActorID: q.Get("user_id"), Action: q.Get("action"),
+		TargetType: q.Get("target_type"), TargetID: q.Get("target_id"), Outcome: portico.Outcome(outcome),
+		Since: since, Until: until, Page: store.Page{Limit: limit + 1, Offset: offset}})
+	if err != nil {
+		return nil, err
+	}
+	out := &auditPage{Items: events, Limit: limit, Offset: offset}
+	if len(events) > limit {
+		out.Items, out.More = events[:limit], true
+	}
+	if out.Items == nil {
+		out.Items = []portico.AuditEvent{}
+	}
+	return out, nil
+}

@@ -1,0 +1,156 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portico-dev/portico"
+	"github.com/portico-dev/portico/internal/app"
+)
+
+// TestBadInput sends bad input to every kind of write: each is refused with a problem document that
+// names the field at fault, and the account is left exactly as it was.
+func TestBadInput(t *testing.T) {
+	e := newEnv(t)
+	f := e.A
+	owner := e.signIn(f.acc.Owner.Email)
+	// The clock-moving cases use a key: a portal session would time out across 90 days.
+	_, secret, err := e.app.CreateAPIKey(context.Background(), f.ownerAct, "bad input", nil)
+	must(t, err)
+	ownerKey := e.bearer(secret)
+	long := strings.Repeat("x", 101)
+	cond := func(v any) map[string]any {
+		return map[string]any{"name": "R", "match": "all", "target_group_id": f.group.ID,
+			"conditions": []map[string]any{{"property": "hostname", "operator": "equals", "value": v}}}
+	}
+	cases := []struct {
+		name         string
+		method, path string
+		body         any
+		status       int
+		field        string
+		detail       string // a part of the message of the named field
+	}{
+		{"long user group name", "POST", "/api/v1/user-groups", map[string]any{"name": long}, 422, "name", "at most 100"},
+		{"long group name", "POST", "/api/v1/device-groups", map[string]any{"name": long, "colour": "#000000"}, 422, "name", "at most 100"},
+		{"long group description", "POST", "/api/v1/device-groups", map[string]any{"name": "G", "colour": "#000000", "description": strings.Repeat("d", 251)}, 422, "description", "250"},
+		{"bad colour", "POST", "/api/v1/device-groups", map[string]any{"name": "G", "colour": "red"}, 422, "colour", "#rrggbb"},
+		{"bad colour on edit", "PATCH", "/api/v1/device-groups/" + f.group.ID, map[string]any{"colour": "#12345"}, 422, "colour", "#rrggbb"},
+		{"long role name", "POST", "/api/v1/roles", map[string]any{"name": long, "purpose": "general", "permissions": []string{}}, 422, "name", "at most 100"},
+		{"unknown permission in role", "POST", "/api/v1/roles", map[string]any{"name": "R", "purpose": "general", "permissions": []string{"device.fly"}}, 422, "permissions[0]", "not a known permission"},
+		{"missing prerequisite", "POST", "/api/v1/roles", map[string]any{"name": "R", "purpose": "general", "permissions": []string{"users.invite"}}, 422, "permissions", "users.view"},
+		{"unknown permission in key", "POST", "/api/v1/api-keys", map[string]any{"name": "k", "permissions": []string{"nope"}}, 422, "permissions[0]", "not a known permission"},
+		{"rule value with spaces", "POST", "/api/v1/assignment-rules", cond("lab pc 1"), 422, "conditions[0].value", "position"},
+		{"rule name too long", "POST", "/api/v1/assignment-rules", map[string]any{"name": long, "match": "all", "target_group_id": f.group.ID,
+			"conditions": []map[string]any{{"property": "hostname", "operator": "equals", "value": "x"}}}, 422, "name", "at most 100"},
+		{"group into its own sub-group", "PATCH", "/api/v1/device-groups/" + f.group.ID, map[string]any{"parent_id": f.subGroup.ID}, 422, "parent_id", "itself"},
+		{"long device name", "PATCH", "/api/v1/devices/" + f.device, map[string]any{"name": long}, 422, "name", "at most 100"},
+		{"bad email", "POST", "/api/v1/users", map[string]any{"email": "not-an-email", "name": "X"}, 422, "email", "email"},
+		{"bad assignment scope", "POST", "/api/v1/role-assignments", map[string]any{"principal_type": "robot", "principal_id": f.user.ID, "role_id": f.role.ID, "scope_type": "planet"}, 422, "principal_type", ""},
+		{"unknown setting", "PUT", "/api/v1/device-groups/" + f.group.ID + "/settings", map[string]any{"settings": map[string]bool{"teleport": false}}, 422, "settings.teleport", "not a known setting"},
+
+		{"wrong type: name", "POST", "/api/v1/user-groups", rawJSON(`{"name": 5}`), 400, "name", "must be a string"},
+		{"wrong type: enabled", "POST", "/api/v1/assignment-rules", rawJSON(`{"name":"R","enabled":"yes"}`), 400, "enabled", "true or false"},
+		{"wrong type: nested", "POST", "/api/v1/assignment-rules", cond(7), 400, "conditions.value", "must be a string"},
+		{"wrong type: list", "POST", "/api/v1/devices/move", rawJSON(`{"device_ids":"abc","group_id":"x"}`), 400, "device_ids", "an array"},
+		{"unknown field", "POST", "/api/v1/device-groups", rawJSON(`{"name":"G","colour":"#000000","parnet_id":"x"}`), 400, "parnet_id", "not a known field"},
+		{"malformed JSON", "POST", "/api/v1/user-groups", rawJSON(`{"name": "x",`), 400, "body", "JSON"},
+		{"syntax error offset", "POST", "/api/v1/user-groups", rawJSON(`{"name" "x"}`), 400, "body", "at byte"},
+		{"two values", "POST", "/api/v1/user-groups", rawJSON(`{"name":"a"}{"name":"b"}`), 400, "body", "single JSON value"},
+		{"empty body", "POST", "/api/v1/user-groups", rawJSON(``), 400, "body", "empty"},
+		{"bad time", "POST", "/api/v1/role-assignments", rawJSON(`{"principal_type":"user","principal_id":"x","role_id":"y","scope_type":"account","expires_at":"tomorrow"}`), 400, "body", "RFC 3339"},
+		{"members missing", "PUT", "/api/v1/user-groups/" + f.userGroup.ID + "/members", map[string]any{}, 422, "user_ids", "required"},
+		{"bad limit", "GET", "/api/v1/users?limit=0", nil, 400, "limit", "1 to 500"},
+		{"limit too high", "GET", "/api/v1/roles?limit=501", nil, 400, "limit", "1 to 500"},
+		{"bad offset", "GET", "/api/v1/roles?offset=-1", nil, 400, "offset", ""},
+		{"bad filter", "GET", "/api/v1/users?state=sleeping", nil, 400, "state", "invited, activated"},
+		{"bad since", "GET", "/api/v1/audit-events?since=yesterday", nil, 400, "since", "RFC 3339"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := e.dump(f)
+			res := owner.do(tc.method, tc.path, tc.body)
+			if res.status != tc.status {
+				t.Fatalf("%d, want %d: %s", res.status, tc.status, res.body)
+			}
+			p := res.problem(t)
+			found := false
+			for _, fe := range p.Errors {
+				if fe.Field == tc.field && strings.Contains(fe.Message, tc.detail) {
+					found = true
+				}
+			}
+			if !found {
+				t.Fatalf("problem does not name %s with %q: %s", tc.field, tc.detail, res.body)
+			}
+			if after := e.dump(f); after != before {
+				t.Fatalf("refused input changed the account:\nbefore %s\nafter %s", before, after)
+			}
+		})
+	}
+
+	t.Run("content type", func(t *testing.T) {
+		res := owner.doWith("POST", "/api/v1/user-groups", rawJSON(`{"name":"x"}`), http.Header{"Content-Type": {"text/plain"}})
+		if res.status != 415 {
+			t.Fatalf("%d, want 415: %s", res.status, res.body)
+		}
+		res.problem(t)
+	})
+	t.Run("body too large", func(t *testing.T) {
+		big := `{"name":"` + strings.Repeat("a", 1<<20) + `"}`
+		res := owner.do("POST", "/api/v1/user-groups", rawJSON(big))
+		if res.status != 413 {
+			t.Fatalf("%d, want 413: %s", res.status, res.body[:min(len(res.body), 200)])
+		}
+		res.problem(t)
+	})
+
+	t.Run("back to Unassigned within 90 days", func(t *testing.T) {
+		now := time.Now().UTC()
+		e.app.SetClock(func() time.Time { return now })
+		defer e.app.SetClock(func() time.Time { return time.Now().UTC() })
+		dev := e.enroll(f)
+		move := func(group string) *response {
+			return ownerKey.do("POST", "/api/v1/devices/move", map[string]any{"device_ids": []string{dev}, "group_id": group})
+		}
+		if res := move(f.group.ID); res.status != 204 {
+			t.Fatalf("move out: %d %s", res.status, res.body)
+		}
+		now = now.Add(89 * 24 * time.Hour)
+		before := e.dump(f)
+		res := move(portico.UnassignedGroupID)
+		if res.status != 422 {
+			t.Fatalf("move back after 89 days: %d, want 422: %s", res.status, res.body)
+		}
+		if p := res.problem(t); len(p.Errors) == 0 || p.Errors[0].Field != "group_id" {
+			t.Fatalf("problem does not name group_id: %s", res.body)
+		}
+		if after := e.dump(f); after != before {
+			t.Fatal("refused move changed the account")
+		}
+		now = now.Add(2 * 24 * time.Hour)
+		if res := move(portico.UnassignedGroupID); res.status != 204 {
+			t.Fatalf("move back after 91 days: %d %s", res.status, res.body)
+		}
+	})
+
+	t.Run("no licence free", func(t *testing.T) {
+		ctx := context.Background()
+		acc := check(e.app.GetAccount(ctx, f.sys))(t)
+		lic := check(e.app.GetLicences(ctx, f.sys))(t)
+		s := acc.Settings
+		s.ManagedLicences = lic.ManagedUsed
+		check(e.app.UpdateAccount(ctx, f.sys, app.AccountUpdate{Settings: &s}))(t)
+		dev := e.enroll(f)
+		res := ownerKey.do("POST", "/api/v1/devices/move", map[string]any{"device_ids": []string{dev}, "group_id": f.group.ID})
+		if res.status != 409 {
+			t.Fatalf("move without a free licence: %d, want 409: %s", res.status, res.body)
+		}
+		if p := res.problem(t); !strings.HasSuffix(p.Type, "/limit") {
+			t.Fatalf("problem type %q, want a limit problem", p.Type)
+		}
+	})
+}

@@ -1,0 +1,225 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// openAPIDocument describes the route table as an OpenAPI 3.1 document. Schemas come from the Go
+// types of each endpoint by reflection, following their json tags; named structs become components.
+func openAPIDocument(rs []Route) ([]byte, error) {
+	g := &schemaGen{components: map[string]any{}}
+	paths := map[string]map[string]any{}
+	for _, rt := range rs {
+		op := map[string]any{
+			"operationId":  rt.OperationID,
+			"summary":      rt.Summary,
+			"description":  "Requires: " + rt.Permission + ".",
+			"x-permission": rt.Permission,
+			"tags":         []string{tagOf(rt.Path)},
+		}
+		var params []any
+		for _, name := range pathParams(rt.Path) {
+			params = append(params, map[string]any{"name": name, "in": "path", "required": true,
+				"schema": map[string]any{"type": "string"}})
+		}
+		for _, q := range rt.Query {
+			t := q.Type
+			if t == "" {
+				t = "string"
+			}
+			p := map[string]any{"name": q.Name, "in": "query", "schema": map[string]any{"type": t}}
+			if q.Description != "" {
+				p["description"] = q.Description
+			}
+			params = append(params, p)
+		}
+		if params != nil {
+			op["parameters"] = params
+		}
+		if rt.ep.in != nil {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"application/json": map[string]any{"schema": g.schema(rt.ep.in)}}}
+		}
+		ok := map[string]any{"description": http.StatusText(rt.Status)}
+		switch {
+		case rt.Status == http.StatusNoContent:
+		case rt.Path == "/metrics":
+			ok["content"] = map[string]any{"text/plain": map[string]any{"schema": map[string]any{"type": "string"}}}
+		case rt.ep.out != nil:
+			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(rt.ep.out)}}
+		}
+		op["responses"] = map[string]any{
+			strconv.Itoa(rt.Status): ok,
+			"default": map[string]any{"description": "A problem document (RFC 9457)",
+				"content": map[string]any{"application/problem+json": map[string]any{"schema": g.schema(reflect.TypeFor[Problem]())}}},
+		}
+		if rt.Public {
+			op["security"] = []any{}
+		}
+		if paths[rt.Path] == nil {
+			paths[rt.Path] = map[string]any{}
+		}
+		paths[rt.Path][strings.ToLower(rt.Method)] = op
+	}
+	doc := map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{"title": "Portico API", "version": "1",
+			"description": "Errors are RFC 9457 problem documents. Lists take ?limit= (1–500, default 50) and ?offset= and answer {items, total, limit, offset}. A plan limit (licences, seats) is refused with 409."},
+		"paths": paths,
+		"components": map[string]any{
+			"schemas": g.components,
+			"securitySchemes": map[string]any{
+				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": SessionCookie},
+				"apiKey":  map[string]any{"type": "http", "scheme": "bearer"},
+			},
+		},
+		"security": []any{map[string]any{"session": []string{}}, map[string]any{"apiKey": []string{}}},
+	}
+	return json.Marshal(doc)
+}
+
+var pathParamRE = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+func pathParams(path string) []string {
+	var out []string
+	for _, m := range pathParamRE.FindAllStringSubmatch(path, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// tagOf groups operations by their first path segment after /api/v1.
+func tagOf(path string) string {
+	rest, ok := strings.CutPrefix(path, "/api/v1/")
+	if !ok {
+		return "operations"
+	}
+	first, _, _ := strings.Cut(rest, "/")
+	return first
+}
+
+type schemaGen struct {
+	components map[string]any
+}
+
+var (
+	timeType    = reflect.TypeFor[time.Time]()
+	rawJSONType = reflect.TypeFor[json.RawMessage]()
+	handlerType = reflect.TypeFor[http.Handler]()
+	noneType    = reflect.TypeFor[noContent]()
+)
+
+// schema returns the JSON schema of t, registering named structs as components.
+func (g *schemaGen) schema(t reflect.Type) map[string]any {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == timeType:
+		return map[string]any{"type": "string", "format": "date-time"}
+	case t == rawJSONType, t == handlerType, t == noneType:
+		return map[string]any{}
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return map[string]any{"type": "integer"}
+	case reflect.Float32, reflect.Float64:
+		return map[string]any{"type": "number"}
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return map[string]any{"type": "string", "contentEncoding": "base64"}
+		}
+		return map[string]any{"type": "array", "items": g.schema(t.Elem())}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem())}
+	case reflect.Struct:
+		if t.Name() == "" {
+			return g.structSchema(t)
+		}
+		name := componentName(t)
+		if _, done := g.components[name]; !done {
+			g.components[name] = map[string]any{} // placeholder: stops recursion on self-reference
+			g.components[name] = g.structSchema(t)
+		}
+		return map[string]any{"$ref": "#/components/schemas/" + name}
+	}
+	return map[string]any{}
+}
+
+func (g *schemaGen) structSchema(t reflect.Type) map[string]any {
+	props := map[string]any{}
+	var required []string
+	g.addFields(t, props, &required)
+	s := map[string]any{"type": "object", "properties": props}
+	if len(required) > 0 {
+		s["required"] = required
+	}
+	return s
+}
+
+// addFields adds t's JSON fields, flattening untagged embedded structs as encoding/json does.
+func (g *schemaGen) addFields(t reflect.Type, props map[string]any, required *[]string) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				g.addFields(ft, props, required)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		props[name] = g.schema(f.Type)
+		if !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") && f.Type.Kind() != reflect.Pointer {
+			*required = append(*required, name)
+		}
+	}
+}
+
+// componentName is a schema name such as "portico.User" or "api.Page_portico.User".
+func componentName(t reflect.Type) string {
+	pkg := t.PkgPath()
+	if i := strings.LastIndex(pkg, "/"); i >= 0 {
+		pkg = pkg[i+1:]
+	}
+	name := t.Name()
+	// Generic instances are named like Page[github.com/portico-dev/portico.User].
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '_' || r == '-' {
+			return r
+		}
+		return '_'
+	}, strings.ReplaceAll(name, "github.com/portico-dev/portico/internal/", ""))
+	name = strings.ReplaceAll(name, "github.com_portico-dev_portico_internal_", "")
+	name = strings.ReplaceAll(name, "github.com_portico-dev_", "")
+	name = strings.TrimRight(name, "_")
+	if pkg == "" {
+		return name
+	}
+	return pkg + "." + name
+}

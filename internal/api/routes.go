@@ -1,0 +1,111 @@
+package api
+
+// routes is the route table. Each entry registers one mux pattern and one OpenAPI operation; the
+// permission column is documentation (the app decides), and the tests hold every entry to it.
+func routes() []Route {
+	return []Route{
+		// Session, invitations, the caller and the account.
+		{Method: "POST", Path: "/api/v1/session", OperationID: "signIn", Summary: "Sign in with email and password; sets the session cookie", Permission: "public", Status: ok, Public: true, ep: jsonBody(signIn)},
+		{Method: "DELETE", Path: "/api/v1/session", OperationID: "signOut", Summary: "Sign out: end the session of the cookie sent", Permission: "public", Status: noContnt, Public: true, ep: noBody(signOut)},
+		{Method: "POST", Path: "/api/v1/invitations/accept", OperationID: "acceptInvitation", Summary: "Complete registration from an invitation link and sign in", Permission: "public (invitation token)", Status: ok, Public: true, ep: jsonBody(acceptInvitation)},
+		{Method: "GET", Path: "/api/v1/me", OperationID: "getMe", Summary: "The signed-in user, their account and effective account-level permissions", Permission: "authenticated", Status: ok, ep: noBody(getMe)},
+		{Method: "GET", Path: "/api/v1/account", OperationID: "getAccount", Summary: "The account and its settings", Permission: "account.view", Status: ok, ep: noBody(getAccount)},
+		{Method: "PATCH", Path: "/api/v1/account", OperationID: "updateAccount", Summary: "Rename the account or replace its settings", Permission: "account.manage (licences and seats: billing.manage)", Status: ok, ep: jsonBody(updateAccount)},
+		{Method: "GET", Path: "/api/v1/licences", OperationID: "getLicences", Summary: "Managed-agent licences and technician seats in use and available", Permission: "account.view or billing.view", Status: ok, ep: noBody(getLicences)},
+		{Method: "GET", Path: "/api/v1/permissions", OperationID: "listPermissions", Summary: "The permission catalogue", Permission: "public", Status: ok, Public: true, Query: pageQuery, ep: noBody(listPermissions)},
+
+		// Users.
+		{Method: "GET", Path: "/api/v1/users", OperationID: "listUsers", Summary: "List users", Permission: "users.view", Status: ok, ep: noBody(listUsers), Query: withPages(
+			Param{Name: "state", Description: "invited or activated"}, Param{Name: "status", Description: "active or disabled"},
+			Param{Name: "q", Description: "text in the name or email"})},
+		{Method: "POST", Path: "/api/v1/users", OperationID: "createUser", Summary: "Create a user with a password (active at once) or invite one (the response carries the invitation link)", Permission: "users.invite", Status: created, ep: jsonBody(createUser)},
+		{Method: "GET", Path: "/api/v1/users/{id}", OperationID: "getUser", Summary: "Get a user", Permission: "users.view (or the user themself)", Status: ok, ep: noBody(getUser)},
+		{Method: "PATCH", Path: "/api/v1/users/{id}", OperationID: "updateUser", Summary: "Edit a user's profile; only the user may change their password", Permission: "users.edit (or the user themself)", Status: ok, ep: jsonBody(updateUser)},
+		{Method: "DELETE", Path: "/api/v1/users/{id}", OperationID: "deleteUser", Summary: "Delete a user", Permission: "users.delete", Status: noContnt, ep: noBody(deleteUser)},
+		{Method: "POST", Path: "/api/v1/users/{id}/disable", OperationID: "disableUser", Summary: "Disable a user; their sessions end at once", Permission: "users.edit", Status: ok, ep: noBody(disableUser)},
+		{Method: "POST", Path: "/api/v1/users/{id}/enable", OperationID: "enableUser", Summary: "Enable a disabled user, within the seat limit", Permission: "users.edit", Status: ok, ep: noBody(enableUser)},
+
+		// User groups.
+		{Method: "GET", Path: "/api/v1/user-groups", OperationID: "listUserGroups", Summary: "List user groups with their members", Permission: "user_groups.view", Status: ok, Query: pageQuery, ep: noBody(listUserGroups)},
+		{Method: "POST", Path: "/api/v1/user-groups", OperationID: "createUserGroup", Summary: "Create a user group", Permission: "user_groups.manage", Status: created, ep: jsonBody(createUserGroup)},
+		{Method: "GET", Path: "/api/v1/user-groups/{id}", OperationID: "getUserGroup", Summary: "Get a user group", Permission: "user_groups.view", Status: ok, ep: noBody(getUserGroup)},
+		{Method: "PATCH", Path: "/api/v1/user-groups/{id}", OperationID: "updateUserGroup", Summary: "Rename or describe a user group", Permission: "user_groups.manage", Status: ok, ep: jsonBody(updateUserGroup)},
+		{Method: "DELETE", Path: "/api/v1/user-groups/{id}", OperationID: "deleteUserGroup", Summary: "Delete a user group and the access rights given to it", Permission: "user_groups.delete", Status: noContnt, ep: noBody(deleteUserGroup)},
+		{Method: "PUT", Path: "/api/v1/user-groups/{id}/members", OperationID: "setUserGroupMembers", Summary: "Replace a user group's members", Permission: "user_groups.manage", Status: ok, ep: jsonBody(setUserGroupMembers)},
+
+		// Roles.
+		{Method: "GET", Path: "/api/v1/roles", OperationID: "listRoles", Summary: "List roles, system roles first", Permission: "roles.view", Status: ok, Query: pageQuery, ep: noBody(listRoles)},
+		{Method: "POST", Path: "/api/v1/roles", OperationID: "createRole", Summary: "Create a role; a list lacking prerequisites is refused naming each", Permission: "roles.manage", Status: created, ep: jsonBody(createRole)},
+		{Method: "GET", Path: "/api/v1/roles/{id}", OperationID: "getRole", Summary: "Get a role", Permission: "roles.view", Status: ok, ep: noBody(getRole)},
+		{Method: "PATCH", Path: "/api/v1/roles/{id}", OperationID: "updateRole", Summary: "Edit a role (not a system role; the purpose is fixed)", Permission: "roles.manage", Status: ok, ep: jsonBody(updateRole)},
+		{Method: "DELETE", Path: "/api/v1/roles/{id}", OperationID: "deleteRole", Summary: "Delete a role and every assignment that uses it", Permission: "roles.delete", Status: noContnt, ep: noBody(deleteRole)},
+		{Method: "POST", Path: "/api/v1/roles/{id}/clone", OperationID: "cloneRole", Summary: "Copy a role under a new name", Permission: "roles.manage", Status: created, ep: jsonBody(cloneRole)},
+		{Method: "GET", Path: "/api/v1/roles/{id}/dependents", OperationID: "listRoleDependents", Summary: "The assignments deleting the role would remove", Permission: "roles.view", Status: ok, Query: pageQuery, ep: noBody(listRoleDependents)},
+
+		// Role assignments and explanations.
+		{Method: "GET", Path: "/api/v1/role-assignments", OperationID: "listRoleAssignments", Summary: "List role assignments", Permission: "roles.view (otherwise only those at scopes where the caller holds role_assignments.manage)", Status: ok, ep: noBody(listRoleAssignments), Query: withPages(
+			Param{Name: "principal_type", Description: "user or user_group"}, Param{Name: "principal_id"}, Param{Name: "role_id"},
+			Param{Name: "scope_type", Description: "account, device_group, device or section"}, Param{Name: "scope_id"})},
+		{Method: "POST", Path: "/api/v1/role-assignments", OperationID: "createRoleAssignment", Summary: "Give a user or user group a role at a scope", Permission: "role_assignments.manage at the scope (and every permission the role grants there)", Status: created, ep: jsonBody(createRoleAssignment)},
+		{Method: "DELETE", Path: "/api/v1/role-assignments/{id}", OperationID: "deleteRoleAssignment", Summary: "Remove a role assignment", Permission: "role_assignments.manage at its scope", Status: noContnt, ep: noBody(deleteRoleAssignment)},
+		{Method: "POST", Path: "/api/v1/access/explain", OperationID: "explainAccess", Summary: "Why a user can or cannot use a permission on a device, a group or the account", Permission: "authenticated (about another user: users.view)", Status: ok, ep: jsonBody(explainAccess)},
+		{Method: "POST", Path: "/api/v1/access/who-can", OperationID: "whoCan", Summary: "The users allowed a permission on a device or group, each with the grant that allows them", Permission: "users.view, and device.view (device_groups.view) on the target", Status: ok, ep: jsonBody(whoCan)},
+
+		// Device groups.
+		{Method: "GET", Path: "/api/v1/device-groups", OperationID: "listDeviceGroups", Summary: "List the device groups the caller may see", Permission: "device_groups.view", Status: ok, Query: pageQuery, ep: noBody(listDeviceGroups)},
+		{Method: "POST", Path: "/api/v1/device-groups", OperationID: "createDeviceGroup", Summary: "Create a device group", Permission: "device_groups.manage (on the parent)", Status: created, ep: jsonBody(createDeviceGroup)},
+		{Method: "GET", Path: "/api/v1/device-groups/{id}", OperationID: "getDeviceGroup", Summary: "Get a device group", Permission: "device_groups.view", Status: ok, ep: noBody(getDeviceGroup)},
+		{Method: "PATCH", Path: "/api/v1/device-groups/{id}", OperationID: "updateDeviceGroup", Summary: "Edit or move a device group", Permission: "device_groups.manage", Status: ok, ep: jsonBody(updateDeviceGroup)},
+		{Method: "DELETE", Path: "/api/v1/device-groups/{id}", OperationID: "deleteDeviceGroup", Summary: "Delete an empty device group", Permission: "device_groups.delete", Status: noContnt, ep: noBody(deleteDeviceGroup)},
+		{Method: "GET", Path: "/api/v1/device-groups/{id}/settings", OperationID: "getDeviceGroupSettings", Summary: "A group's own settings and the effective ones, with where each comes from", Permission: "device_groups.view", Status: ok, ep: noBody(getDeviceGroupSettings)},
+		{Method: "PUT", Path: "/api/v1/device-groups/{id}/settings", OperationID: "putDeviceGroupSettings", Summary: "Replace the settings a group sets itself (absent ones are inherited)", Permission: "device_groups.settings", Status: ok, ep: jsonBody(putDeviceGroupSettings)},
+		{Method: "POST", Path: "/api/v1/device-groups/{id}/settings/enable-all", OperationID: "enableAllDeviceGroupSettings", Summary: "Switch every setting of a group on", Permission: "device_groups.settings", Status: ok, ep: noBody(enableAllSettings)},
+		{Method: "POST", Path: "/api/v1/device-groups/{id}/settings/disable-all", OperationID: "disableAllDeviceGroupSettings", Summary: "Switch every setting of a group off", Permission: "device_groups.settings", Status: ok, ep: noBody(disableAllSettings)},
+
+		// Devices.
+		{Method: "GET", Path: "/api/v1/devices", OperationID: "listDevices", Summary: "List the devices the caller may view", Permission: "devices.list, and device.view on each device listed", Status: ok, ep: noBody(listDevices), Query: withPages(
+			Param{Name: "group_id", Description: "a device group id, or unassigned"}, Param{Name: "recursive", Type: "boolean", Description: "include sub-groups' devices"},
+			Param{Name: "q", Description: "text in the name, hostname or IP address"}, Param{Name: "status", Description: "unavailable, available or in_session"},
+			Param{Name: "favourites", Type: "boolean", Description: "only the caller's favourites"})},
+		{Method: "POST", Path: "/api/v1/devices/move", OperationID: "moveDevices", Summary: "Move devices to a group (or Unassigned, not within 90 days of leaving it)", Permission: "device.move on each device and on the target group", Status: noContnt, ep: jsonBody(moveDevices)},
+		{Method: "POST", Path: "/api/v1/devices/delete", OperationID: "deleteDevices", Summary: "Delete several devices at once, all or none", Permission: "device.delete on each device", Status: noContnt, ep: jsonBody(deleteDevices)},
+		{Method: "GET", Path: "/api/v1/devices/{id}", OperationID: "getDevice", Summary: "Get a device", Permission: "device.view", Status: ok, ep: noBody(getDevice)},
+		{Method: "PATCH", Path: "/api/v1/devices/{id}", OperationID: "updateDevice", Summary: "Rename a device", Permission: "device.edit", Status: ok, ep: jsonBody(updateDevice)},
+		{Method: "DELETE", Path: "/api/v1/devices/{id}", OperationID: "deleteDevice", Summary: "Delete a device; its agent is told to stop", Permission: "device.delete", Status: noContnt, ep: noBody(deleteDevice)},
+		{Method: "PUT", Path: "/api/v1/devices/{id}/favourite", OperationID: "addFavourite", Summary: "Mark a device as one of the caller's favourites", Permission: "device.view", Status: noContnt, ep: noBody(addFavourite)},
+		{Method: "DELETE", Path: "/api/v1/devices/{id}/favourite", OperationID: "removeFavourite", Summary: "Remove a device from the caller's favourites", Permission: "device.view", Status: noContnt, ep: noBody(removeFavourite)},
+		{Method: "GET", Path: "/api/v1/devices/{id}/history", OperationID: "getDeviceHistory", Summary: "A device's history, newest first", Permission: "device.history", Status: ok, ep: noBody(getDeviceHistory), Query: withPages(
+			Param{Name: "action", Description: "only this action"}, Param{Name: "since", Description: "RFC 3339 time"}, Param{Name: "until", Description: "RFC 3339 time"})},
+
+		// Device assignment rules.
+		{Method: "GET", Path: "/api/v1/assignment-rules", OperationID: "listAssignmentRules", Summary: "List device assignment rules in order", Permission: "device_groups.view at account level (or assignment_rules.manage)", Status: ok, Query: pageQuery, ep: noBody(listRules)},
+		{Method: "POST", Path: "/api/v1/assignment-rules", OperationID: "createAssignmentRule", Summary: "Create a rule (added last)", Permission: "assignment_rules.manage", Status: created, ep: jsonBody(createRule)},
+		{Method: "PUT", Path: "/api/v1/assignment-rules/order", OperationID: "reorderAssignmentRules", Summary: "Set the order of every rule", Permission: "assignment_rules.manage", Status: noContnt, ep: jsonBody(reorderRules)},
+		{Method: "POST", Path: "/api/v1/assignment-rules/apply", OperationID: "applyAssignmentRules", Summary: "Run the rules over the devices in Unassigned now", Permission: "assignment_rules.manage", Status: ok, ep: noBody(applyRules)},
+		{Method: "GET", Path: "/api/v1/assignment-rules/{id}", OperationID: "getAssignmentRule", Summary: "Get a rule", Permission: "device_groups.view at account level (or assignment_rules.manage)", Status: ok, ep: noBody(getRule)},
+		{Method: "PUT", Path: "/api/v1/assignment-rules/{id}", OperationID: "updateAssignmentRule", Summary: "Replace a rule", Permission: "assignment_rules.manage", Status: ok, ep: jsonBody(updateRule)},
+		{Method: "DELETE", Path: "/api/v1/assignment-rules/{id}", OperationID: "deleteAssignmentRule", Summary: "Delete a rule", Permission: "assignment_rules.manage", Status: noContnt, ep: noBody(deleteRule)},
+		{Method: "POST", Path: "/api/v1/assignment-rules/{id}/dry-run", OperationID: "dryRunAssignmentRule", Summary: "Show which devices in Unassigned the rule would move, moving none", Permission: "assignment_rules.manage", Status: ok, ep: noBody(dryRunRule)},
+
+		// Audit log.
+		{Method: "GET", Path: "/api/v1/audit-events", OperationID: "listAuditEvents", Summary: "List audit events, newest first", Permission: "audit.view", Status: ok, ep: noBody(listAudit), Query: auditQuery},
+		{Method: "GET", Path: "/api/v1/audit-events/verify", OperationID: "verifyAuditLog", Summary: "Check the audit log's hash chain and name the first bad entry", Permission: "audit.view", Status: ok, ep: noBody(verifyAudit)},
+
+		// API keys.
+		{Method: "GET", Path: "/api/v1/api-keys", OperationID: "listAPIKeys", Summary: "List API keys (never their secrets)", Permission: "api_keys.view", Status: ok, Query: pageQuery, ep: noBody(listAPIKeys)},
+		{Method: "POST", Path: "/api/v1/api-keys", OperationID: "createAPIKey", Summary: "Create an API key acting as the caller, optionally narrowed; the secret is shown once", Permission: "api_keys.manage", Status: created, ep: jsonBody(createAPIKey)},
+		{Method: "DELETE", Path: "/api/v1/api-keys/{id}", OperationID: "revokeAPIKey", Summary: "Revoke an API key", Permission: "api_keys.manage", Status: noContnt, ep: noBody(revokeAPIKey)},
+
+		// Enrollment.
+		{Method: "GET", Path: "/api/v1/enrollment-tokens", OperationID: "listEnrollmentTokens", Summary: "List enrollment tokens (never their secrets)", Permission: "installers.access (at account level: all; otherwise those of the groups where it is held)", Status: ok, Query: pageQuery, ep: noBody(listEnrollmentTokens)},
+		{Method: "POST", Path: "/api/v1/enrollment-tokens", OperationID: "createEnrollmentToken", Summary: "Create an enrollment token, optionally bound to a device group; the secret is shown once", Permission: "installers.access (at the token's group, or account level)", Status: created, ep: jsonBody(createEnrollmentToken)},
+		{Method: "POST", Path: "/api/v1/enrollment-tokens/{id}/revoke", OperationID: "revokeEnrollmentToken", Summary: "Revoke an enrollment token", Permission: "installers.access", Status: noContnt, ep: noBody(revokeEnrollmentToken)},
+		{Method: "POST", Path: "/api/v1/agent/enroll", OperationID: "enrollDevice", Summary: "Enroll a device with an enrollment token (the agent's own endpoint)", Permission: "public (enrollment token)", Status: created, Public: true, ep: jsonBody(enroll)},
+
+		// Operations.
+		{Method: "GET", Path: "/api/v1/openapi.json", OperationID: "getOpenAPI", Summary: "This document", Permission: "public", Status: ok, Public: true, ep: noBody(getOpenAPI)},
+		{Method: "GET", Path: "/healthz", OperationID: "health", Summary: "Liveness: 200 whenever the process serves", Permission: "public", Status: ok, Public: true, ep: noBody(health)},
+		{Method: "GET", Path: "/readyz", OperationID: "ready", Summary: "Readiness: 200 when the database answers", Permission: "public", Status: ok, Public: true, ep: noBody(ready)},
+		{Method: "GET", Path: "/metrics", OperationID: "metrics", Summary: "Prometheus metrics (text format)", Permission: "public", Status: ok, Public: true, ep: noBody(metricsHandler)},
+	}
+}
