@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/portico-dev/portico/internal/api"
+	"github.com/portico-dev/portico/internal/app"
+	"github.com/portico-dev/portico/internal/store"
+)
+
+// dbFlags are the storage flags every command shares.
+type dbFlags struct {
+	data        string
+	databaseURL string
+}
+
+func (d *dbFlags) register(fs *flag.FlagSet, defaultData string) {
+	fs.StringVar(&d.data, "data", defaultData, "data directory (embedded SQLite database)")
+	fs.StringVar(&d.databaseURL, "database-url", os.Getenv("PORTICO_DATABASE_URL"),
+		"PostgreSQL URL (postgres://…); overrides the embedded database")
+}
+
+func (d *dbFlags) open(ctx context.Context) (*store.Store, error) {
+	if d.databaseURL == "" && d.data == "" {
+		return nil, errors.New("--data or --database-url is required")
+	}
+	st, err := store.Open(ctx, store.Config{DataDir: d.data, DatabaseURL: d.databaseURL})
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+	fs := newFlagSet("serve", stderr)
+	var db dbFlags
+	db.register(fs, "portico-data")
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	publicURL := fs.String("public-url", "", "the address users reach the portal at (for invitation links); default http://ADDR")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	a := app.New(st, log)
+	return serve(ctx, a, *addr, *publicURL, stdout, log, nil)
+}
+
+// serve listens on addr and serves until ctx ends, then shuts down gracefully. ready, when set, is
+// called with the listening address once the server accepts connections.
+func serve(ctx context.Context, a *app.App, addr, publicURL string, stdout io.Writer, log *slog.Logger, ready func(string)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	url := "http://" + ln.Addr().String()
+	if publicURL != "" {
+		a.BaseURL = strings.TrimRight(publicURL, "/")
+	} else {
+		a.BaseURL = url
+	}
+	srv := &http.Server{
+		Handler:           api.New(a, api.Options{Logger: log}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	fmt.Fprintf(stdout, "Portico is listening on %s\n", url)
+	log.Info("listening", "addr", ln.Addr().String(), "store", a.Store().Dialect())
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	log.Info("shutting down")
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	return nil
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("migrate", stderr)
+	var db dbFlags
+	db.register(fs, "")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	fmt.Fprintf(stdout, "migrations applied (%s)\n", st.Dialect())
+	return nil
+}
+
+func cmdCreateAccount(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("admin create-account", stderr)
+	var db dbFlags
+	db.register(fs, "")
+	company := fs.String("company", "", "company name (required)")
+	email := fs.String("owner-email", "", "owner's email (required)")
+	name := fs.String("owner-name", "", "owner's name (default: from the email)")
+	pwFile := fs.String("owner-password-file", "", "file holding the owner's password; - for standard input (required)")
+	printKey := fs.Bool("print-api-key", false, "also create an API key for the owner and print it")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *pwFile == "" {
+		return errors.New("--owner-password-file is required")
+	}
+	var raw []byte
+	var err error
+	if *pwFile == "-" {
+		raw, err = io.ReadAll(io.LimitReader(os.Stdin, 4096))
+	} else {
+		raw, err = os.ReadFile(*pwFile)
+	}
+	if err != nil {
+		return fmt.Errorf("read owner password: %w", err)
+	}
+	st, err := db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	a := app.New(st, nil)
+	out, err := a.CreateAccount(ctx, app.NewAccount{Company: *company, OwnerEmail: *email, OwnerName: *name,
+		OwnerPassword: strings.TrimRight(string(raw), "\r\n"), WithAPIKey: *printKey})
+	if err != nil {
+		return err
+	}
+	res := map[string]string{"account_id": out.Account.ID, "owner_id": out.Owner.ID,
+		"default_device_group_id": out.DefaultGroup.ID}
+	if *printKey {
+		res["api_key"] = out.APIKey
+	}
+	return json.NewEncoder(stdout).Encode(res)
+}
+
+func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("audit verify", stderr)
+	var db dbFlags
+	db.register(fs, "")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ids, err := st.ListAccountIDs(ctx)
+	if err != nil {
+		return err
+	}
+	bad := 0
+	for _, id := range ids {
+		p, n, err := st.VerifyAudit(ctx, id)
+		if err != nil {
+			return err
+		}
+		if p != nil {
+			bad++
+			fmt.Fprintf(stdout, "account %s: BROKEN at entry %d (%s): %s\n", id, p.Seq, p.EventID, p.Reason)
+			continue
+		}
+		fmt.Fprintf(stdout, "account %s: ok, %d entries\n", id, n)
+	}
+	if bad > 0 {
+		return exitCode(3)
+	}
+	return nil
+}

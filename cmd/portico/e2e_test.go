@@ -1,0 +1,358 @@
+package main
+
+// End-to-end tests of the real binary: they build cmd/portico, run its commands as a newcomer or an
+// operator would, and talk to the server over HTTP.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+)
+
+var porticoBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "portico-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	porticoBin = filepath.Join(dir, "portico")
+	build := exec.Command("go", "build", "-o", porticoBin, ".")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build portico:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// runCmd runs the binary to completion and returns its output and exit code.
+func runCmd(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, porticoBin, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd.Stdin = strings.NewReader(stdin)
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	default:
+		t.Fatalf("run portico %v: %v", args, err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// server is a running `portico serve` or `portico demo` process.
+type server struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	URL    string
+	stdout *bytes.Buffer
+	done   chan error
+}
+
+var listeningRE = regexp.MustCompile(`listening on (http://\S+)`)
+
+// startServer starts the binary with args (which must make it listen on 127.0.0.1:0) and waits until
+// it prints its address.
+func startServer(t *testing.T, args ...string) *server {
+	t.Helper()
+	cmd := exec.Command(porticoBin, args...)
+	pr, pw := io.Pipe()
+	cmd.Stdout = pw
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start portico: %v", err)
+	}
+	s := &server{t: t, cmd: cmd, stdout: &bytes.Buffer{}, done: make(chan error, 1)}
+	go func() { s.done <- cmd.Wait(); pw.Close() }()
+	urlc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		found := false
+		for sc.Scan() {
+			line := sc.Text()
+			s.stdout.WriteString(line + "\n")
+			if m := listeningRE.FindStringSubmatch(line); m != nil && !found {
+				found = true
+				urlc <- m[1]
+			}
+		}
+	}()
+	select {
+	case s.URL = <-urlc:
+	case err := <-s.done:
+		t.Fatalf("portico exited before listening: %v\nstderr:\n%s", err, stderr.String())
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("portico did not start listening\nstderr:\n%s", stderr.String())
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-s.done
+		}
+	})
+	return s
+}
+
+// stop sends SIGTERM and expects a graceful exit with status 0.
+func (s *server) stop() {
+	s.t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		s.t.Fatalf("signal portico: %v", err)
+	}
+	select {
+	case err := <-s.done:
+		if err != nil {
+			s.t.Fatalf("portico did not exit cleanly: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		s.t.Fatal("portico did not stop within 20s of SIGTERM")
+	}
+}
+
+// client talks JSON to a server, with either a bearer key or a cookie jar.
+type client struct {
+	t      *testing.T
+	base   string
+	bearer string
+	http   *http.Client
+}
+
+func newClient(t *testing.T, base, bearer string) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, base: base, bearer: bearer, http: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+}
+
+// do sends a request and decodes a JSON answer into out (when not nil), returning the status.
+func (c *client) do(method, path string, body any, out any) int {
+	c.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			c.t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+func (c *client) must(method, path string, body any, out any, want int) {
+	c.t.Helper()
+	var raw json.RawMessage
+	got := c.do(method, path, body, &raw)
+	if got != want {
+		c.t.Fatalf("%s %s: status %d, want %d: %s", method, path, got, want, raw)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			c.t.Fatalf("%s %s: decode: %v", method, path, err)
+		}
+	}
+}
+
+type listOf[T any] struct {
+	Items []T `json:"items"`
+	Total int `json:"total"`
+}
+
+type idName struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	GroupID string `json:"group_id"`
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	out, _, code := runCmd(t, "", "version")
+	if code != 0 || !strings.HasPrefix(out, "portico ") {
+		t.Fatalf("version: code %d, output %q", code, out)
+	}
+	_, errOut, code := runCmd(t, "", "frobnicate")
+	if code != 2 || !strings.Contains(errOut, `unknown command "frobnicate"`) {
+		t.Fatalf("unknown command: code %d, stderr %q", code, errOut)
+	}
+}
+
+// TestOperatorFlow bootstraps an account from the command line, drives the API with the printed key,
+// enrolls a device, then proves that `audit verify` detects an edited row in the database file.
+func TestOperatorFlow(t *testing.T) {
+	data := t.TempDir()
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pwFile, []byte("correct horse battery staple\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runCmd(t, "", "admin", "create-account", "--data", data, "--company", "Example Ltd",
+		"--owner-email", "owner@example.test", "--owner-password-file", pwFile, "--print-api-key")
+	if code != 0 {
+		t.Fatalf("create-account: exit %d: %s", code, errOut)
+	}
+	var created struct {
+		AccountID string `json:"account_id"`
+		OwnerID   string `json:"owner_id"`
+		APIKey    string `json:"api_key"`
+	}
+	if err := json.Unmarshal([]byte(out), &created); err != nil || created.AccountID == "" || created.APIKey == "" {
+		t.Fatalf("create-account printed %q (%v)", out, err)
+	}
+
+	// Bad input on the command line changes nothing and says what is wrong.
+	_, errOut, code = runCmd(t, "", "admin", "create-account", "--data", data, "--company", "",
+		"--owner-email", "not-an-email", "--owner-password-file", pwFile)
+	if code == 0 || !strings.Contains(errOut, "email") {
+		t.Fatalf("bad create-account: exit %d, stderr %q", code, errOut)
+	}
+
+	srv := startServer(t, "serve", "--data", data, "--addr", "127.0.0.1:0")
+	api := newClient(t, srv.URL, created.APIKey)
+	if got := api.do("GET", "/healthz", nil, nil); got != 200 {
+		t.Fatalf("healthz: %d", got)
+	}
+	if got := newClient(t, srv.URL, "").do("GET", "/api/v1/devices", nil, nil); got != 401 {
+		t.Fatalf("anonymous device list: %d, want 401", got)
+	}
+
+	var group idName
+	api.must("POST", "/api/v1/device-groups", map[string]any{"name": "Branch office", "colour": "#336699"}, &group, 201)
+	var token struct {
+		Token  struct{ ID string } `json:"token"`
+		Secret string              `json:"secret"`
+	}
+	api.must("POST", "/api/v1/enrollment-tokens", map[string]any{}, &token, 201)
+	if token.Secret == "" {
+		t.Fatal("enrollment token secret missing")
+	}
+	var enrolled struct {
+		DeviceID   string `json:"device_id"`
+		Credential string `json:"credential"`
+	}
+	anon := newClient(t, srv.URL, "")
+	anon.must("POST", "/api/v1/agent/enroll", map[string]any{"token": token.Secret, "hostname": "branch-pc-1"}, &enrolled, 201)
+	var devices listOf[idName]
+	api.must("GET", "/api/v1/devices", nil, &devices, 200)
+	if devices.Total != 1 || devices.Items[0].ID != enrolled.DeviceID || devices.Items[0].GroupID != "unassigned" {
+		t.Fatalf("devices after enrollment: %+v", devices)
+	}
+	api.must("POST", "/api/v1/devices/move", map[string]any{"device_ids": []string{enrolled.DeviceID}, "group_id": group.ID}, nil, 204)
+	// Moving it back to Unassigned within 90 days is refused, naming the field.
+	var problem struct {
+		Errors []struct{ Field, Message string } `json:"errors"`
+	}
+	api.must("POST", "/api/v1/devices/move", map[string]any{"device_ids": []string{enrolled.DeviceID}, "group_id": "unassigned"}, &problem, 422)
+	if len(problem.Errors) == 0 || problem.Errors[0].Field != "group_id" {
+		t.Fatalf("move back to Unassigned: %+v", problem)
+	}
+	var verify struct {
+		OK      bool `json:"ok"`
+		Entries int  `json:"entries"`
+	}
+	api.must("GET", "/api/v1/audit-events/verify", nil, &verify, 200)
+	if !verify.OK || verify.Entries < 4 {
+		t.Fatalf("verify over the API: %+v", verify)
+	}
+	srv.stop()
+
+	out, errOut, code = runCmd(t, "", "audit", "verify", "--data", data)
+	if code != 0 || !strings.Contains(out, "ok") {
+		t.Fatalf("audit verify on an intact log: exit %d\n%s%s", code, out, errOut)
+	}
+	tamperAudit(t, filepath.Join(data, "portico.db"), 2)
+	out, _, code = runCmd(t, "", "audit", "verify", "--data", data)
+	if code != 3 || !strings.Contains(out, "BROKEN at entry 2") {
+		t.Fatalf("audit verify after tampering: exit %d, output %q", code, out)
+	}
+}
+
+// tamperAudit edits one audit entry behind the server's back, as an intruder with file access would.
+func tamperAudit(t *testing.T, dbFile string, seq int) {
+	t.Helper()
+	db, err := sql.Open("sqlite", dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	res, err := db.Exec(`UPDATE audit_events SET action = 'user.nothing_to_see' WHERE seq = ?`, seq)
+	if err != nil {
+		t.Fatalf("tamper: %v", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("tamper: %d rows changed", n)
+	}
+}
+
+// TestDemo runs the README's first command (on a free port) and signs in as the demo users: the owner
+// sees every device, Alice only those her roles reach.
+func TestDemo(t *testing.T) {
+	data := t.TempDir()
+	srv := startServer(t, "demo", "--data", data, "--addr", "127.0.0.1:0")
+	count := func(email string) int {
+		c := newClient(t, srv.URL, "")
+		c.must("POST", "/api/v1/session", map[string]any{"email": email, "password": demoPassword}, nil, 200)
+		var devices listOf[idName]
+		c.must("GET", "/api/v1/devices?limit=500", nil, &devices, 200)
+		return devices.Total
+	}
+	if got := count(demoOwnerEmail); got != 10 {
+		t.Fatalf("owner sees %d devices, want 10", got)
+	}
+	alice := count("alice@demo.portico.test")
+	if alice == 0 || alice >= 10 {
+		t.Fatalf("alice sees %d devices, want some but not all", alice)
+	}
+	srv.stop()
+
+	// A second start reuses the account rather than seeding another.
+	srv = startServer(t, "demo", "--data", data, "--addr", "127.0.0.1:0")
+	if got := count(demoOwnerEmail); got != 10 {
+		t.Fatalf("owner sees %d devices after restart, want 10", got)
+	}
+	srv.stop()
+}
