@@ -114,6 +114,18 @@ func WithOp(op string, err error) error {
 // Validation collects field errors; its Err method returns nil when there are none.
 type Validation struct {
 	Fields []FieldError
+	// missing counts the field errors that name an object which does not exist in the caller's
+	// account (see AddMissing).
+	missing int
+}
+
+// AddMissing records that field refers to an object that does not exist in the caller's account,
+// such as a device group id of another account. When every error is of this sort, Err reports
+// not found rather than invalid input, so that ids of other accounts get the same answer in a body
+// as in a path.
+func (v *Validation) AddMissing(field, format string, args ...any) {
+	v.Add(field, format, args...)
+	v.missing++
 }
 
 // Add records that field is wrong, with a message such as "must be at most 100 characters".
@@ -125,6 +137,9 @@ func (v *Validation) Add(field, format string, args ...any) {
 func (v *Validation) Err() error {
 	if len(v.Fields) == 0 {
 		return nil
+	}
+	if v.missing == len(v.Fields) {
+		return &Error{Kind: KindNotFound, Message: v.Fields[0].Field + ": " + v.Fields[0].Message, Fields: v.Fields}
 	}
 	return &Error{Kind: KindInvalid, Message: "invalid input", Fields: v.Fields}
 }

@@ -175,3 +175,20 @@ func TestSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestValidationMissingReferences(t *testing.T) {
+	var only portico.Validation
+	only.AddMissing("group_id", "no such device group")
+	if k := portico.KindOf(only.Err()); k != portico.KindNotFound {
+		t.Fatalf("only missing references: kind %s, want not_found", k)
+	}
+	if f := only.Err().(*portico.Error).Fields; len(f) != 1 || f[0].Field != "group_id" {
+		t.Fatalf("fields %v, want group_id", f)
+	}
+	var mixed portico.Validation
+	mixed.AddMissing("group_id", "no such device group")
+	mixed.Add("name", "must not be empty")
+	if k := portico.KindOf(mixed.Err()); k != portico.KindInvalid {
+		t.Fatalf("missing reference plus bad field: kind %s, want invalid", k)
+	}
+}

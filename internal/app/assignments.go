@@ -73,7 +73,7 @@ func (a *App) CreateAssignment(ctx context.Context, ac *Actor, in AssignmentInpu
 		var v portico.Validation
 		role, err := tx.GetRole(ctx, ac.AccountID, as.RoleID)
 		if portico.IsKind(err, portico.KindNotFound) {
-			v.Add("role_id", "no such role")
+			v.AddMissing("role_id", "no such role")
 		} else if err != nil {
 			return nil, err
 		}
@@ -84,7 +84,7 @@ func (a *App) CreateAssignment(ctx context.Context, ac *Actor, in AssignmentInpu
 			_, err = tx.GetUserGroup(ctx, ac.AccountID, as.PrincipalID)
 		}
 		if portico.IsKind(err, portico.KindNotFound) {
-			v.Add("principal_id", "no such %s", strings.ReplaceAll(string(as.PrincipalType), "_", " "))
+			v.AddMissing("principal_id", "no such %s", strings.ReplaceAll(string(as.PrincipalType), "_", " "))
 		} else if err != nil {
 			return nil, err
 		}

@@ -188,6 +188,14 @@ func invalidField(field, format string, args ...any) error {
 	return v.Err()
 }
 
+// missingField reports that field names an object that does not exist in the caller's account: a
+// not-found error that still says which field.
+func missingField(field, format string, args ...any) error {
+	var v portico.Validation
+	v.AddMissing(field, format, args...)
+	return v.Err()
+}
+
 // parentTarget is where device_groups.manage is needed to create or move a group under parentID.
 func parentTarget(parentID string) authz.Target {
 	if parentID == "" {
@@ -280,7 +288,7 @@ func (a *App) CreateDeviceGroup(ctx context.Context, ac *Actor, in GroupInput) (
 	}
 	if err := a.authorize(ctx, ac, "device_group.create", portico.PermDeviceGroupsManage, parentTarget(in.ParentID)); err != nil {
 		if portico.IsKind(err, portico.KindNotFound) {
-			return nil, invalidField("parent_id", "no such device group")
+			return nil, missingField("parent_id", "no such device group")
 		}
 		return nil, err
 	}
@@ -301,7 +309,7 @@ func (a *App) CreateDeviceGroup(ctx context.Context, ac *Actor, in GroupInput) (
 		tree := newGroupTree(groups)
 		if g.ParentID != "" {
 			if tree.byID[g.ParentID] == nil {
-				return nil, invalidField("parent_id", "no such device group")
+				return nil, missingField("parent_id", "no such device group")
 			}
 			if d := tree.depth(g.ParentID) + 1; d > MaxGroupDepth {
 				return nil, invalidField("parent_id", "device groups nest at most %d levels deep; %q is already at level %d",
@@ -350,7 +358,7 @@ func (a *App) UpdateDeviceGroup(ctx context.Context, ac *Actor, id string, in Gr
 		}
 		if err := a.authorize(ctx, ac, "device_group.move", portico.PermDeviceGroupsManage, parentTarget(*in.ParentID)); err != nil {
 			if portico.IsKind(err, portico.KindNotFound) {
-				return nil, invalidField("parent_id", "no such device group")
+				return nil, missingField("parent_id", "no such device group")
 			}
 			return nil, err
 		}
@@ -390,7 +398,7 @@ func (a *App) UpdateDeviceGroup(ctx context.Context, ac *Actor, id string, in Gr
 			switch {
 			case g.ParentID == "":
 			case tree.byID[g.ParentID] == nil:
-				v.Add("parent_id", "no such device group")
+				v.AddMissing("parent_id", "no such device group")
 			case tree.isWithin(g.ParentID, id):
 				v.Add("parent_id", "a group cannot be moved into itself or one of its sub-groups (%q is inside %q)",
 					tree.name(g.ParentID), g.Name)

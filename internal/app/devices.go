@@ -372,7 +372,7 @@ func (a *App) MoveDevices(ctx context.Context, ac *Actor, ids []string, groupID 
 	}
 	if err := a.authorize(ctx, ac, "device.move", portico.PermDeviceMove, authz.Group(groupID)); err != nil {
 		if portico.IsKind(err, portico.KindNotFound) {
-			return invalidField("group_id", "no such device group")
+			return missingField("group_id", "no such device group")
 		}
 		return err
 	}
@@ -392,7 +392,7 @@ func (a *App) MoveDevices(ctx context.Context, ac *Actor, ids []string, groupID 
 		}
 		tree := newGroupTree(groups)
 		if groupID != portico.UnassignedGroupID && tree.byID[groupID] == nil {
-			return nil, invalidField("group_id", "no such device group")
+			return nil, missingField("group_id", "no such device group")
 		}
 		devices, err := loadDevices(ctx, tx, ac.AccountID, ids)
 		if err != nil {

@@ -54,7 +54,7 @@ func (a *App) CreateEnrollmentToken(ctx context.Context, ac *Actor, groupID stri
 	}
 	if err := a.authorize(ctx, ac, "enrollment_token.create", portico.PermInstallersAccess, installerTarget(groupID)); err != nil {
 		if portico.IsKind(err, portico.KindNotFound) && groupID != "" {
-			return nil, "", invalidField("device_group_id", "no such device group")
+			return nil, "", missingField("device_group_id", "no such device group")
 		}
 		return nil, "", err
 	}
@@ -68,7 +68,7 @@ func (a *App) CreateEnrollmentToken(ctx context.Context, ac *Actor, groupID stri
 		if groupID != "" {
 			if _, err := tx.GetDeviceGroup(ctx, ac.AccountID, groupID); err != nil {
 				if portico.IsKind(err, portico.KindNotFound) {
-					return nil, invalidField("device_group_id", "no such device group")
+					return nil, missingField("device_group_id", "no such device group")
 				}
 				return nil, err
 			}

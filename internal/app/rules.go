@@ -75,7 +75,7 @@ func ruleFromInput(ctx context.Context, tx *store.Tx, r *portico.AssignmentRule,
 	if r.TargetGroupID != "" && r.TargetGroupID != portico.UnassignedGroupID {
 		_, err := tx.GetDeviceGroup(ctx, r.AccountID, r.TargetGroupID)
 		if portico.IsKind(err, portico.KindNotFound) {
-			v.Add("target_group_id", "no such device group")
+			v.AddMissing("target_group_id", "no such device group")
 		} else if err != nil {
 			return err
 		}
@@ -168,7 +168,7 @@ func (a *App) ReorderRules(ctx context.Context, ac *Actor, ids []string) error {
 		for i, id := range ids {
 			switch {
 			case !known[id]:
-				v.Add("rule_ids["+itoa(i)+"]", "%q is not an assignment rule of this account", id)
+				v.AddMissing("rule_ids["+itoa(i)+"]", "%q is not an assignment rule of this account", id)
 			case seen[id]:
 				v.Add("rule_ids["+itoa(i)+"]", "%q is listed twice", id)
 			}

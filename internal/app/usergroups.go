@@ -140,7 +140,7 @@ func (a *App) checkUsers(ctx context.Context, tx *store.Tx, accountID, field str
 	var v portico.Validation
 	for i, id := range ids {
 		if !known[id] {
-			v.Add(field+"["+itoa(i)+"]", "%q is not a user of this account", id)
+			v.AddMissing(field+"["+itoa(i)+"]", "%q is not a user of this account", id)
 		}
 	}
 	return v.Err()
