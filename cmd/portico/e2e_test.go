@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 )
 
@@ -44,6 +46,45 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// newPostgresDB creates an empty database on the test server, dropped when the test ends, and returns
+// its URL. Without a reachable server the test is skipped, except in CI, where it must run.
+func newPostgresDB(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("PORTICO_TEST_POSTGRES_URL")
+	if base == "" {
+		base = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	admin, err := sql.Open("pgx", base)
+	if err == nil {
+		err = admin.PingContext(ctx)
+	}
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL unreachable at %s (required in CI): %v", base, err)
+		}
+		t.Skipf("PostgreSQL unreachable at %s: %v", base, err)
+	}
+	name := fmt.Sprintf("portico_e2e_%d_%d", os.Getpid(), time.Now().UnixNano())
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
+		admin.Close()
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		defer admin.Close()
+		if _, err := admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
+			t.Errorf("drop test database %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
 }
 
 // runCmd runs the binary to completion and returns its output and exit code.
@@ -224,14 +265,31 @@ func TestVersionAndUsage(t *testing.T) {
 
 // TestOperatorFlow bootstraps an account from the command line, drives the API with the printed key,
 // enrolls a device, then proves that `audit verify` detects an edited row in the database file.
+// TestOperatorFlow scripts a fresh install as an operator would, on each storage backend: create the
+// account from the command line, serve, enroll a device and move it over the API, then verify the
+// audit log, tamper with it behind the server's back and see `audit verify` name the entry.
 func TestOperatorFlow(t *testing.T) {
-	data := t.TempDir()
+	t.Run("sqlite", func(t *testing.T) {
+		data := t.TempDir()
+		operatorFlow(t, []string{"--data", data}, func(seq int) {
+			tamperAudit(t, "sqlite", filepath.Join(data, "portico.db"), `UPDATE audit_events SET action = 'user.nothing_to_see' WHERE seq = ?`, seq)
+		})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dbURL := newPostgresDB(t)
+		operatorFlow(t, []string{"--database-url", dbURL}, func(seq int) {
+			tamperAudit(t, "pgx", dbURL, `UPDATE audit_events SET action = 'user.nothing_to_see' WHERE seq = $1`, seq)
+		})
+	})
+}
+
+func operatorFlow(t *testing.T, db []string, tamper func(seq int)) {
 	pwFile := filepath.Join(t.TempDir(), "pw")
 	if err := os.WriteFile(pwFile, []byte("correct horse battery staple\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, errOut, code := runCmd(t, "", "admin", "create-account", "--data", data, "--company", "Example Ltd",
-		"--owner-email", "owner@example.test", "--owner-password-file", pwFile, "--print-api-key")
+	out, errOut, code := runCmd(t, "", append([]string{"admin", "create-account", "--company", "Example Ltd",
+		"--owner-email", "owner@example.test", "--owner-password-file", pwFile, "--print-api-key"}, db...)...)
 	if code != 0 {
 		t.Fatalf("create-account: exit %d: %s", code, errOut)
 	}
@@ -245,13 +303,13 @@ func TestOperatorFlow(t *testing.T) {
 	}
 
 	// Bad input on the command line changes nothing and says what is wrong.
-	_, errOut, code = runCmd(t, "", "admin", "create-account", "--data", data, "--company", "",
-		"--owner-email", "not-an-email", "--owner-password-file", pwFile)
+	_, errOut, code = runCmd(t, "", append([]string{"admin", "create-account", "--company", "",
+		"--owner-email", "not-an-email", "--owner-password-file", pwFile}, db...)...)
 	if code == 0 || !strings.Contains(errOut, "email") {
 		t.Fatalf("bad create-account: exit %d, stderr %q", code, errOut)
 	}
 
-	srv := startServer(t, "serve", "--data", data, "--addr", "127.0.0.1:0")
+	srv := startServer(t, append([]string{"serve", "--addr", "127.0.0.1:0"}, db...)...)
 	api := newClient(t, srv.URL, created.APIKey)
 	if got := api.do("GET", "/healthz", nil, nil); got != 200 {
 		t.Fatalf("healthz: %d", got)
@@ -300,26 +358,26 @@ func TestOperatorFlow(t *testing.T) {
 	}
 	srv.stop()
 
-	out, errOut, code = runCmd(t, "", "audit", "verify", "--data", data)
+	out, errOut, code = runCmd(t, "", append([]string{"audit", "verify"}, db...)...)
 	if code != 0 || !strings.Contains(out, "ok") {
 		t.Fatalf("audit verify on an intact log: exit %d\n%s%s", code, out, errOut)
 	}
-	tamperAudit(t, filepath.Join(data, "portico.db"), 2)
-	out, _, code = runCmd(t, "", "audit", "verify", "--data", data)
+	tamper(2)
+	out, _, code = runCmd(t, "", append([]string{"audit", "verify"}, db...)...)
 	if code != 3 || !strings.Contains(out, "BROKEN at entry 2") {
 		t.Fatalf("audit verify after tampering: exit %d, output %q", code, out)
 	}
 }
 
 // tamperAudit edits one audit entry behind the server's back, as an intruder with file access would.
-func tamperAudit(t *testing.T, dbFile string, seq int) {
+func tamperAudit(t *testing.T, driver, dsn, update string, seq int) {
 	t.Helper()
-	db, err := sql.Open("sqlite", dbFile)
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	res, err := db.Exec(`UPDATE audit_events SET action = 'user.nothing_to_see' WHERE seq = ?`, seq)
+	res, err := db.Exec(update, seq)
 	if err != nil {
 		t.Fatalf("tamper: %v", err)
 	}
