@@ -30,6 +30,12 @@ type App struct {
 	loadLock   sync.Mutex
 
 	signins *signinLimiter
+
+	// hooksMu guards the subscribers told of access changes and device deletions (see OnAccessChange).
+	hooksMu     sync.RWMutex
+	accessHooks []func(accountID string)
+	deleteHooks []func(accountID string, deviceIDs []string)
+
 	// BaseURL is the public address of the portal, used in invitation links.
 	BaseURL string
 }
@@ -148,7 +154,25 @@ func (a *App) Reload(ctx context.Context, accountID string) error {
 		return err
 	}
 	a.snaps.Set(accountID, s)
+	a.accessChanged(accountID)
 	return nil
+}
+
+// OnAccessChange subscribes fn to access changes: it is called, synchronously, after every change to
+// an account's access snapshot is published, so that live sessions can be checked again at once. fn
+// must return quickly and must not call back into the App (signal a goroutine instead).
+func (a *App) OnAccessChange(fn func(accountID string)) {
+	a.hooksMu.Lock()
+	defer a.hooksMu.Unlock()
+	a.accessHooks = append(a.accessHooks, fn)
+}
+
+func (a *App) accessChanged(accountID string) {
+	a.hooksMu.RLock()
+	defer a.hooksMu.RUnlock()
+	for _, fn := range a.accessHooks {
+		fn(accountID)
+	}
 }
 
 func userNode(u *portico.User) authz.UserNode {
@@ -294,10 +318,12 @@ func (a *App) write(ctx context.Context, ac *Actor, fn func(tx *store.Tx) (*chan
 			return err
 		}
 		a.snaps.Set(ac.AccountID, s)
+		a.accessChanged(ac.AccountID)
 		return nil
 	}
 	if len(ch.edits) > 0 {
 		a.snaps.Update(ac.AccountID, func(s *authz.Snapshot) *authz.Snapshot { return s.Apply(ch.edits...) })
+		a.accessChanged(ac.AccountID)
 	}
 	return nil
 }

@@ -354,7 +354,12 @@ func (a *App) DeleteDevices(ctx context.Context, ac *Actor, ids []string) error 
 		last := devices[len(devices)-1]
 		return &change{action: "device.delete", targetType: "device", targetID: last.ID, detail: last.Name, edits: edits}, nil
 	})
-	return portico.WithOp("delete devices", err)
+	if err != nil {
+		return portico.WithOp("delete devices", err)
+	}
+	// The rows are gone, so the agents' credentials no longer authenticate; now tell them to stop.
+	a.devicesDeleted(ac.AccountID, ids)
+	return nil
 }
 
 // MoveDevices moves devices to a group or to Unassigned, all or none (device.move on every device and
