@@ -1,0 +1,121 @@
+package protocol
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/coder/websocket"
+)
+
+// wsServer accepts WebSocket connections and serves each with a server-side Conn whose streams echo.
+// Run's result for every connection is sent on the returned channel.
+func wsServer(t *testing.T) (*httptest.Server, chan error) {
+	t.Helper()
+	results := make(chan error, 16)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			t.Errorf("accept: %v", err)
+			return
+		}
+		c := NewConn(WebSocket(ws), Options{Role: RoleServer, OnStream: echo, OnControl: func(m Message) {}})
+		results <- c.Run(r.Context())
+	}))
+	t.Cleanup(srv.Close)
+	return srv, results
+}
+
+func dial(t *testing.T, url string) *websocket.Conn {
+	t.Helper()
+	ws, _, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(url, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws
+}
+
+func TestWebSocket(t *testing.T) {
+	srv, results := wsServer(t)
+	ctx := context.Background()
+
+	good := startConn(t, WebSocket(dial(t, srv.URL)), Options{Role: RoleAgent})
+	s, err := good.conn.Open(ctx, OpenRequest{SessionID: "s", Action: "terminal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roundTrip := func() {
+		t.Helper()
+		for i := range 4 {
+			msg := bytes.Repeat([]byte{byte(i)}, 32<<10)
+			if err := s.Send(ctx, msg); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Recv(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, msg) {
+				t.Fatal("echo differs")
+			}
+		}
+	}
+	roundTrip()
+
+	// A second client sends one message beyond MaxFrameSize: only its connection is dropped.
+	bad := dial(t, srv.URL)
+	defer bad.CloseNow()
+	// Read concurrently, so that the server's close handshake is answered at once.
+	closed := make(chan error, 1)
+	go func() {
+		_, _, err := bad.Read(ctx)
+		closed <- err
+	}()
+	if err := bad.Write(ctx, websocket.MessageBinary, rawFrame(FrameData, 1, make([]byte, MaxFrameSize))); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-results; !errors.Is(err, ErrFrameTooLarge) {
+		t.Errorf("server Run for the oversized message: %v, want ErrFrameTooLarge", err)
+	}
+	if err := <-closed; websocket.CloseStatus(err) != websocket.StatusMessageTooBig {
+		t.Errorf("client read after the oversized message: %v, want status %v", err, websocket.StatusMessageTooBig)
+	}
+
+	// A third sends a malformed frame: dropped with a policy violation.
+	bad2 := dial(t, srv.URL)
+	defer bad2.CloseNow()
+	closed = make(chan error, 1)
+	go func() {
+		for {
+			if _, _, err := bad2.Read(ctx); err != nil { // the error control message comes first
+				closed <- err
+				return
+			}
+		}
+	}()
+	if err := bad2.Write(ctx, websocket.MessageBinary, []byte{0xff, 0xff}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-results; !errors.Is(err, ErrProtocolViolation) {
+		t.Errorf("server Run for the malformed frame: %v, want a protocol violation", err)
+	}
+	if closeErr := <-closed; websocket.CloseStatus(closeErr) != websocket.StatusPolicyViolation {
+		t.Errorf("client read after the malformed frame: %v, want status %v", closeErr, websocket.StatusPolicyViolation)
+	}
+
+	roundTrip()
+	if err := s.Close(""); err != nil {
+		t.Fatal(err)
+	}
+	good.conn.Close("done")
+	if err := good.waitRun(t); err != nil {
+		t.Errorf("client Run: %v", err)
+	}
+	if err := <-results; err == nil {
+		t.Error("server Run returned nil when the client left")
+	}
+}
