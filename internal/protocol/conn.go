@@ -8,6 +8,10 @@ import (
 // Transport moves whole frames: one ReadMessage returns what one WriteMessage on the other side sent.
 // A WebSocket connection in binary mode is the production transport (see WebSocket); tests may use
 // an in-memory pipe (see Pipe).
+//
+// ReadMessage returns a slice the caller owns (Conn hands it to Stream.Recv without copying);
+// WriteMessage must not keep b after it returns. A Conn calls ReadMessage from Run only, and
+// WriteMessage from one goroutine at a time.
 type Transport interface {
 	ReadMessage(ctx context.Context) ([]byte, error)
 	WriteMessage(ctx context.Context, b []byte) error
@@ -31,8 +35,8 @@ const DefaultWindow = 256 << 10
 // Options configure a Conn.
 type Options struct {
 	Role Role
-	// Window is the per-stream receive window in bytes; DefaultWindow when zero. Must be at least
-	// MaxPayload.
+	// Window is the per-stream receive window in bytes; DefaultWindow when zero, raised to
+	// MaxPayload when smaller. Both sides of a connection must use the same value.
 	Window int
 	// MaxStreams bounds the streams the peer may have open at once; 64 when zero. An Open beyond it
 	// is refused with a Close frame.
@@ -60,7 +64,9 @@ type Conn struct {
 func NewConn(t Transport, opt Options) *Conn { return newConn(t, opt) }
 
 // Run reads frames until the transport fails, the peer breaks the protocol, ctx ends or Close is
-// called. It then closes every stream and returns the reason (nil after Close).
+// called. It then closes every stream and returns the reason (nil after Close). When the peer broke
+// the protocol the error wraps ErrProtocolViolation (and ErrMalformed or ErrFrameTooLarge when the
+// frame itself was bad).
 func (c *Conn) Run(ctx context.Context) error { return c.impl.run(ctx) }
 
 // Send sends one control message.
