@@ -1,0 +1,13 @@
+//go:build !linux && !windows && !darwin
+
+package agent
+
+import (
+	"context"
+
+	"github.com/portico-dev/portico/internal/protocol"
+)
+
+func platformInventory(context.Context, *protocol.Inventory) {}
+
+func linkSpeed(string) int { return 0 }

@@ -1,0 +1,87 @@
+//go:build windows
+
+package agent
+
+import (
+	"context"
+	"strings"
+
+	"golang.org/x/sys/windows/registry"
+
+	"github.com/portico-dev/portico/internal/protocol"
+)
+
+func platformInventory(ctx context.Context, inv *protocol.Inventory) {
+	if k, err := registry.OpenKey(registry.LOCAL_MACHINE, `SOFTWARE\Microsoft\Windows NT\CurrentVersion`, registry.QUERY_VALUE); err == nil {
+		if name, _, err := k.GetStringValue("ProductName"); err == nil {
+			inv.OSName = name
+		}
+		ver, _, _ := k.GetStringValue("DisplayVersion")
+		build, _, _ := k.GetStringValue("CurrentBuildNumber")
+		if build != "" {
+			ver = strings.TrimSpace(ver + " (build " + build + ")")
+		}
+		if ver != "" {
+			inv.OSVersion = ver
+		}
+		if strings.Contains(inv.OSName, "Server") && inv.DeviceType == "" {
+			inv.DeviceType = TypeServer
+		}
+		k.Close()
+	}
+	if k, err := registry.OpenKey(registry.LOCAL_MACHINE, `HARDWARE\DESCRIPTION\System\BIOS`, registry.QUERY_VALUE); err == nil {
+		get := func(name string) string {
+			v, _, err := k.GetStringValue(name)
+			if err != nil || dmiPlaceholder(v) {
+				return ""
+			}
+			return strings.TrimSpace(v)
+		}
+		inv.Manufacturer = get("SystemManufacturer")
+		inv.Model = get("SystemProductName")
+		bios := protocol.BIOS{Vendor: get("BIOSVendor"), Version: get("BIOSVersion"), Date: get("BIOSReleaseDate")}
+		if bios != (protocol.BIOS{}) {
+			inv.BIOS = &bios
+		}
+		k.Close()
+	}
+	inv.Software = uninstallEntries()
+	if len(inv.Software) > 0 {
+		inv.Extra["software_source"] = "registry"
+	}
+}
+
+// uninstallEntries lists installed programs from the registry's Uninstall keys (64- and 32-bit views,
+// machine-wide).
+func uninstallEntries() []protocol.Software {
+	seen := map[string]bool{}
+	var out []protocol.Software
+	for _, path := range []string{`SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall`,
+		`SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall`} {
+		root, err := registry.OpenKey(registry.LOCAL_MACHINE, path, registry.ENUMERATE_SUB_KEYS)
+		if err != nil {
+			continue
+		}
+		names, _ := root.ReadSubKeyNames(-1)
+		root.Close()
+		for _, n := range names {
+			k, err := registry.OpenKey(registry.LOCAL_MACHINE, path+`\`+n, registry.QUERY_VALUE)
+			if err != nil {
+				continue
+			}
+			name, _, _ := k.GetStringValue("DisplayName")
+			version, _, _ := k.GetStringValue("DisplayVersion")
+			publisher, _, _ := k.GetStringValue("Publisher")
+			sysComp, _, _ := k.GetIntegerValue("SystemComponent")
+			k.Close()
+			if name == "" || sysComp == 1 || seen[name+"\x00"+version] {
+				continue
+			}
+			seen[name+"\x00"+version] = true
+			out = append(out, protocol.Software{Name: name, Version: version, Publisher: publisher})
+		}
+	}
+	return out
+}
+
+func linkSpeed(string) int { return 0 }
