@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/portico-dev/portico/internal/app"
+	"github.com/portico-dev/portico/internal/hub"
 )
 
 // SessionCookie is the name of the portal session cookie.
@@ -33,6 +34,8 @@ type Options struct {
 	// TrustProxy takes the client address from the first hop of X-Forwarded-For. Set it only behind a
 	// proxy that overwrites the header, or clients could forge their address in the audit log.
 	TrustProxy bool
+	// Hub serves the live agent connections and remote sessions; nil answers those endpoints 503.
+	Hub *hub.Hub
 }
 
 type server struct {
@@ -55,6 +58,9 @@ func New(a *app.App, opts Options) http.Handler {
 		log:     opts.Logger,
 		csrf:    http.NewCrossOriginProtection(),
 		metrics: newMetrics(),
+	}
+	if opts.Hub != nil {
+		s.metrics.reg.MustRegister(opts.Hub.Collectors()...)
 	}
 	rs := routes()
 	doc, err := openAPIDocument(rs)

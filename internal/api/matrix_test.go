@@ -5,10 +5,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/api"
 	"github.com/portico-dev/portico/internal/app"
+	"github.com/portico-dev/portico/internal/store"
 )
 
 // req is one request of a matrix case: the {id} of the route's path, a query string and a body.
@@ -30,6 +32,10 @@ type matrixCase struct {
 	// filtered operations list only what the caller may see: without perm the answer is empty, not
 	// a refusal.
 	filtered bool
+	// upgrade marks a WebSocket endpoint. Plain requests cannot complete the upgrade, so the holder's
+	// request only has to get past authorization (the hub's tests run the upgrades); a public one is
+	// refused without its credential.
+	upgrade bool
 	// build prepares fresh objects when the call consumes them, and returns the request.
 	build func(e *env, f *fixture) req
 }
@@ -51,7 +57,27 @@ func matrix() map[string]matrixCase {
 		return check(e.app.CreateRule(ctx, f.sys, app.RuleInput{Name: uniq("Rule "), Match: portico.MatchAll, TargetGroupID: f.group.ID,
 			Conditions: []portico.RuleCondition{{Property: portico.PropHostname, Operator: portico.OpEquals, Value: "x"}}}))(e.t).ID
 	}
+	licensedDevice := func(e *env, f *fixture) string {
+		id := e.enroll(f)
+		must(e.t, e.app.MoveDevices(ctx, f.sys, []string{id}, f.group.ID))
+		return id
+	}
+	liveSession := func(e *env, f *fixture) string {
+		r := &store.RemoteSession{ID: portico.NewID("ses"), AccountID: f.acc.Account.ID, DeviceID: licensedDevice(e, f),
+			DeviceName: "pc", UserID: f.acc.Owner.ID, UserName: f.acc.Owner.Name, Actions: []string{"terminal"},
+			State: store.SessionActive, StartedAt: time.Now()}
+		must(e.t, e.app.Store().CreateRemoteSession(ctx, r))
+		return r.ID
+	}
 	return map[string]matrixCase{
+		"getDeviceInventory": {perm: portico.PermDeviceInventory, build: func(e *env, f *fixture) req { return req{id: f.device} }},
+		"openSession": {perm: portico.PermDeviceTerminal, upgrade: true, build: func(e *env, f *fixture) req {
+			return req{id: licensedDevice(e, f), query: "?actions=terminal"}
+		}},
+		"connectAgent": {upgrade: true, build: same(req{})},
+		"listSessions": {perm: portico.PermDeviceView, filtered: true, build: func(e *env, f *fixture) req { liveSession(e, f); return req{} }},
+		"getSession":   {perm: portico.PermDeviceView, build: func(e *env, f *fixture) req { return req{id: liveSession(e, f)} }},
+		"endSession":   {perm: portico.PermDeviceRemoteControl, build: func(e *env, f *fixture) req { return req{id: liveSession(e, f)} }},
 		"signIn": {build: func(e *env, f *fixture) req {
 			return req{body: map[string]any{"email": f.user.Email, "password": testPassword}}
 		}},
@@ -290,6 +316,12 @@ func TestPermissionMatrix(t *testing.T) {
 					t.Fatalf("%s has no permission in the matrix but is not public", rt.OperationID)
 				}
 				r := tc.build(e, f)
+				if tc.upgrade {
+					if got := e.anon().do(rt.Method, r.path(rt), r.body); got.status != 401 {
+						t.Fatalf("anonymous %s %s: %d, want 401: %s", rt.Method, r.path(rt), got.status, got.body)
+					}
+					return
+				}
 				if got := e.anon().do(rt.Method, r.path(rt), r.body); got.status != rt.Status {
 					t.Fatalf("anonymous %s %s: %d, want %d: %s", rt.Method, r.path(rt), got.status, rt.Status, got.body)
 				}
@@ -344,6 +376,12 @@ func TestPermissionMatrix(t *testing.T) {
 			}
 
 			r = tc.build(e, f)
+			if tc.upgrade {
+				if res := holder.do(rt.Method, r.path(rt), r.body); res.status == 401 || res.status == 403 || res.status == 404 {
+					t.Fatalf("with %s: %d, want past authorization: %s", tc.perm, res.status, res.body)
+				}
+				return
+			}
 			if res := holder.do(rt.Method, r.path(rt), r.body); res.status != rt.Status {
 				t.Fatalf("with %s: %d, want %d: %s\nserver log: %v", tc.perm, res.status, rt.Status, res.body, e.log.take())
 			}

@@ -2,6 +2,10 @@ package api_test
 
 import (
 	"testing"
+	"time"
+
+	"github.com/portico-dev/portico"
+	"github.com/portico-dev/portico/internal/store"
 )
 
 // TestCrossAccountProbe uses another account's ids in every operation that takes one, in the path or
@@ -22,7 +26,15 @@ func TestCrossAccountProbe(t *testing.T) {
 		"conditions": []map[string]any{{"property": "hostname", "operator": "equals", "value": "x"}}}
 	ownRule := map[string]any{"name": "Probe", "match": "all", "target_group_id": a.group.ID,
 		"conditions": []map[string]any{{"property": "hostname", "operator": "equals", "value": "x"}}}
+	bSession := &store.RemoteSession{ID: portico.NewID("ses"), AccountID: b.acc.Account.ID, DeviceID: b.device, DeviceName: "pc",
+		UserID: b.acc.Owner.ID, UserName: "Owner", Actions: []string{"chat"}, State: store.SessionActive, StartedAt: time.Now()}
+	must(t, e.app.Store().CreateRemoteSession(t.Context(), bSession))
 	probes := []probe{
+		{"GET", "/api/v1/devices/" + b.device + "/inventory", nil, ""},
+		{"GET", "/api/v1/devices/" + b.device + "/session?actions=chat", nil, ""},
+		{"GET", "/api/v1/sessions/" + bSession.ID, nil, ""},
+		{"DELETE", "/api/v1/sessions/" + bSession.ID, nil, ""},
+
 		{"GET", "/api/v1/users/" + b.user.ID, nil, ""},
 		{"GET", "/api/v1/users/" + b.acc.Owner.ID, nil, ""},
 		{"PATCH", "/api/v1/users/" + b.user.ID, map[string]any{"name": "Hijacked"}, ""},
@@ -99,6 +111,9 @@ func TestCrossAccountProbe(t *testing.T) {
 		if p.bodyField != "" && len(pr.Errors) > 0 && !hasFieldPrefix(pr.Errors, p.bodyField) {
 			t.Errorf("%s %v: 404 does not name %s: %s", name, p.body, p.bodyField, res.body)
 		}
+	}
+	if got, err := e.app.Store().GetRemoteSession(t.Context(), b.acc.Account.ID, bSession.ID); err != nil || got.State != store.SessionActive {
+		t.Errorf("account B's session after the probes: %+v, %v", got, err)
 	}
 	if after := e.dump(b); after != before {
 		t.Fatalf("probes from account A changed account B:\nbefore %s\nafter %s", before, after)

@@ -74,8 +74,15 @@ func routes() []Route {
 		{Method: "DELETE", Path: "/api/v1/devices/{id}", OperationID: "deleteDevice", Summary: "Delete a device; its agent is told to stop", Permission: "device.delete", Status: noContnt, ep: noBody(deleteDevice)},
 		{Method: "PUT", Path: "/api/v1/devices/{id}/favourite", OperationID: "addFavourite", Summary: "Mark a device as one of the caller's favourites", Permission: "device.view", Status: noContnt, ep: noBody(addFavourite)},
 		{Method: "DELETE", Path: "/api/v1/devices/{id}/favourite", OperationID: "removeFavourite", Summary: "Remove a device from the caller's favourites", Permission: "device.view", Status: noContnt, ep: noBody(removeFavourite)},
+		{Method: "GET", Path: "/api/v1/devices/{id}/inventory", OperationID: "getDeviceInventory", Summary: "The device's latest hardware and software inventory, as its agent reported it", Permission: "device.inventory", Status: ok, ep: noBody(getDeviceInventory)},
+		{Method: "GET", Path: "/api/v1/devices/{id}/session", OperationID: "openSession", Summary: "Open a remote session: a WebSocket carrying the technician protocol (docs/sessions.md); 409 when the device is offline", Permission: "device.<action> on the device for every action asked", Status: switching, Query: []Param{{Name: "actions", Description: "comma-separated actions: screen_view, remote_control, screenshot, file_transfer, terminal, registry, task_manager, chat, message, clipboard, blank_screen, ctrl_alt_del, wake, reboot, lock"}}, ep: noBody(openSession)},
 		{Method: "GET", Path: "/api/v1/devices/{id}/history", OperationID: "getDeviceHistory", Summary: "A device's history, newest first", Permission: "device.history", Status: ok, ep: noBody(getDeviceHistory), Query: withPages(
 			Param{Name: "action", Description: "only this action"}, Param{Name: "since", Description: "RFC 3339 time"}, Param{Name: "until", Description: "RFC 3339 time"})},
+
+		// Remote sessions.
+		{Method: "GET", Path: "/api/v1/sessions", OperationID: "listSessions", Summary: "The live remote sessions (In session): device, group, technician, actions, start time", Permission: "device.view on each session's device", Status: ok, Query: pageQuery, ep: noBody(listSessions)},
+		{Method: "GET", Path: "/api/v1/sessions/{id}", OperationID: "getSession", Summary: "Get a remote session, live or ended", Permission: "device.view on its device", Status: ok, ep: noBody(getSession)},
+		{Method: "DELETE", Path: "/api/v1/sessions/{id}", OperationID: "endSession", Summary: "End a remote session", Permission: "the session's own technician, or device.remote_control on its device", Status: noContnt, ep: noBody(endSession)},
 
 		// Device assignment rules.
 		{Method: "GET", Path: "/api/v1/assignment-rules", OperationID: "listAssignmentRules", Summary: "List device assignment rules in order", Permission: "device_groups.view at account level (or assignment_rules.manage)", Status: ok, Query: pageQuery, ep: noBody(listRules)},
@@ -100,6 +107,7 @@ func routes() []Route {
 		{Method: "GET", Path: "/api/v1/enrollment-tokens", OperationID: "listEnrollmentTokens", Summary: "List enrollment tokens (never their secrets)", Permission: "installers.access (at account level: all; otherwise those of the groups where it is held)", Status: ok, Query: pageQuery, ep: noBody(listEnrollmentTokens)},
 		{Method: "POST", Path: "/api/v1/enrollment-tokens", OperationID: "createEnrollmentToken", Summary: "Create an enrollment token, optionally bound to a device group; the secret is shown once", Permission: "installers.access (at the token's group, or account level)", Status: created, ep: jsonBody(createEnrollmentToken)},
 		{Method: "POST", Path: "/api/v1/enrollment-tokens/{id}/revoke", OperationID: "revokeEnrollmentToken", Summary: "Revoke an enrollment token", Permission: "installers.access", Status: noContnt, ep: noBody(revokeEnrollmentToken)},
+		{Method: "GET", Path: "/api/v1/agent/connect", OperationID: "connectAgent", Summary: "The agent's WebSocket (Authorization: Bearer <credential>, X-Portico-Device: <device id>); see internal/protocol", Permission: "public (device credential)", Status: switching, Public: true, ep: noBody(connectAgent)},
 		{Method: "POST", Path: "/api/v1/agent/enroll", OperationID: "enrollDevice", Summary: "Enroll a device with an enrollment token (the agent's own endpoint)", Permission: "public (enrollment token)", Status: created, Public: true, ep: jsonBody(enroll)},
 
 		// Operations.

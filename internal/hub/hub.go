@@ -1,0 +1,293 @@
+package hub
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/portico-dev/portico"
+	"github.com/portico-dev/portico/internal/app"
+	"github.com/portico-dev/portico/internal/store"
+)
+
+// Options configure a Hub. Zero fields take the defaults.
+type Options struct {
+	// Heartbeat is the period agents are told to heartbeat at (Welcome.HeartbeatSeconds, rounded up
+	// to whole seconds on the wire). An agent silent for two periods is disconnected. Default 30 s.
+	Heartbeat time.Duration
+	// FlushEvery is how often the last-seen times of heartbeating devices are written, in one batch.
+	// Default 5 s.
+	FlushEvery time.Duration
+	// AnswerTimeout bounds how long a session waits for the agent (and the end user, when
+	// acknowledgement is required) to accept. Default 2 minutes.
+	AnswerTimeout time.Duration
+	// CommandTimeout bounds how long a command waits for its result. Default 30 s.
+	CommandTimeout time.Duration
+	// RecheckEvery is how often every live session is checked again, for assignments that expire
+	// without any change being made. Default 1 s.
+	RecheckEvery time.Duration
+	// Logger receives the hub's logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+func (o *Options) defaults() {
+	if o.Heartbeat <= 0 {
+		o.Heartbeat = 30 * time.Second
+	}
+	if o.FlushEvery <= 0 {
+		o.FlushEvery = 5 * time.Second
+	}
+	if o.AnswerTimeout <= 0 {
+		o.AnswerTimeout = 2 * time.Minute
+	}
+	if o.CommandTimeout <= 0 {
+		o.CommandTimeout = 30 * time.Second
+	}
+	if o.RecheckEvery <= 0 {
+		o.RecheckEvery = time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+// writeTimeout bounds one control message or status write made on behalf of a connection.
+const writeTimeout = 10 * time.Second
+
+// Hub holds the server's live state: the connected agents and the remote sessions running through
+// them. Create it with New, call Start once, and Close when the server stops.
+type Hub struct {
+	app  *app.App
+	opts Options
+	log  *slog.Logger
+
+	ctx    context.Context // ends at Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex
+	agents   map[string]*agent   // device id → its current connection
+	sessions map[string]*session // session id → live session
+
+	statuses sync.Map // device id → *deviceStatus
+
+	seenMu sync.Mutex
+	seen   map[string]store.DeviceSeen // device id → last heartbeat not yet written
+
+	recheckMu       sync.Mutex
+	recheckAccounts map[string]bool
+	recheckSignal   chan struct{}
+
+	agentsGauge, sessionsGauge prometheus.GaugeFunc
+}
+
+// deviceStatus serialises the status writes of one device and remembers the last one.
+type deviceStatus struct {
+	mu   sync.Mutex
+	last portico.DeviceStatus
+}
+
+// New returns a hub over the app. It does nothing until Start.
+func New(a *app.App, opts Options) *Hub {
+	opts.defaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &Hub{app: a, opts: opts, log: opts.Logger, ctx: ctx, cancel: cancel,
+		agents: map[string]*agent{}, sessions: map[string]*session{}, seen: map[string]store.DeviceSeen{},
+		recheckAccounts: map[string]bool{}, recheckSignal: make(chan struct{}, 1)}
+	h.agentsGauge = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "portico_agents_connected",
+		Help: "Agents connected to this server."}, func() float64 { return float64(h.count(func(*Hub) int { return len(h.agents) })) })
+	h.sessionsGauge = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "portico_sessions_live",
+		Help: "Remote sessions running through this server (connecting or active)."},
+		func() float64 { return float64(h.count(func(*Hub) int { return len(h.sessions) })) })
+	return h
+}
+
+func (h *Hub) count(f func(*Hub) int) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return f(h)
+}
+
+// Collectors returns the hub's Prometheus metrics, for the server's registry.
+func (h *Hub) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{h.agentsGauge, h.sessionsGauge}
+}
+
+// Start marks every device Unavailable (no agent is connected yet), ends the session records a
+// stopped server left open, subscribes to access changes and device deletions, and starts the
+// background loops: heartbeat timeouts, last-seen batches and session re-checks.
+func (h *Hub) Start(ctx context.Context) error {
+	if err := h.app.ResetDeviceStatuses(ctx); err != nil {
+		return err
+	}
+	h.app.OnAccessChange(h.accessChanged)
+	h.app.OnDevicesDeleted(h.devicesDeleted)
+	h.wg.Add(3)
+	go h.heartbeatLoop()
+	go h.flushLoop()
+	go h.recheckLoop()
+	return nil
+}
+
+// Close disconnects every agent and session, writes the pending last-seen times and stops the
+// background loops.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	agents := make([]*agent, 0, len(h.agents))
+	for _, a := range h.agents {
+		agents = append(agents, a)
+	}
+	sessions := make([]*session, 0, len(h.sessions))
+	for _, s := range h.sessions {
+		sessions = append(sessions, s)
+	}
+	h.mu.Unlock()
+	for _, s := range sessions {
+		s.end("server", "the server is shutting down")
+	}
+	for _, a := range agents {
+		_ = a.conn.Close("the server is shutting down")
+	}
+	h.cancel()
+	h.wg.Wait()
+	h.flush(context.Background())
+}
+
+// Online reports whether the device's agent is connected to this server.
+func (h *Hub) Online(deviceID string) bool {
+	return h.agent(deviceID) != nil
+}
+
+func (h *Hub) agent(deviceID string) *agent {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.agents[deviceID]
+}
+
+// refreshStatus computes the device's status from the live state (Unavailable without a connection,
+// In session with an active session, else Available) and stores it when it changed. With an event,
+// the device's history records it too (and last seen is set).
+func (h *Hub) refreshStatus(ac *app.Actor, event, detail string) {
+	v, _ := h.statuses.LoadOrStore(ac.DeviceID, &deviceStatus{})
+	ds := v.(*deviceStatus)
+	ds.mu.Lock()
+	defer ds.mu.Unlock()
+	status := h.currentStatus(ac.DeviceID)
+	if event == "" && status == ds.last {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	defer cancel()
+	var err error
+	if event != "" {
+		err = h.app.RecordAgentEvent(ctx, ac, event, detail, status)
+	} else {
+		err = h.app.SetDeviceStatus(ctx, ac.AccountID, ac.DeviceID, status)
+	}
+	switch {
+	case portico.IsKind(err, portico.KindNotFound):
+		// The device was deleted: nothing to record.
+	case err != nil:
+		h.log.Error("store device status", "device", ac.DeviceID, "status", status, "err", err)
+	default:
+		ds.last = status
+	}
+}
+
+func (h *Hub) currentStatus(deviceID string) portico.DeviceStatus {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.agents[deviceID] == nil {
+		return portico.DeviceUnavailable
+	}
+	for _, s := range h.sessions {
+		if s.deviceID == deviceID && s.isActive() {
+			return portico.DeviceInSession
+		}
+	}
+	return portico.DeviceAvailable
+}
+
+// markSeen notes a heartbeat; flushLoop writes it with the others.
+func (h *Hub) markSeen(ac *app.Actor, at time.Time) {
+	h.seenMu.Lock()
+	h.seen[ac.DeviceID] = store.DeviceSeen{AccountID: ac.AccountID, DeviceID: ac.DeviceID, At: at}
+	h.seenMu.Unlock()
+}
+
+func (h *Hub) flushLoop() {
+	defer h.wg.Done()
+	t := time.NewTicker(h.opts.FlushEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.ctx.Done():
+			return
+		case <-t.C:
+			h.flush(h.ctx)
+		}
+	}
+}
+
+// flush writes the pending last-seen times in one transaction.
+func (h *Hub) flush(ctx context.Context) {
+	h.seenMu.Lock()
+	if len(h.seen) == 0 {
+		h.seenMu.Unlock()
+		return
+	}
+	batch := make([]store.DeviceSeen, 0, len(h.seen))
+	for _, s := range h.seen {
+		batch = append(batch, s)
+	}
+	h.seen = map[string]store.DeviceSeen{}
+	h.seenMu.Unlock()
+	if err := h.app.TouchDevices(context.WithoutCancel(ctx), batch); err != nil {
+		h.log.Error("write last-seen times", "devices", len(batch), "err", err)
+	}
+}
+
+// heartbeatLoop disconnects agents that missed two heartbeat periods.
+func (h *Hub) heartbeatLoop() {
+	defer h.wg.Done()
+	t := time.NewTicker(max(h.opts.Heartbeat/4, 5*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-h.ctx.Done():
+			return
+		case now := <-t.C:
+			limit := 2 * h.opts.Heartbeat
+			var late []*agent
+			h.mu.Lock()
+			for _, a := range h.agents {
+				if now.Sub(a.lastBeatTime()) > limit {
+					late = append(late, a)
+				}
+			}
+			h.mu.Unlock()
+			for _, a := range late {
+				h.log.Info("agent missed its heartbeats", "device", a.ac.DeviceID)
+				_ = a.conn.Close("no heartbeat for two periods")
+			}
+		}
+	}
+}
+
+// devicesDeleted tells the agents of deleted devices to stop, and drops them.
+func (h *Hub) devicesDeleted(accountID string, ids []string) {
+	h.mu.Lock()
+	var gone []*agent
+	for _, id := range ids {
+		if a := h.agents[id]; a != nil && a.ac.AccountID == accountID {
+			gone = append(gone, a)
+		}
+	}
+	h.mu.Unlock()
+	for _, a := range gone {
+		go a.stop("the device was deleted")
+	}
+}

@@ -1,0 +1,82 @@
+package hub
+
+import (
+	"context"
+	"time"
+
+	"github.com/portico-dev/portico/internal/store"
+)
+
+// accessChanged is called by the app right after an account's access snapshot changed. It only
+// signals: recheckLoop does the work.
+func (h *Hub) accessChanged(accountID string) {
+	h.recheckMu.Lock()
+	h.recheckAccounts[accountID] = true
+	h.recheckMu.Unlock()
+	select {
+	case h.recheckSignal <- struct{}{}:
+	default:
+	}
+}
+
+// recheckLoop checks live sessions again: those of an account whose access changed, at once, and
+// every session each RecheckEvery, for assignments that expire by themselves.
+func (h *Hub) recheckLoop() {
+	defer h.wg.Done()
+	t := time.NewTicker(h.opts.RecheckEvery)
+	defer t.Stop()
+	for {
+		var accounts map[string]bool // nil: every account
+		select {
+		case <-h.ctx.Done():
+			return
+		case <-h.recheckSignal:
+			h.recheckMu.Lock()
+			accounts = h.recheckAccounts
+			h.recheckAccounts = map[string]bool{}
+			h.recheckMu.Unlock()
+		case <-t.C:
+		}
+		h.mu.Lock()
+		var due []*session
+		for _, s := range h.sessions {
+			if accounts == nil || accounts[s.grant.Actor.AccountID] {
+				due = append(due, s)
+			}
+		}
+		h.mu.Unlock()
+		for _, s := range due {
+			s.recheck()
+		}
+	}
+}
+
+// recheck asks the engine which of the session's actions its technician may still use: none left
+// ends the session, fewer narrows it.
+func (s *session) recheck() {
+	r := s.record()
+	if r.State == store.SessionEnded {
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.h.ctx, writeTimeout)
+	defer cancel()
+	allowed, reason := s.h.app.SessionAllowed(ctx, r.AccountID, r.UserID, r.DeviceID, r.Actions)
+	if len(allowed) == len(r.Actions) {
+		return
+	}
+	if reason == "permission revoked" && s.deviceMoved(ctx) {
+		reason = "device moved"
+	}
+	if len(allowed) == 0 {
+		// The end runs on its own goroutine so that one slow agent does not hold up the others' checks.
+		go s.end("server", reason)
+		return
+	}
+	s.narrow(allowed, reason)
+}
+
+// deviceMoved reports whether the device is in another group than when the session started.
+func (s *session) deviceMoved(ctx context.Context) bool {
+	d, err := s.h.app.Store().GetDevice(ctx, s.grant.Device.AccountID, s.deviceID)
+	return err == nil && d.GroupID != s.grant.Device.GroupID
+}

@@ -1,0 +1,710 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+
+	"github.com/portico-dev/portico"
+	"github.com/portico-dev/portico/internal/app"
+	"github.com/portico-dev/portico/internal/protocol"
+	"github.com/portico-dev/portico/internal/store"
+)
+
+// streamActions are the actions used through a stream (see protocol's action formats); the others,
+// but chat, are one-shot commands.
+var streamActions = []string{"screen_view", "remote_control", "screenshot", "file_transfer", "terminal",
+	"registry", "task_manager", "clipboard"}
+
+// commandActions are the one-shot actions sent as a Command.
+var commandActions = []string{"message", "blank_screen", "ctrl_alt_del", "wake", "reboot", "lock"}
+
+// Limits of what a technician sends.
+const (
+	maxChatLen      = 4000 // characters of one chat line
+	maxCommandIDLen = 64
+	// techBuffer is how many JSON messages may wait for a slow technician before chat lines are
+	// dropped (stream data is never dropped: it waits instead).
+	techBuffer = 256
+)
+
+// session is one live remote session: a technician's WebSocket relayed to an agent.
+type session struct {
+	h        *Hub
+	id       string
+	deviceID string
+	grant    *app.SessionGrant
+	agent    *agent
+	ws       *websocket.Conn
+
+	ctx    context.Context // ends when the session ends
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	rec     store.RemoteSession
+	streams map[int]*relay // channel → stream
+
+	answer  chan protocol.SessionAnswer
+	toTech  chan any
+	endOnce sync.Once
+	ended   chan struct{}
+	relays  sync.WaitGroup
+}
+
+// relay is one channel of a session: a stream to the agent for one action.
+type relay struct {
+	action string
+	stream *protocol.Stream
+}
+
+func (s *session) isActive() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rec.State == store.SessionActive
+}
+
+func (s *session) record() store.RemoteSession {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.rec
+	r.Actions = slices.Clone(r.Actions)
+	return r
+}
+
+func (s *session) actions() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.rec.Actions)
+}
+
+func (s *session) allows(action string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rec.State != store.SessionEnded && slices.Contains(s.rec.Actions, action)
+}
+
+// Technician messages (see the package documentation).
+type techState struct {
+	Type      string   `json:"type"` // "state"
+	State     string   `json:"state"`
+	SessionID string   `json:"session_id"`
+	Actions   []string `json:"actions"`
+	By        string   `json:"by,omitempty"`
+	Reason    string   `json:"reason,omitempty"`
+}
+
+type techChannel struct {
+	Type    string `json:"type"` // "opened" or "closed"
+	Channel int    `json:"channel"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+type techChat struct {
+	Type string `json:"type"` // "chat"
+	protocol.Chat
+}
+
+type techCommandResult struct {
+	Type   string          `json:"type"` // "command_result"
+	ID     string          `json:"id"`
+	OK     bool            `json:"ok"`
+	Error  string          `json:"error,omitempty"`
+	Result json.RawMessage `json:"result,omitempty"`
+}
+
+type techActions struct {
+	Type    string   `json:"type"` // "actions"
+	Actions []string `json:"actions"`
+	Reason  string   `json:"reason,omitempty"`
+}
+
+type techError struct {
+	Type    string `json:"type"` // "error"
+	Message string `json:"message"`
+	// Status is an HTTP-like status for errors that have one (409: no neighbour can wake the device).
+	Status int `json:"status,omitempty"`
+	// ID is the command the error is about, if any.
+	ID string `json:"id,omitempty"`
+}
+
+// techRequest is any message the technician sends; fields depend on the type.
+type techRequest struct {
+	Type    string          `json:"type"`
+	Channel int             `json:"channel"`
+	Action  string          `json:"action"`
+	Args    json.RawMessage `json:"args"`
+	Text    string          `json:"text"`
+	ID      string          `json:"id"`
+}
+
+// ServeSession upgrades an authorized technician's request to the session WebSocket and runs the
+// session until either side ends it. The caller has authorized the grant and checked that the agent is
+// online; if it went offline since, the session ends at once with that reason.
+func (h *Hub) ServeSession(w http.ResponseWriter, r *http.Request, g *app.SessionGrant) {
+	ws, err := websocket.Accept(w, r, nil) // the default refuses another site's origin
+	if err != nil {
+		h.log.Info("session upgrade failed", "device", g.Device.ID, "err", err)
+		return
+	}
+	ws.SetReadLimit(1 + protocol.MaxPayload)
+	a := h.agent(g.Device.ID)
+	if a == nil {
+		_ = ws.Close(websocket.StatusTryAgainLater, "device is offline")
+		return
+	}
+	ctx, cancel := context.WithTimeout(h.ctx, writeTimeout)
+	rec, err := h.app.StartSession(ctx, g)
+	cancel()
+	if err != nil {
+		h.log.Error("start session", "device", g.Device.ID, "err", err)
+		_ = ws.Close(websocket.StatusInternalError, "the session could not be recorded")
+		return
+	}
+	s := &session{h: h, id: rec.ID, deviceID: g.Device.ID, grant: g, agent: a, ws: ws, rec: *rec,
+		streams: map[int]*relay{}, answer: make(chan protocol.SessionAnswer, 1), toTech: make(chan any, techBuffer),
+		ended: make(chan struct{})}
+	s.ctx, s.cancel = context.WithCancel(h.ctx)
+	h.mu.Lock()
+	h.sessions[s.id] = s
+	h.mu.Unlock()
+
+	writerDone := make(chan struct{})
+	go func() { defer close(writerDone); s.writeLoop() }()
+	readerDone := make(chan struct{})
+	go func() { defer close(readerDone); s.readLoop() }()
+
+	s.sendState("")
+	err = a.send(protocol.MsgSessionRequest, protocol.SessionRequest{SessionID: s.id, Technician: g.Technician,
+		Actions: s.actions(), AckRequired: g.AckRequired})
+	if err != nil {
+		s.end("server", "the device could not be reached")
+	} else {
+		s.awaitAnswer()
+	}
+	<-s.ended
+	<-readerDone
+	s.relays.Wait()
+	<-writerDone
+}
+
+// awaitAnswer waits for the agent's answer to the session request.
+func (s *session) awaitAnswer() {
+	t := time.NewTimer(s.h.opts.AnswerTimeout)
+	defer t.Stop()
+	select {
+	case ans := <-s.answer:
+		if !ans.Accepted {
+			reason := ans.Reason
+			if reason == "" {
+				reason = "the end user declined the session"
+			}
+			s.end("end_user", reason)
+			return
+		}
+		s.activate()
+	case <-t.C:
+		s.end("server", "the device did not answer in time")
+	case <-s.ended:
+	}
+}
+
+func (s *session) answered(ans protocol.SessionAnswer) {
+	select {
+	case s.answer <- ans:
+	default: // a second answer means nothing
+	}
+}
+
+// activate moves the session to active: stored, the device In session, the technician told.
+func (s *session) activate() {
+	s.mu.Lock()
+	if s.rec.State != store.SessionConnecting {
+		s.mu.Unlock()
+		return
+	}
+	s.rec.State = store.SessionActive
+	rec := s.rec
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(s.h.ctx, writeTimeout)
+	if err := s.h.app.ActivateSession(ctx, &rec); err != nil && !portico.IsKind(err, portico.KindNotFound) {
+		s.h.log.Error("store session state", "session", s.id, "err", err)
+	}
+	cancel()
+	s.h.refreshStatus(s.agent.ac, "", "")
+	s.sendState("")
+}
+
+// sendState tells the technician the session's state.
+func (s *session) sendState(by string) {
+	r := s.record()
+	s.sendTech(techState{Type: "state", State: r.State, SessionID: s.id, Actions: r.Actions, By: by, Reason: r.EndReason})
+}
+
+// sendTech queues a JSON message for the technician. It never waits: when a technician stops reading
+// and the queue is full, the message is dropped and logged.
+func (s *session) sendTech(v any) {
+	select {
+	case s.toTech <- v:
+	default:
+		s.h.log.Warn("technician not reading: message dropped", "session", s.id)
+	}
+}
+
+// writeLoop writes the queued JSON messages to the technician, then closes the WebSocket once the
+// session ended.
+func (s *session) writeLoop() {
+	write := func(v any) bool {
+		b, err := json.Marshal(v)
+		if err != nil {
+			s.h.log.Error("encode technician message", "err", err)
+			return true
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+		defer cancel()
+		return s.ws.Write(ctx, websocket.MessageText, b) == nil
+	}
+	for {
+		select {
+		case v := <-s.toTech:
+			if !write(v) {
+				go s.end("technician", "the technician's connection failed")
+			}
+		case <-s.ended:
+		drain:
+			for {
+				select {
+				case v := <-s.toTech:
+					write(v)
+				default:
+					break drain
+				}
+			}
+			r := s.record()
+			_ = s.ws.Close(websocket.StatusNormalClosure, clip(r.EndReason, 120))
+			return
+		}
+	}
+}
+
+// readLoop reads the technician's messages until the WebSocket fails or the session ends.
+func (s *session) readLoop() {
+	for {
+		typ, data, err := s.ws.Read(s.ctx)
+		if err != nil {
+			reason := "the technician disconnected"
+			if st := websocket.CloseStatus(err); st == websocket.StatusMessageTooBig {
+				reason = "the technician sent a message that is too large"
+			}
+			s.end("technician", reason)
+			return
+		}
+		if typ == websocket.MessageBinary {
+			s.fromTechBinary(data)
+			continue
+		}
+		var req techRequest
+		if err := json.Unmarshal(data, &req); err != nil {
+			s.sendTech(techError{Type: "error", Message: "messages must be JSON objects with a type: " + err.Error()})
+			continue
+		}
+		if done := s.handle(req); done {
+			return
+		}
+	}
+}
+
+// handle acts on one technician message; it reports whether the session ended.
+func (s *session) handle(req techRequest) bool {
+	connecting := s.record().State == store.SessionConnecting
+	switch req.Type {
+	case "cancel":
+		s.end("technician", "cancelled by the technician")
+		return true
+	case "end":
+		s.end("technician", "ended by the technician")
+		return true
+	}
+	if connecting {
+		s.sendTech(techError{Type: "error", Message: fmt.Sprintf("%q is not possible while connecting: wait for the state active, or cancel", req.Type)})
+		return false
+	}
+	switch req.Type {
+	case "open":
+		s.open(req)
+	case "close":
+		s.closeChannel(req.Channel, "")
+	case "chat":
+		s.chatFromTech(req.Text)
+	case "command":
+		s.command(req)
+	default:
+		s.sendTech(techError{Type: "error", Message: fmt.Sprintf("unknown message type %q", req.Type)})
+	}
+	return false
+}
+
+// open opens a stream to the agent for one action on a channel and relays the agent's side back.
+func (s *session) open(req techRequest) {
+	switch {
+	case req.Channel < 1 || req.Channel > 255:
+		s.sendTech(techError{Type: "error", Message: "channel must be 1 to 255"})
+		return
+	case !slices.Contains(streamActions, req.Action):
+		s.sendTech(techError{Type: "error", Message: fmt.Sprintf("%q is not a stream action (one of %s)", req.Action, strings.Join(streamActions, ", "))})
+		return
+	case !s.allows(req.Action):
+		s.sendTech(techError{Type: "error", Message: fmt.Sprintf("%q is not one of this session's actions", req.Action)})
+		return
+	}
+	s.mu.Lock()
+	_, busy := s.streams[req.Channel]
+	s.mu.Unlock()
+	if busy {
+		s.sendTech(techError{Type: "error", Message: fmt.Sprintf("channel %d is already open", req.Channel)})
+		return
+	}
+	st, err := s.agent.conn.Open(s.ctx, protocol.OpenRequest{SessionID: s.id, Action: req.Action, Args: req.Args})
+	if err != nil {
+		s.sendTech(techChannel{Type: "closed", Channel: req.Channel, Reason: "could not open: " + err.Error()})
+		return
+	}
+	rl := &relay{action: req.Action, stream: st}
+	s.mu.Lock()
+	if s.rec.State == store.SessionEnded || !slices.Contains(s.rec.Actions, req.Action) {
+		s.mu.Unlock()
+		_ = st.Close("the action is no longer allowed")
+		s.sendTech(techChannel{Type: "closed", Channel: req.Channel, Reason: "the action is no longer allowed"})
+		return
+	}
+	s.streams[req.Channel] = rl
+	s.mu.Unlock()
+	s.sendTech(techChannel{Type: "opened", Channel: req.Channel})
+	s.relays.Add(1)
+	go s.relayToTech(req.Channel, rl)
+}
+
+// relayToTech copies the agent's messages of one stream to the technician. A slow technician blocks
+// the WebSocket write, so Recv stops and the agent runs out of credit: nothing piles up here.
+func (s *session) relayToTech(ch int, rl *relay) {
+	defer s.relays.Done()
+	reason := ""
+	for {
+		msg, err := rl.stream.Recv(s.ctx)
+		if err != nil {
+			var se *protocol.StreamError
+			switch {
+			case errors.Is(err, io.EOF):
+			case errors.As(err, &se):
+				reason = se.Reason
+			default:
+				reason = err.Error()
+			}
+			break
+		}
+		out := make([]byte, 1+len(msg))
+		out[0] = byte(ch)
+		copy(out[1:], msg)
+		if err := s.ws.Write(s.ctx, websocket.MessageBinary, out); err != nil {
+			reason = "the technician's connection failed"
+			_ = rl.stream.Close(reason)
+			break
+		}
+	}
+	s.mu.Lock()
+	if s.streams[ch] == rl {
+		delete(s.streams, ch)
+	}
+	ended := s.rec.State == store.SessionEnded
+	s.mu.Unlock()
+	if !ended {
+		s.sendTech(techChannel{Type: "closed", Channel: ch, Reason: reason})
+	}
+}
+
+// fromTechBinary relays one binary message to its channel's stream. Send waits while the agent's
+// window is full; this goroutine then stops reading the technician, which is the backpressure.
+func (s *session) fromTechBinary(data []byte) {
+	if len(data) < 1 {
+		s.sendTech(techError{Type: "error", Message: "a binary message starts with its channel byte"})
+		return
+	}
+	ch := int(data[0])
+	s.mu.Lock()
+	rl := s.streams[ch]
+	s.mu.Unlock()
+	if rl == nil {
+		s.sendTech(techError{Type: "error", Message: fmt.Sprintf("channel %d is not open", ch)})
+		return
+	}
+	if err := rl.stream.Send(s.ctx, data[1:]); err != nil && s.ctx.Err() == nil {
+		s.closeChannel(ch, "could not send: "+err.Error())
+	}
+}
+
+// closeChannel closes one channel's stream; its relay then reports it closed.
+func (s *session) closeChannel(ch int, reason string) {
+	s.mu.Lock()
+	rl := s.streams[ch]
+	s.mu.Unlock()
+	if rl == nil {
+		s.sendTech(techError{Type: "error", Message: fmt.Sprintf("channel %d is not open", ch)})
+		return
+	}
+	_ = rl.stream.Close(reason)
+}
+
+func (s *session) chatFromTech(text string) {
+	switch {
+	case !s.allows("chat"):
+		s.sendTech(techError{Type: "error", Message: `"chat" is not one of this session's actions`})
+		return
+	case strings.TrimSpace(text) == "":
+		s.sendTech(techError{Type: "error", Message: "chat text is empty"})
+		return
+	case !utf8.ValidString(text) || utf8.RuneCountInString(text) > maxChatLen:
+		s.sendTech(techError{Type: "error", Message: fmt.Sprintf("chat text must be valid UTF-8 of at most %d characters", maxChatLen)})
+		return
+	}
+	c := protocol.Chat{SessionID: s.id, From: "technician", Name: s.grant.Technician, Text: text, SentAt: time.Now().UTC()}
+	if err := s.agent.send(protocol.MsgChat, c); err != nil {
+		s.sendTech(techError{Type: "error", Message: "chat not delivered: " + err.Error()})
+	}
+}
+
+// chatFromDevice relays the end user's chat line to the technician.
+func (s *session) chatFromDevice(c protocol.Chat) {
+	if !s.allows("chat") {
+		return
+	}
+	c.From = "end_user"
+	if !utf8.ValidString(c.Text) || utf8.RuneCountInString(c.Text) > maxChatLen || !utf8.ValidString(c.Name) {
+		s.h.log.Info("chat from device dropped: invalid text", "session", s.id)
+		return
+	}
+	s.sendTech(techChat{Type: "chat", Chat: c})
+}
+
+// command sends a one-shot action to the agent and relays its result.
+func (s *session) command(req techRequest) {
+	switch {
+	case req.ID == "" || len(req.ID) > maxCommandIDLen:
+		s.sendTech(techError{Type: "error", Message: fmt.Sprintf("a command needs an id of 1 to %d characters", maxCommandIDLen)})
+		return
+	case !slices.Contains(commandActions, req.Action):
+		s.sendTech(techError{Type: "error", ID: req.ID, Message: fmt.Sprintf("%q is not a command action (one of %s)", req.Action, strings.Join(commandActions, ", "))})
+		return
+	case !s.allows(req.Action):
+		s.sendTech(techError{Type: "error", ID: req.ID, Message: fmt.Sprintf("%q is not one of this session's actions", req.Action)})
+		return
+	}
+	target := s.agent
+	cmd := protocol.Command{ID: s.id + "/" + req.ID, SessionID: s.id, Action: req.Action, Args: req.Args}
+	if req.Action == "wake" {
+		var err error
+		target, cmd.Args, err = s.h.wakeRelay(s.agent, req.Args)
+		if err != nil {
+			s.sendTech(techError{Type: "error", ID: req.ID, Status: http.StatusConflict, Message: err.Error()})
+			return
+		}
+		cmd.SessionID = "" // the relaying agent has no part in this session
+	}
+	target.addCommand(cmd.ID, &pendingCommand{s: s, techID: req.ID})
+	if err := target.send(protocol.MsgCommand, cmd); err != nil {
+		if pc := target.takeCommand(cmd.ID); pc != nil {
+			s.commandResult(req.ID, protocol.CommandResult{OK: false, Error: "not delivered: " + err.Error()})
+		}
+		return
+	}
+	time.AfterFunc(s.h.opts.CommandTimeout, func() {
+		if pc := target.takeCommand(cmd.ID); pc != nil {
+			s.commandResult(req.ID, protocol.CommandResult{OK: false, Error: "the device did not answer in time"})
+		}
+	})
+}
+
+func (s *session) commandResult(techID string, res protocol.CommandResult) {
+	s.sendTech(techCommandResult{Type: "command_result", ID: techID, OK: res.OK, Error: res.Error, Result: res.Result})
+}
+
+// wakeRelay finds another online agent of the same account on the same subnet as the device, and the
+// wake args to send it: the MAC from args, or the device's first reported MAC.
+func (h *Hub) wakeRelay(dev *agent, raw json.RawMessage) (*agent, json.RawMessage, error) {
+	var args protocol.WakeArgs
+	if len(raw) > 0 && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &args); err != nil {
+			return nil, nil, fmt.Errorf("wake args: %v", err)
+		}
+	}
+	inv := dev.inv.Load()
+	if args.MAC == "" && inv != nil && len(inv.MACAddresses) > 0 {
+		args.MAC = inv.MACAddresses[0]
+	}
+	if args.MAC == "" {
+		return nil, nil, errors.New("the device reported no MAC address to wake")
+	}
+	prefixes := subnets(inv)
+	if len(prefixes) == 0 {
+		return nil, nil, errors.New("the device reported no IP address: no neighbour can be found to wake it")
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for id, other := range h.agents {
+		if id == dev.ac.DeviceID || other.ac.AccountID != dev.ac.AccountID {
+			continue
+		}
+		for _, ip := range addresses(other.inv.Load()) {
+			for _, p := range prefixes {
+				if p.Contains(ip) {
+					b, _ := json.Marshal(args)
+					return other, b, nil
+				}
+			}
+		}
+	}
+	return nil, nil, errors.New("no other online device of this account on the same subnet can wake it")
+}
+
+// addresses lists the IP addresses an inventory reports, with or without prefix length.
+func addresses(inv *protocol.Inventory) []netip.Addr {
+	var out []netip.Addr
+	for _, p := range subnets(inv) {
+		out = append(out, p.Addr())
+	}
+	return out
+}
+
+// subnets returns the networks of an inventory's addresses: the adapters' prefixes when given, else
+// /24 for IPv4 and /64 for IPv6.
+func subnets(inv *protocol.Inventory) []netip.Prefix {
+	if inv == nil {
+		return nil
+	}
+	var out []netip.Prefix
+	add := func(s string) {
+		s = strings.TrimSpace(s)
+		if p, err := netip.ParsePrefix(s); err == nil {
+			if !p.Addr().IsLoopback() {
+				out = append(out, p)
+			}
+			return
+		}
+		if a, err := netip.ParseAddr(s); err == nil && !a.IsLoopback() {
+			bits := 24
+			if a.Is6() && !a.Is4In6() {
+				bits = 64
+			}
+			p, _ := a.Prefix(bits)
+			out = append(out, netip.PrefixFrom(a, p.Bits()))
+		}
+	}
+	for _, n := range inv.NetworkAdapters {
+		for _, s := range n.Addresses {
+			add(s)
+		}
+	}
+	for _, s := range inv.IPAddresses {
+		add(s)
+	}
+	return out
+}
+
+// end ends the session once: the agent is told (unless it ended it), the streams close, the record
+// and audit entry are written, the device's status follows, and the technician gets the final state
+// before the WebSocket closes.
+func (s *session) end(by, reason string) {
+	s.endOnce.Do(func() {
+		s.mu.Lock()
+		s.rec.State = store.SessionEnded
+		s.rec.EndedBy, s.rec.EndReason = by, reason
+		streams := s.streams
+		s.streams = map[int]*relay{}
+		rec := s.rec
+		s.mu.Unlock()
+		if by != "end_user" && by != "agent" {
+			if err := s.agent.send(protocol.MsgSessionEnd, protocol.SessionEnd{SessionID: s.id, By: by, Reason: reason}); err != nil {
+				s.h.log.Info("tell the agent the session ended", "session", s.id, "err", err)
+			}
+		}
+		for _, rl := range streams {
+			_ = rl.stream.Close("the session ended")
+		}
+		s.h.mu.Lock()
+		delete(s.h.sessions, s.id)
+		s.h.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+		if err := s.h.app.EndSession(ctx, &rec, by, reason); err != nil {
+			s.h.log.Error("record session end", "session", s.id, "err", err)
+		}
+		cancel()
+		s.h.refreshStatus(s.agent.ac, "", "")
+		s.sendState(by)
+		close(s.ended)
+		s.cancel()
+	})
+}
+
+// narrow removes actions that are no longer allowed: their streams close, the agent and the
+// technician are told, and the audit log records it.
+func (s *session) narrow(allowed []string, reason string) {
+	s.mu.Lock()
+	if s.rec.State == store.SessionEnded {
+		s.mu.Unlock()
+		return
+	}
+	rec := s.rec // as it was, for the audit detail
+	s.rec.Actions = slices.Clone(allowed)
+	var closing []*relay
+	for ch, rl := range s.streams {
+		if !slices.Contains(allowed, rl.action) {
+			closing = append(closing, rl)
+			delete(s.streams, ch)
+		}
+	}
+	s.mu.Unlock()
+	for _, rl := range closing {
+		_ = rl.stream.Close(reason)
+	}
+	if err := s.agent.send(protocol.MsgSessionUpdate, protocol.SessionUpdate{SessionID: s.id, Actions: allowed}); err != nil {
+		s.h.log.Info("tell the agent the session narrowed", "session", s.id, "err", err)
+	}
+	s.sendTech(techActions{Type: "actions", Actions: allowed, Reason: reason})
+	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	defer cancel()
+	if err := s.h.app.NarrowSession(ctx, &rec, allowed, reason); err != nil {
+		s.h.log.Error("record session narrowing", "session", s.id, "err", err)
+	}
+}
+
+// EndSession ends a live session on this server; it reports false when no such session runs here.
+func (h *Hub) EndSession(id, by, reason string) bool {
+	h.mu.Lock()
+	s := h.sessions[id]
+	h.mu.Unlock()
+	if s == nil {
+		return false
+	}
+	s.end(by, reason)
+	return true
+}
+
+// clip shortens s to at most n bytes without cutting a UTF-8 sequence.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
