@@ -147,4 +147,3 @@ func (in *xtestInjector) Close() error {
 	in.c.Close()
 	return nil
 }
-
