@@ -98,6 +98,11 @@ func DecodeFrame(b []byte) (Frame, error) {
 	if n <= 0 || id > 1<<32-1 {
 		return Frame{}, fmt.Errorf("%w: bad stream id", ErrMalformed)
 	}
+	// Only the shortest encoding is accepted, so that a frame has exactly one encoding.
+	var tmp [binary.MaxVarintLen32]byte
+	if n != len(binary.AppendUvarint(tmp[:0], id)) {
+		return Frame{}, fmt.Errorf("%w: stream id not minimally encoded", ErrMalformed)
+	}
 	f.Stream = uint32(id)
 	f.Payload = b[1+n:]
 	if len(f.Payload) > MaxPayload {
