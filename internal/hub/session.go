@@ -300,7 +300,9 @@ func (s *session) writeLoop() {
 // readLoop reads the technician's messages until the WebSocket fails or the session ends.
 func (s *session) readLoop() {
 	for {
-		typ, data, err := s.ws.Read(s.ctx)
+		// Not s.ctx: a Read whose context ends closes the WebSocket at once, before the final state
+		// reaches the technician. The close in writeLoop ends this Read instead.
+		typ, data, err := s.ws.Read(context.Background())
 		if err != nil {
 			reason := "the technician disconnected"
 			if st := websocket.CloseStatus(err); st == websocket.StatusMessageTooBig {
@@ -415,7 +417,9 @@ func (s *session) relayToTech(ch int, rl *relay) {
 		out := make([]byte, 1+len(msg))
 		out[0] = byte(ch)
 		copy(out[1:], msg)
-		if err := s.ws.Write(s.ctx, websocket.MessageBinary, out); err != nil {
+		// As in readLoop, the write's context must not end with the session; the final close ends a
+		// write blocked on a technician who stopped reading.
+		if err := s.ws.Write(context.Background(), websocket.MessageBinary, out); err != nil {
 			reason = "the technician's connection failed"
 			_ = rl.stream.Close(reason)
 			break
