@@ -178,7 +178,9 @@ func joinFrames(frames ...[]byte) []byte {
 // FuzzConn feeds arbitrary frame sequences to a Conn's Run through a Pipe: it must never panic, and it
 // must end once the transport closes, leaving no stream handler behind.
 func FuzzConn(f *testing.F) {
-	data := func(id uint32, n int) []byte { return mustFrame(Frame{Type: FrameData, Stream: id, Payload: make([]byte, n)}) }
+	data := func(id uint32, n int) []byte {
+		return mustFrame(Frame{Type: FrameData, Stream: id, Payload: make([]byte, n)})
+	}
 	window := func(id uint32, n uint64) []byte {
 		return mustFrame(Frame{Type: FrameWindow, Stream: id, Payload: binary.AppendUvarint(nil, n)})
 	}
