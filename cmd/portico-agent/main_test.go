@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/portico-dev/portico/internal/agent"
+)
+
+func TestVersionAndUsage(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run([]string{"version"}, &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "portico-agent ") {
+		t.Errorf("version: code %d, output %q", code, out.String())
+	}
+	if code := run(nil, &out, &errOut); code != 2 {
+		t.Errorf("no command: code %d, want 2", code)
+	}
+	if code := run([]string{"frobnicate"}, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "unknown command") {
+		t.Errorf("unknown command: code %d, stderr %q", code, errOut.String())
+	}
+}
+
+// fakeEnrollServer answers POST /api/v1/agent/enroll: token "good" succeeds, others get a problem document.
+func fakeEnrollServer(t *testing.T) (*httptest.Server, *map[string]any) {
+	t.Helper()
+	var got map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != "POST" || r.URL.Path != "/api/v1/agent/enroll" {
+			http.NotFound(w, r)
+			return
+		}
+		json.NewDecoder(r.Body).Decode(&got)
+		if got["token"] != "good" {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusUnauthorized)
+			w.Write([]byte(`{"type":"about:blank","title":"Unauthenticated","status":401,"detail":"this enrollment token has been revoked"}`))
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		w.Write([]byte(`{"device_id":"dev_42","credential":"agc_secret"}`))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &got
+}
+
+func TestEnroll(t *testing.T) {
+	srv, got := fakeEnrollServer(t)
+	cfgPath := filepath.Join(t.TempDir(), "etc", "agent.json")
+	var out, errOut bytes.Buffer
+	code := run([]string{"enroll", "--server", srv.URL + "/", "--token", "good", "--config", cfgPath, "--name", "Front desk"}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("enroll: code %d, stderr %s", code, errOut.String())
+	}
+	if (*got)["hostname"] == "" || (*got)["name"] != "Front desk" || (*got)["agent_version"] != version {
+		t.Errorf("enroll request = %v", *got)
+	}
+	cfg, err := agent.LoadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DeviceID != "dev_42" || cfg.Credential != "agc_secret" || cfg.Server != srv.URL {
+		t.Errorf("config = %+v", cfg)
+	}
+	if runtime.GOOS != "windows" {
+		if fi, _ := os.Stat(cfgPath); fi.Mode().Perm() != 0o600 {
+			t.Errorf("config mode %#o", fi.Mode().Perm())
+		}
+	}
+
+	// A second enrolment needs --force.
+	errOut.Reset()
+	if code := run([]string{"enroll", "--server", srv.URL, "--token", "good", "--config", cfgPath}, &out, &errOut); code != 1 ||
+		!strings.Contains(errOut.String(), "--force") {
+		t.Errorf("re-enroll without --force: code %d, stderr %q", code, errOut.String())
+	}
+}
+
+func TestEnrollErrors(t *testing.T) {
+	srv, _ := fakeEnrollServer(t)
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"token refused", []string{"--server", srv.URL, "--token", "bad"}, 1, "this enrollment token has been revoked"},
+		{"server unreachable", []string{"--server", deadURL, "--token", "good"}, 1, "unreachable"},
+		{"missing token", []string{"--server", srv.URL}, 2, "--token are required"},
+		{"bad URL", []string{"--server", "portico.example.com", "--token", "good"}, 1, "must start with https://"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfgPath := filepath.Join(t.TempDir(), "agent.json")
+			var out, errOut bytes.Buffer
+			code := run(append([]string{"enroll", "--config", cfgPath}, tc.args...), &out, &errOut)
+			if code != tc.code || !strings.Contains(errOut.String(), tc.want) {
+				t.Errorf("code %d, stderr %q; want code %d mentioning %q", code, errOut.String(), tc.code, tc.want)
+			}
+			if _, err := os.Stat(cfgPath); err == nil {
+				t.Error("a config file was written after a failed enrolment")
+			}
+		})
+	}
+}
+
+func TestRunRefusesReadableConfig(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Unix permissions")
+	}
+	cfgPath := filepath.Join(t.TempDir(), "agent.json")
+	if err := agent.SaveConfig(cfgPath, agent.Config{Server: "http://127.0.0.1:1", DeviceID: "dev_1", Credential: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(cfgPath, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	code := run([]string{"run", "--config", cfgPath, "--window-addr", "off"}, &out, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), "chmod 600") {
+		t.Errorf("code %d, stderr %q; want a refusal naming chmod 600", code, errOut.String())
+	}
+}
