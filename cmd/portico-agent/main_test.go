@@ -130,3 +130,21 @@ func TestRunRefusesReadableConfig(t *testing.T) {
 		t.Errorf("code %d, stderr %q; want a refusal naming chmod 600", code, errOut.String())
 	}
 }
+
+func TestBuiltinActionsAreWired(t *testing.T) {
+	a := builtinActions()
+	if a.RunCommand == nil || len(a.Supported) == 0 {
+		t.Fatalf("actions = %+v", a)
+	}
+	for _, name := range a.Supported {
+		if _, isStream := a.Streams[name]; isStream {
+			continue
+		}
+		if name == "file_transfer" || name == "task_manager" {
+			t.Errorf("stream action %s is supported but has no handler", name)
+		}
+	}
+	if a.Streams["file_transfer"] == nil {
+		t.Error("file_transfer missing")
+	}
+}
