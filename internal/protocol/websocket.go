@@ -1,9 +1,11 @@
 package protocol
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/coder/websocket"
 )
@@ -28,17 +30,38 @@ func WebSocket(c *websocket.Conn) Transport {
 }
 
 func (t *wsTransport) ReadMessage(ctx context.Context) ([]byte, error) {
-	typ, b, err := t.c.Read(ctx)
+	typ, r, err := t.c.Reader(ctx)
 	if err != nil {
-		if errors.Is(err, websocket.ErrMessageTooBig) {
-			return nil, fmt.Errorf("%w: %w", ErrFrameTooLarge, err)
-		}
 		return nil, err
+	}
+	// Read into a pooled buffer and copy out the exact size: one allocation per message instead of
+	// the many of a growing buffer.
+	bp := frameBufs.Get().(*[]byte)
+	defer frameBufs.Put(bp)
+	buf := (*bp)[:cap(*bp)]
+	n := 0
+	for {
+		if n == len(buf) {
+			// More than MaxFrameSize: the read limit fails the next read.
+			buf = append(buf, 0)[:cap(buf)]
+			*bp = buf
+		}
+		m, err := r.Read(buf[n:])
+		n += m
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if errors.Is(err, websocket.ErrMessageTooBig) {
+				return nil, fmt.Errorf("%w: %w", ErrFrameTooLarge, err)
+			}
+			return nil, err
+		}
 	}
 	if typ != websocket.MessageBinary {
 		return nil, fmt.Errorf("%w: %v websocket message, want binary", ErrMalformed, typ)
 	}
-	return b, nil
+	return bytes.Clone(buf[:n]), nil
 }
 
 func (t *wsTransport) WriteMessage(ctx context.Context, b []byte) error {
