@@ -28,6 +28,10 @@ import (
 	"github.com/portico-dev/portico/internal/agent"
 )
 
+// exitNeedsAdmin is the exit code of `run` when restarting cannot help: no usable config or
+// credential, or the server refused the credential. The systemd unit does not restart on it.
+const exitNeedsAdmin = 3
+
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
@@ -193,7 +197,7 @@ func runAgent(ctx context.Context, o runOptions, logOut io.Writer) int {
 	cfg, err := agent.LoadConfig(o.configPath)
 	if err != nil {
 		log.Error("cannot start", "err", err)
-		return 1
+		return exitNeedsAdmin
 	}
 	acts := builtinActions()
 	sessions := agent.NewSessions(agent.SessionsOptions{Logger: log, Server: cfg.Server, DeviceID: cfg.DeviceID,
@@ -240,6 +244,9 @@ func runAgent(ctx context.Context, o runOptions, logOut io.Writer) int {
 	case errors.As(err, &stopped):
 		log.Warn("the device was removed from Portico: credential deleted, the agent will not reconnect", "reason", stopped.Reason)
 		return 0
+	case errors.Is(err, agent.ErrRevoked):
+		log.Error("agent stopped", "err", err)
+		return exitNeedsAdmin
 	default:
 		log.Error("agent stopped", "err", err)
 		return 1

@@ -126,7 +126,7 @@ func TestRunRefusesReadableConfig(t *testing.T) {
 	}
 	var out, errOut bytes.Buffer
 	code := run([]string{"run", "--config", cfgPath, "--window-addr", "off"}, &out, &errOut)
-	if code != 1 || !strings.Contains(errOut.String(), "chmod 600") {
+	if code != exitNeedsAdmin || !strings.Contains(errOut.String(), "chmod 600") {
 		t.Errorf("code %d, stderr %q; want a refusal naming chmod 600", code, errOut.String())
 	}
 }
