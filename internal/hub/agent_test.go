@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/protocol"
@@ -113,7 +114,7 @@ func TestAgentLifecycle(t *testing.T) {
 }
 
 func TestHeartbeatTimeout(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvHeartbeat(t, 100*time.Millisecond)
 	id, cred := e.device()
 	fa := e.online(id, cred)
 	fa.silent.Store(true)

@@ -40,11 +40,15 @@ type env struct {
 	sys   *app.Actor
 	group *portico.DeviceGroup
 	token string
+	// heartbeat is the hub's period; fake agents beat twice as often.
+	heartbeat time.Duration
 }
 
-var heartbeat = 100 * time.Millisecond
+// newEnv uses a heartbeat period long enough for a busy machine (or the race detector) to keep fake
+// agents connected; TestHeartbeatTimeout shortens it.
+func newEnv(t *testing.T) *env { return newEnvHeartbeat(t, time.Second) }
 
-func newEnv(t *testing.T) *env {
+func newEnvHeartbeat(t *testing.T, heartbeat time.Duration) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.OpenAndMigrate(ctx, store.Config{DataDir: t.TempDir()})
@@ -57,7 +61,7 @@ func newEnv(t *testing.T) *env {
 	must(t, h.Start(ctx))
 	srv := httptest.NewServer(api.New(a, api.Options{Logger: log, Strict: true, Hub: h}))
 	t.Cleanup(func() { h.Close(); srv.Close() })
-	e := &env{t: t, app: a, hub: h, srv: srv}
+	e := &env{t: t, app: a, hub: h, srv: srv, heartbeat: heartbeat}
 	e.acc, err = a.CreateAccount(ctx, app.NewAccount{Company: uniq("Acme "), OwnerEmail: uniq("owner") + "@example.test",
 		OwnerName: "Olive Owner", OwnerPassword: password})
 	must(t, err)
@@ -118,9 +122,10 @@ type fakeAgent struct {
 	// accept answers session requests: "yes", "no", or "" to leave them unanswered.
 	accept atomic.Value
 	// silent stops the heartbeats; lastAck is the sequence number of the last acknowledgement.
-	silent  atomic.Bool
-	lastAck atomic.Uint64
-	mu      sync.Mutex
+	heartbeat time.Duration
+	silent    atomic.Bool
+	lastAck   atomic.Uint64
+	mu        sync.Mutex
 }
 
 // dialAgent connects as the device. It returns the HTTP status when the upgrade is refused.
@@ -150,15 +155,15 @@ func (e *env) connect(deviceID, cred string, version int) *fakeAgent {
 	if err != nil {
 		e.t.Fatalf("dial agent: %d %v", status, err)
 	}
-	fa := &fakeAgent{t: e.t, ctrl: make(chan protocol.Message, 64), done: make(chan error, 1)}
+	fa := &fakeAgent{t: e.t, heartbeat: e.heartbeat, ctrl: make(chan protocol.Message, 64), done: make(chan error, 1)}
 	fa.accept.Store("yes")
 	fa.conn = protocol.NewConn(protocol.WebSocket(c), protocol.Options{Role: protocol.RoleAgent,
 		OnControl: fa.onControl, OnStream: echoStream})
 	go func() { fa.done <- fa.conn.Run(context.Background()) }()
-	go fa.heartbeats()
 	e.t.Cleanup(func() { fa.conn.Close("test over"); <-fa.done })
 	must(e.t, fa.conn.Send(context.Background(), protocol.MsgHello, protocol.Hello{ProtocolVersion: version,
 		AgentVersion: "1.0.0", OS: "linux", Arch: "amd64"}))
+	go fa.heartbeats() // after hello, which must come first
 	return fa
 }
 
@@ -177,7 +182,7 @@ func (e *env) online(deviceID, cred string) *fakeAgent {
 
 // heartbeats beats twice a period until the connection ends or the agent is silenced.
 func (fa *fakeAgent) heartbeats() {
-	t := time.NewTicker(heartbeat / 2)
+	t := time.NewTicker(fa.heartbeat / 2)
 	defer t.Stop()
 	var n uint64
 	for {

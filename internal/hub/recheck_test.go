@@ -44,7 +44,10 @@ func TestRevocation(t *testing.T) {
 			id, cred := e.device()
 			fa := e.online(id, cred)
 			user, asg := e.technicianUser(portico.PermDeviceTerminal, portico.PermDeviceChat)
-			tech, _, _ := e.openSession(e.signIn(user.Email), id, "terminal,chat")
+			tech, status, detail := e.openSession(e.signIn(user.Email), id, "terminal,chat")
+			if tech == nil {
+				t.Fatalf("open session: %d %s", status, detail)
+			}
 			tech.expect("state", "active")
 			tech.send(map[string]any{"type": "open", "channel": 1, "action": "terminal"})
 			tech.expect("opened", "")
