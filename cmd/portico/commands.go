@@ -16,6 +16,7 @@ import (
 
 	"github.com/portico-dev/portico/internal/api"
 	"github.com/portico-dev/portico/internal/app"
+	"github.com/portico-dev/portico/internal/hub"
 	"github.com/portico-dev/portico/internal/store"
 )
 
@@ -83,8 +84,14 @@ func serve(ctx context.Context, a *app.App, addr, publicURL string, stdout io.Wr
 	} else {
 		a.BaseURL = url
 	}
+	// The hub holds the live agent connections and remote sessions.
+	h := hub.New(a, hub.Options{Logger: log})
+	if err := h.Start(ctx); err != nil {
+		return fmt.Errorf("start the agent hub: %w", err)
+	}
+	defer h.Close()
 	srv := &http.Server{
-		Handler:           api.New(a, api.Options{Logger: log}),
+		Handler:           api.New(a, api.Options{Logger: log, Hub: h}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	fmt.Fprintf(stdout, "Portico is listening on %s\n", url)
@@ -102,6 +109,7 @@ func serve(ctx context.Context, a *app.App, addr, publicURL string, stdout io.Wr
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	log.Info("shutting down")
+	h.Close() // hijacked WebSockets are not Shutdown's to close
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return err
 	}

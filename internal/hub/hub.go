@@ -64,9 +64,10 @@ type Hub struct {
 	opts Options
 	log  *slog.Logger
 
-	ctx    context.Context // ends at Close
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	ctx       context.Context // ends at Close
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	closeOnce sync.Once
 
 	mu       sync.Mutex
 	agents   map[string]*agent   // device id → its current connection
@@ -133,8 +134,10 @@ func (h *Hub) Start(ctx context.Context) error {
 }
 
 // Close disconnects every agent and session, writes the pending last-seen times and stops the
-// background loops.
-func (h *Hub) Close() {
+// background loops. Calling it again does nothing.
+func (h *Hub) Close() { h.closeOnce.Do(h.close) }
+
+func (h *Hub) close() {
 	h.mu.Lock()
 	agents := make([]*agent, 0, len(h.agents))
 	for _, a := range h.agents {
