@@ -130,7 +130,7 @@ func cmdEnroll(args []string, stdout, stderr io.Writer) int {
 	cfg, err := agent.Enroll(ctx, agent.EnrollOptions{Server: *server, Token: *token, Name: *name, Inventory: inv,
 		HTTPClient: httpClient(tlsConfig())})
 	if err != nil {
-		fmt.Fprintf(stderr, "portico-agent enroll: %v\n", err)
+		fmt.Fprintf(stderr, "portico-agent: %v\n", err) // the error starts with "enroll:"
 		return 1
 	}
 	if err := agent.SaveConfig(*configPath, cfg); err != nil {

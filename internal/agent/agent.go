@@ -182,6 +182,10 @@ func (a *Agent) connect(ctx context.Context, url string) (welcomed time.Time, er
 		if resp != nil && resp.StatusCode == http.StatusUnauthorized {
 			return time.Time{}, ErrRevoked
 		}
+		if resp != nil && resp.StatusCode >= 400 {
+			// The server explains a refusal in a problem document; the dial error alone only has the status.
+			return time.Time{}, fmt.Errorf("connect to %s: %w", url, responseError(resp))
+		}
 		return time.Time{}, fmt.Errorf("connect to %s: %w", url, err)
 	}
 

@@ -396,3 +396,19 @@ func TestAgentDropsSilentServer(t *testing.T) {
 	}
 	fc2.handshake(t)
 }
+
+func TestConnectRefusalCarriesServerDetail(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(`{"title":"Service unavailable","status":503,"detail":"live agent connections are not enabled on this server"}`))
+	}))
+	defer srv.Close()
+	a := New(Options{Config: Config{Server: srv.URL, DeviceID: "dev_1", Credential: "c"}, Logger: quietLog,
+		Inventory: func(context.Context) protocol.Inventory { return protocol.Inventory{} }})
+	url, _ := ConnectURL(srv.URL)
+	_, err := a.connect(t.Context(), url)
+	if err == nil || !strings.Contains(err.Error(), "live agent connections are not enabled") {
+		t.Errorf("connect error = %v, want the server's detail", err)
+	}
+}

@@ -76,6 +76,25 @@ func (e *ServerError) Error() string {
 	return b.String()
 }
 
+// serverError builds the error of a refused request from its body, a problem document or plain text.
+func serverError(status int, body []byte) *ServerError {
+	se := &ServerError{Status: status}
+	if json.Unmarshal(body, &se.Problem) != nil || (se.Problem.Title == "" && se.Problem.Detail == "") {
+		se.Problem = Problem{Detail: strings.TrimSpace(clip(string(body), 200))}
+	}
+	return se
+}
+
+// responseError reads a refused response's explanation (coder/websocket leaves the first KiB of the
+// body readable after a failed handshake).
+func responseError(resp *http.Response) *ServerError {
+	var body []byte
+	if resp.Body != nil {
+		body, _ = io.ReadAll(io.LimitReader(resp.Body, 1024))
+	}
+	return serverError(resp.StatusCode, body)
+}
+
 // maxEnrollIPs matches the server's limit on reported addresses.
 const maxEnrollIPs = 64
 
@@ -119,14 +138,7 @@ func Enroll(ctx context.Context, opt EnrollOptions) (Config, error) {
 		return Config{}, fmt.Errorf("enroll: read the server's answer: %w", err)
 	}
 	if resp.StatusCode/100 != 2 {
-		se := &ServerError{Status: resp.StatusCode}
-		if json.Unmarshal(raw, &se.Problem) != nil || (se.Problem.Title == "" && se.Problem.Detail == "") {
-			se.Problem.Detail = strings.TrimSpace(string(raw))
-			if len(se.Problem.Detail) > 200 {
-				se.Problem.Detail = se.Problem.Detail[:200] + "…"
-			}
-		}
-		return Config{}, fmt.Errorf("enroll: %w", se)
+		return Config{}, fmt.Errorf("enroll: %w", serverError(resp.StatusCode, raw))
 	}
 	var out enrollResponse
 	if err := json.Unmarshal(raw, &out); err != nil || out.DeviceID == "" || out.Credential == "" {
