@@ -190,3 +190,23 @@ func BenchmarkFrameDiff1024x768(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFullFrameEncode measures encoding every tile of a 1024×768 screen as PNG.
+func BenchmarkFullFrameEncode(b *testing.B) {
+	img := image.NewRGBA(image.Rect(0, 0, 1024, 768))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i*7 + i/4096)
+	}
+	enc := newTileEncoder("png", 0)
+	tiles := allTiles(img.Bounds())
+	var msg []byte
+	b.SetBytes(int64(len(img.Pix)))
+	for b.Loop() {
+		for _, r := range tiles {
+			var err error
+			if msg, err = enc.appendTile(msg[:0], img, r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -45,4 +45,3 @@ func TestSystemdServices(t *testing.T) {
 		t.Errorf("control command %q", got)
 	}
 }
-
