@@ -32,7 +32,7 @@ func uniq(prefix string) string { return fmt.Sprintf("%s%d", prefix, seq.Add(1))
 
 // env is a real app over SQLite, a started hub, and the API served over real HTTP.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	app   *app.App
 	hub   *hub.Hub
 	srv   *httptest.Server
@@ -46,9 +46,9 @@ type env struct {
 
 // newEnv uses a heartbeat period long enough for a busy machine (or the race detector) to keep fake
 // agents connected; TestHeartbeatTimeout shortens it.
-func newEnv(t *testing.T) *env { return newEnvHeartbeat(t, time.Second) }
+func newEnv(t testing.TB) *env { return newEnvHeartbeat(t, time.Second) }
 
-func newEnvHeartbeat(t *testing.T, heartbeat time.Duration) *env {
+func newEnvHeartbeat(t testing.TB, heartbeat time.Duration) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.OpenAndMigrate(ctx, store.Config{DataDir: t.TempDir()})
@@ -94,7 +94,7 @@ func (e *env) getDevice(id string) *portico.Device {
 }
 
 // waitFor polls cond until it holds, failing after a generous deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !cond() {
@@ -114,7 +114,7 @@ func (e *env) wsURL(path string) string { return "ws" + strings.TrimPrefix(e.srv
 
 // fakeAgent is a minimal agent written with internal/protocol.
 type fakeAgent struct {
-	t       *testing.T
+	t       testing.TB
 	conn    *protocol.Conn
 	ctrl    chan protocol.Message
 	welcome protocol.Welcome
@@ -265,7 +265,7 @@ func echoStream(s *protocol.Stream) {
 
 // technician is a technician's session WebSocket.
 type technician struct {
-	t *testing.T
+	t testing.TB
 	c *websocket.Conn
 }
 
