@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -147,7 +148,9 @@ func startXvfb(t *testing.T) string {
 			continue
 		}
 		display := fmt.Sprintf(":%d", n)
-		cmd := exec.Command(bin, display, "-screen", "0", "1024x768x24", "-nolisten", "tcp")
+		// -noreset: by default Xvfb resets when its last client leaves, which resets the next
+		// connection if it arrives meanwhile.
+		cmd := exec.Command(bin, display, "-screen", "0", "1024x768x24", "-nolisten", "tcp", "-noreset")
 		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("start Xvfb: %v", err)
@@ -171,8 +174,14 @@ func startXvfb(t *testing.T) string {
 			continue
 		}
 		t.Cleanup(func() {
-			_ = cmd.Process.Kill()
-			<-exited
+			// SIGTERM lets Xvfb remove its lock file and socket.
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-exited:
+			case <-time.After(5 * time.Second):
+				_ = cmd.Process.Kill()
+				<-exited
+			}
 		})
 		t.Setenv("DISPLAY", display)
 		return display

@@ -79,38 +79,51 @@ func (t *terminal) run(ctx context.Context) error {
 	inDone := make(chan error, 1)
 	go func() { inDone <- t.pumpInput(ctx) }()
 
-	select {
-	case <-exited:
-		// Whatever the shell wrote last is still in the pty: read it, within bounds.
-		_ = t.master.SetReadDeadline(time.Now().Add(drainTime))
-		outErr := <-outDone
-		t.killGroup()
-		_ = t.master.Close()
-		cancel()
-		<-inDone
-		if outErr != nil {
-			return outErr
+	outOpen := true
+	for {
+		select {
+		case err := <-inDone:
+			// The browser closed the stream, sent something invalid, or ctx ended.
+			t.killGroup()
+			<-exited
+			_ = t.master.Close()
+			cancel()
+			if outOpen {
+				<-outDone
+			}
+			if peerClosed(err) {
+				return nil
+			}
+			return err
+		case err := <-outDone:
+			outOpen = false
+			if err != nil {
+				// Sending failed: the stream is gone.
+				t.killGroup()
+				<-exited
+				_ = t.master.Close()
+				cancel()
+				<-inDone
+				return err
+			}
+			// Every holder of the terminal closed it: the shell is exiting.
+			outDone = nil
+		case <-exited:
+			var outErr error
+			if outOpen {
+				// Whatever the shell wrote last is still in the pty: read it, within bounds.
+				_ = t.master.SetReadDeadline(time.Now().Add(drainTime))
+				outErr = <-outDone
+			}
+			t.killGroup()
+			_ = t.master.Close()
+			cancel()
+			<-inDone
+			if outErr != nil {
+				return outErr
+			}
+			return t.s.Send(context.WithoutCancel(ctx), protocol.EncodeTermExit(int32(exitCode(t.cmd.ProcessState))))
 		}
-		return t.s.Send(context.WithoutCancel(ctx), protocol.EncodeTermExit(int32(exitCode(t.cmd.ProcessState))))
-	case err := <-inDone:
-		// The browser closed the stream, sent something invalid, or ctx ended.
-		t.killGroup()
-		<-exited
-		_ = t.master.Close()
-		cancel()
-		<-outDone
-		if peerClosed(err) {
-			return nil
-		}
-		return err
-	case err := <-outDone:
-		// Sending failed: the stream is gone.
-		t.killGroup()
-		<-exited
-		_ = t.master.Close()
-		cancel()
-		<-inDone
-		return err
 	}
 }
 
