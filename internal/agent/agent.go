@@ -232,7 +232,6 @@ func (a *Agent) connect(ctx context.Context, url string) (welcomed time.Time, er
 	}
 	a.log.Info("connected", "server", a.opt.Config.Server, "device", w.DeviceID, "heartbeat", period)
 	l.lastAck.Store(welcomed.UnixNano())
-	a.opt.Sessions.Attach(l.send)
 	l.collectInventory(true)
 
 	hb := time.NewTicker(period)
@@ -350,6 +349,11 @@ func (l *link) onControl(m protocol.Message) {
 	case protocol.MsgWelcome:
 		var w protocol.Welcome
 		if decode(&w) {
+			if w.ProtocolVersion >= protocol.MinVersion && w.ProtocolVersion <= protocol.Version {
+				// Attach here, on the read loop, so that a session request right behind the welcome
+				// already finds the connection to answer on.
+				sessions.Attach(l.send)
+			}
 			select {
 			case l.welcome <- w:
 			default:

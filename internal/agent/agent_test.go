@@ -2,6 +2,8 @@ package agent
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -37,11 +39,17 @@ type fakeConn struct {
 
 const testCredential = "agc_test"
 
-func newFakeServer(t *testing.T) *fakeServer {
+func newFakeServer(t *testing.T) *fakeServer { return newFakeServerTLS(t, false) }
+
+func newFakeServerTLS(t *testing.T, useTLS bool) *fakeServer {
 	fs := &fakeServer{t: t, conns: make(chan *fakeConn, 8)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/agent/connect", fs.connect)
-	fs.srv = httptest.NewServer(mux)
+	if useTLS {
+		fs.srv = httptest.NewTLSServer(mux)
+	} else {
+		fs.srv = httptest.NewServer(mux)
+	}
 	t.Cleanup(func() {
 		fs.srv.CloseClientConnections()
 		fs.srv.Close()
@@ -149,6 +157,11 @@ type runningAgent struct {
 
 func startAgent(t *testing.T, fs *fakeServer) *runningAgent {
 	t.Helper()
+	return startAgentTLS(t, fs, nil)
+}
+
+func startAgentTLS(t *testing.T, fs *fakeServer, tlsConfig *tls.Config) *runningAgent {
+	t.Helper()
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "agent.json")
 	cfg := Config{Server: fs.srv.URL, DeviceID: "dev_1", Credential: testCredential}
@@ -170,7 +183,8 @@ func startAgent(t *testing.T, fs *fakeServer) *runningAgent {
 		Inventory: func(context.Context) protocol.Inventory {
 			return protocol.Inventory{Hostname: "test-host", AgentVersion: "test", SupportedActions: []string{"echo", "lock"}}
 		},
-		Backoff: Backoff{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond},
+		Backoff:   Backoff{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond},
+		TLSConfig: tlsConfig,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	ra := &runningAgent{sessions: sessions, window: w, done: make(chan error, 1), cancel: cancel, config: cfgPath}
@@ -410,5 +424,72 @@ func TestConnectRefusalCarriesServerDetail(t *testing.T) {
 	_, err := a.connect(t.Context(), url)
 	if err == nil || !strings.Contains(err.Error(), "live agent connections are not enabled") {
 		t.Errorf("connect error = %v, want the server's detail", err)
+	}
+}
+
+// expectSkipping is expect, passing over the inventory the agent sends at connect.
+func (fc *fakeConn) expectSkipping(t *testing.T, typ string, body any) {
+	t.Helper()
+	for {
+		select {
+		case m := <-fc.msgs:
+			if m.Type == protocol.MsgInventory && typ != protocol.MsgInventory {
+				continue
+			}
+			if m.Type != typ {
+				t.Fatalf("got %s %s, want %s", m.Type, m.Body, typ)
+			}
+			if body != nil {
+				if err := protocol.DecodeBody(m, body); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no %s from the agent", typ)
+		}
+	}
+}
+
+func TestAgentAnswersRequestRightBehindWelcome(t *testing.T) {
+	fs := newFakeServer(t)
+	startAgent(t, fs)
+	fc := fs.next(t)
+	fc.expect(t, protocol.MsgHello, nil)
+	fc.send(t, protocol.MsgWelcome, protocol.Welcome{ProtocolVersion: protocol.Version, DeviceID: "dev_1", HeartbeatSeconds: 30})
+	fc.send(t, protocol.MsgSessionRequest, protocol.SessionRequest{SessionID: "s1", Technician: "T", Actions: []string{"echo"}})
+	var ans protocol.SessionAnswer
+	fc.expectSkipping(t, protocol.MsgSessionAnswer, &ans)
+	if !ans.Accepted {
+		t.Errorf("answer = %+v", ans)
+	}
+}
+
+func TestAgentOverTLS(t *testing.T) {
+	fs := newFakeServerTLS(t, true)
+	pool := x509.NewCertPool()
+	pool.AddCert(fs.srv.Certificate())
+	startAgentTLS(t, fs, &tls.Config{RootCAs: pool})
+	fc := fs.next(t)
+	fc.handshake(t)
+	fc.expect(t, protocol.MsgInventory, nil)
+	if !strings.HasPrefix(fs.srv.URL, "https://") {
+		t.Fatalf("server URL %s", fs.srv.URL)
+	}
+}
+
+func TestAgentRefusesUntrustedCertificate(t *testing.T) {
+	fs := newFakeServerTLS(t, true)
+	a := New(Options{Config: Config{Server: fs.srv.URL, DeviceID: "dev_1", Credential: testCredential}, Logger: quietLog,
+		Inventory: func(context.Context) protocol.Inventory { return protocol.Inventory{} }})
+	url, _ := ConnectURL(fs.srv.URL)
+	_, err := a.connect(t.Context(), url)
+	if err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("connect to an untrusted server: %v, want a certificate error", err)
+	}
+	select {
+	case <-fs.conns:
+		t.Error("connected despite the untrusted certificate")
+	default:
 	}
 }
