@@ -417,8 +417,9 @@ func (l *link) command(c protocol.Command) {
 	a := l.a
 	res := protocol.CommandResult{ID: c.ID}
 	switch {
-	case c.SessionID != "" && !a.opt.Sessions.SessionActive(c.SessionID):
-		res.Error = fmt.Sprintf("no active session %q on this device", c.SessionID)
+	case c.SessionID != "" && !a.opt.Sessions.SessionAllows(c.SessionID, c.Action):
+		// The server checks this too; a command outside its session is refused here as well.
+		res.Error = fmt.Sprintf("%s is not an action of an active session %q on this device", c.Action, c.SessionID)
 	case c.Action == "message":
 		var args messageArgs
 		if err := json.Unmarshal(c.Args, &args); err != nil || strings.TrimSpace(args.Text) == "" {

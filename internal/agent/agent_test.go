@@ -327,6 +327,16 @@ func TestAgentAgainstFakeServer(t *testing.T) {
 	if res.OK || res.ID != "c3" {
 		t.Errorf("command of an unknown session = %+v", res)
 	}
+	fc.send(t, protocol.MsgCommand, protocol.Command{ID: "c4", SessionID: "s1", Action: "reboot"})
+	fc.expect(t, protocol.MsgCommandResult, &res)
+	if res.OK || res.ID != "c4" || !strings.Contains(res.Error, "not an action") {
+		t.Errorf("command outside the session's actions = %+v", res)
+	}
+	fc.send(t, protocol.MsgCommand, protocol.Command{ID: "c5", SessionID: "s2", Action: "message", Args: json.RawMessage(`{"text":"x"}`)})
+	fc.expect(t, protocol.MsgCommandResult, &res)
+	if res.OK {
+		t.Errorf("message in a session without the message action = %+v", res)
+	}
 
 	// The end user ends the session from the window.
 	status, _ = windowCall{method: "POST", path: "/api/end", body: `{"session_id":"s1"}`,

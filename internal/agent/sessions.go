@@ -396,12 +396,13 @@ func (m *Sessions) ShowMessage(sessionID, text string) {
 	}
 }
 
-// SessionActive reports whether a session is active (commands of a session are refused otherwise).
-func (m *Sessions) SessionActive(id string) bool {
+// SessionAllows reports whether a session is active and currently includes the action: a command
+// sent within a session is refused otherwise.
+func (m *Sessions) SessionAllows(id, action string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s := m.sessions[id]
-	return s != nil && s.state == StateActive
+	return s != nil && s.state == StateActive && slices.Contains(s.actions, action)
 }
 
 // OpenStream admits a stream the server opened: its session must be active and its action one of the
