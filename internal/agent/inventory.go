@@ -87,6 +87,9 @@ func CollectInventory(ctx context.Context, opt CollectOptions) protocol.Inventor
 // loggedInUser prefers the user at the console or graphical session, then anyone logged in, then the
 // user the agent runs as.
 func loggedInUser(ctx context.Context) string {
+	if u := consoleUser(); u != "" {
+		return u
+	}
 	users, _ := host.UsersWithContext(ctx)
 	if u := pickConsoleUser(users); u != "" {
 		return u

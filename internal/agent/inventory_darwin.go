@@ -58,3 +58,6 @@ func applications(dir string) []protocol.Software {
 }
 
 func linkSpeed(string) int { return 0 }
+
+// consoleUser is found from utmp entries on this OS (see loggedInUser).
+func consoleUser() string { return "" }

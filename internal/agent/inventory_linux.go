@@ -199,3 +199,6 @@ func latestMtime(dir string, t time.Time) int64 {
 	}
 	return latest
 }
+
+// consoleUser is found from utmp entries on this OS (see loggedInUser).
+func consoleUser() string { return "" }

@@ -11,3 +11,6 @@ import (
 func platformInventory(context.Context, *protocol.Inventory) {}
 
 func linkSpeed(string) int { return 0 }
+
+// consoleUser is found from utmp entries on this OS (see loggedInUser).
+func consoleUser() string { return "" }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"strings"
 
+	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/registry"
 
 	"github.com/portico-dev/portico/internal/protocol"
@@ -85,3 +86,29 @@ func uninstallEntries() []protocol.Software {
 }
 
 func linkSpeed(string) int { return 0 }
+
+// consoleUser is the DOMAIN\user signed in at the physical console, from that session's token (the
+// agent runs as LocalSystem, which may query it). Empty when nobody is signed in.
+func consoleUser() string {
+	id := windows.WTSGetActiveConsoleSessionId()
+	if id == 0xFFFFFFFF {
+		return ""
+	}
+	var tok windows.Token
+	if err := windows.WTSQueryUserToken(id, &tok); err != nil {
+		return ""
+	}
+	defer tok.Close()
+	u, err := tok.GetTokenUser()
+	if err != nil {
+		return ""
+	}
+	account, domain, _, err := u.User.Sid.LookupAccount("")
+	if err != nil {
+		return ""
+	}
+	if domain != "" {
+		return domain + `\` + account
+	}
+	return account
+}
