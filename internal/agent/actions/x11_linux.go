@@ -6,6 +6,8 @@ import (
 	"io"
 	"log"
 	"os"
+	"sync"
+	"time"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
@@ -31,6 +33,40 @@ func captureDisplay(display int) (*image.RGBA, error) {
 	if os.Getenv("DISPLAY") == "" {
 		return nil, errNoDisplay
 	}
+	captureMu.Lock()
+	defer captureMu.Unlock()
+	img, err := captureLocked(display)
+	if err != nil && captureConn != nil {
+		// The server may have restarted: one fresh connection, one retry.
+		captureConn.Close()
+		captureConn = nil
+		img, err = captureLocked(display)
+	}
+	return img, err
+}
+
+// The capture connection stays open for the agent's life. An X server resets itself when its last
+// client disconnects, refusing connections meanwhile; an agent that connected and disconnected for
+// every frame would make a display with no other client (Xvfb, a kiosk) reset under it.
+var (
+	captureMu   sync.Mutex
+	captureConn *xgb.Conn
+)
+
+func captureLocked(display int) (*image.RGBA, error) {
+	if captureConn == nil {
+		var err error
+		for attempt := 0; attempt < 5; attempt++ { // a server in the middle of a reset refuses for a moment
+			if captureConn, err = xgb.NewConn(); err == nil {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: cannot reach the X server at %s: %v", errNoDisplay, os.Getenv("DISPLAY"), err)
+		}
+	}
+	// The library's display queries open their own short connections: safe while ours is open.
 	n := screenshot.NumActiveDisplays()
 	if n == 0 {
 		return nil, fmt.Errorf("%w: cannot reach the X server at %s", errNoDisplay, os.Getenv("DISPLAY"))
@@ -38,9 +74,31 @@ func captureDisplay(display int) (*image.RGBA, error) {
 	if display >= n {
 		return nil, fmt.Errorf("display %d does not exist (%d active)", display, n)
 	}
-	img, err := screenshot.CaptureDisplay(display)
+	img, err := getImage(captureConn, screenshot.GetDisplayBounds(display))
 	if err != nil {
 		return nil, fmt.Errorf("capture display %d: %w", display, err)
+	}
+	return img, nil
+}
+
+// getImage reads a rectangle of the root window with a plain GetImage request (the capture library's
+// shared-memory path suffers from the resets above).
+func getImage(c *xgb.Conn, r image.Rectangle) (*image.RGBA, error) {
+	screen := xproto.Setup(c).DefaultScreen(c)
+	reply, err := xproto.GetImage(c, xproto.ImageFormatZPixmap, xproto.Drawable(screen.Root),
+		int16(r.Min.X), int16(r.Min.Y), uint16(r.Dx()), uint16(r.Dy()), 0xffffffff).Reply()
+	if err != nil {
+		return nil, err
+	}
+	w, h := r.Dx(), r.Dy()
+	if len(reply.Data) < w*h*4 {
+		return nil, fmt.Errorf("the X server sent %d bytes for %d×%d pixels (depth %d); only 24- and 32-bit screens are supported",
+			len(reply.Data), w, h, reply.Depth)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	src, dst := reply.Data, img.Pix
+	for i := 0; i < w*h; i++ { // ZPixmap at depth 24/32 is BGRX in memory
+		dst[4*i], dst[4*i+1], dst[4*i+2], dst[4*i+3] = src[4*i+2], src[4*i+1], src[4*i], 0xff
 	}
 	return img, nil
 }
