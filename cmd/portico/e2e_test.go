@@ -28,7 +28,8 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-var porticoBin string
+// porticoBin and agentBin are the binaries under test, built once by TestMain.
+var porticoBin, agentBin string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "portico-e2e-")
@@ -37,11 +38,14 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	porticoBin = filepath.Join(dir, "portico")
-	build := exec.Command("go", "build", "-o", porticoBin, ".")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build portico:", err)
-		os.Exit(1)
+	agentBin = filepath.Join(dir, "portico-agent")
+	for bin, pkg := range map[string]string{porticoBin: ".", agentBin: "../portico-agent"} {
+		build := exec.Command("go", "build", "-o", bin, pkg)
+		build.Stdout, build.Stderr = os.Stdout, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "build", pkg+":", err)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)

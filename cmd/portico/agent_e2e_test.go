@@ -1,0 +1,885 @@
+package main
+
+// End-to-end tests of the managed agent: the real server binary and real portico-agent processes,
+// a technician speaking the session WebSocket protocol (docs/sessions.md) and the end user answering
+// in the agent's window.
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"image/png"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/portico-dev/portico/internal/protocol"
+)
+
+// agentProc is a running `portico-agent run`.
+type agentProc struct {
+	t        *testing.T
+	cmd      *exec.Cmd
+	config   string
+	deviceID string
+	window   string // http://127.0.0.1:PORT
+	token    string // the window's POST token
+	done     chan error
+	log      *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// enrollAgent runs `portico-agent enroll` into a fresh config file and returns its path and device id.
+func enrollAgent(t *testing.T, serverURL, token string) (config, deviceID string) {
+	t.Helper()
+	config = filepath.Join(t.TempDir(), "agent.json")
+	out, err := exec.Command(agentBin, "enroll", "--server", serverURL, "--token", token, "--config", config).CombinedOutput()
+	if err != nil {
+		t.Fatalf("portico-agent enroll: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`as device (dev_\S+)`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("enroll printed no device id:\n%s", out)
+	}
+	if fi, err := os.Stat(config); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("config file: %v, mode %v; want 0600", err, fi.Mode().Perm())
+	}
+	return config, string(m[1])
+}
+
+// runAgent starts `portico-agent run` with the config and extra environment, and waits for its window.
+func runAgent(t *testing.T, config, deviceID string, env ...string) *agentProc {
+	t.Helper()
+	cmd := exec.Command(agentBin, "run", "--config", config, "--window-addr", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), env...)
+	a := &agentProc{t: t, cmd: cmd, config: config, deviceID: deviceID, done: make(chan error, 1), log: &syncBuffer{}}
+	cmd.Stdout, cmd.Stderr = a.log, a.log
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start agent: %v", err)
+	}
+	go func() { a.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-a.done:
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				<-a.done
+			}
+		}
+		if t.Failed() {
+			t.Logf("agent %s log:\n%s", deviceID, a.log.String())
+		}
+	})
+	addrFile := filepath.Join(filepath.Dir(config), "window.addr")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if b, err := os.ReadFile(addrFile); err == nil && len(bytes.TrimSpace(b)) > 0 {
+			a.window = "http://" + strings.TrimSpace(string(b))
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("agent window did not start:\n%s", a.log.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	page, err := http.Get(a.window + "/")
+	if err != nil {
+		t.Fatalf("agent window page: %v", err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	m := regexp.MustCompile(`data-token="([0-9a-f]+)"`).FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("no token in the window page:\n%s", body)
+	}
+	a.token = string(m[1])
+	return a
+}
+
+// windowState is the part of the agent window's state the tests read.
+type windowState struct {
+	Connection string `json:"connection"`
+	Pending    []struct {
+		ID         string   `json:"session_id"`
+		Technician string   `json:"technician"`
+		Actions    []string `json:"actions"`
+	} `json:"pending"`
+	Sessions []struct {
+		ID   string `json:"session_id"`
+		Chat []struct {
+			From, Text string
+		} `json:"chat"`
+	} `json:"sessions"`
+	Messages []struct {
+		Text string `json:"text"`
+	} `json:"messages"`
+}
+
+func (a *agentProc) state() windowState {
+	a.t.Helper()
+	res, err := http.Get(a.window + "/api/state")
+	if err != nil {
+		a.t.Fatalf("window state: %v", err)
+	}
+	defer res.Body.Close()
+	var s windowState
+	if err := json.NewDecoder(res.Body).Decode(&s); err != nil {
+		a.t.Fatalf("window state: %v", err)
+	}
+	return s
+}
+
+// waitState polls the window until ok holds.
+func (a *agentProc) waitState(what string, ok func(windowState) bool) windowState {
+	a.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s := a.state()
+		if ok(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			a.t.Fatalf("agent window: %s did not happen; state %+v", what, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// post calls one of the window's state-changing endpoints as the page would.
+func (a *agentProc) post(path string, body any) int {
+	a.t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", a.window+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Portico-Window-Token", a.token)
+	req.Header.Set("Origin", a.window)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatalf("window %s: %v", path, err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// tech is a technician's session WebSocket.
+type tech struct {
+	t    *testing.T
+	c    *websocket.Conn
+	ctx  context.Context
+	json chan map[string]any
+	bin  map[byte]chan []byte
+	mu   sync.Mutex
+}
+
+// openSession dials the session endpoint with an API key; it returns the HTTP status when the upgrade
+// is refused.
+func openSession(t *testing.T, base, bearer, deviceID string, actions ...string) (*tech, int) {
+	t.Helper()
+	return dialSession(t, base, http.Header{"Authorization": {"Bearer " + bearer}}, deviceID, actions...)
+}
+
+// dialSession dials the session endpoint with the given credentials (a bearer key, or a session cookie
+// and the portal's Origin).
+func dialSession(t *testing.T, base string, header http.Header, deviceID string, actions ...string) (*tech, int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	u := strings.Replace(base, "http://", "ws://", 1) + "/api/v1/devices/" + deviceID + "/session?actions=" + strings.Join(actions, ",")
+	c, res, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: header})
+	if err != nil {
+		cancel()
+		if res != nil {
+			return nil, res.StatusCode
+		}
+		t.Fatalf("dial session: %v", err)
+	}
+	c.SetReadLimit(1 << 20)
+	tc := &tech{t: t, c: c, ctx: ctx, json: make(chan map[string]any, 1024), bin: map[byte]chan []byte{}}
+	go func() {
+		defer close(tc.json)
+		for {
+			typ, b, err := c.Read(ctx)
+			if err != nil {
+				return
+			}
+			if typ == websocket.MessageText {
+				var m map[string]any
+				if json.Unmarshal(b, &m) == nil {
+					tc.json <- m
+				}
+				continue
+			}
+			if len(b) > 0 {
+				tc.channel(b[0]) <- b[1:]
+			}
+		}
+	}()
+	t.Cleanup(func() { c.CloseNow(); cancel() })
+	return tc, 101
+}
+
+func (tc *tech) channel(n byte) chan []byte {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	ch, ok := tc.bin[n]
+	if !ok {
+		ch = make(chan []byte, 4096)
+		tc.bin[n] = ch
+	}
+	return ch
+}
+
+func (tc *tech) send(m map[string]any) {
+	tc.t.Helper()
+	b, _ := json.Marshal(m)
+	if err := tc.c.Write(tc.ctx, websocket.MessageText, b); err != nil {
+		tc.t.Fatalf("technician write: %v", err)
+	}
+}
+
+func (tc *tech) sendBin(channel byte, msg []byte) {
+	tc.t.Helper()
+	if err := tc.c.Write(tc.ctx, websocket.MessageBinary, append([]byte{channel}, msg...)); err != nil {
+		tc.t.Fatalf("technician write: %v", err)
+	}
+}
+
+// expect waits for a JSON message for which ok holds, skipping others, and returns it.
+func (tc *tech) expect(what string, within time.Duration, ok func(map[string]any) bool) map[string]any {
+	tc.t.Helper()
+	timeout := time.After(within)
+	for {
+		select {
+		case m, open := <-tc.json:
+			if !open {
+				tc.t.Fatalf("session closed while waiting for %s", what)
+			}
+			if ok(m) {
+				return m
+			}
+		case <-timeout:
+			tc.t.Fatalf("no %s within %v", what, within)
+		}
+	}
+}
+
+func (tc *tech) expectState(state string) map[string]any {
+	tc.t.Helper()
+	return tc.expect("state "+state, 15*time.Second, func(m map[string]any) bool { return m["type"] == "state" && m["state"] == state })
+}
+
+// recv returns the next message on a channel. A "closed" report for the channel with nothing left to
+// read fails the test with the agent's reason (other JSON messages read meanwhile are dropped).
+func (tc *tech) recv(channel byte) []byte {
+	tc.t.Helper()
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case b := <-tc.channel(channel):
+			return b
+		case m := <-tc.json:
+			if m["type"] == "closed" && m["channel"] == float64(channel) {
+				select {
+				case b := <-tc.channel(channel):
+					return b
+				case <-time.After(time.Second):
+				}
+				tc.t.Fatalf("channel %d closed: %v", channel, m["reason"])
+			}
+		case <-timeout:
+			tc.t.Fatalf("nothing on channel %d", channel)
+			return nil
+		}
+	}
+}
+
+// openChannel opens a stream for an action and waits until the server reports it opened.
+func (tc *tech) openChannel(n byte, action string, args any) {
+	tc.t.Helper()
+	m := map[string]any{"type": "open", "channel": n, "action": action}
+	if args != nil {
+		m["args"] = args
+	}
+	tc.send(m)
+	tc.expect(fmt.Sprintf("channel %d opened", n), 10*time.Second, func(m map[string]any) bool {
+		if m["type"] == "closed" && m["channel"] == float64(n) {
+			tc.t.Fatalf("channel %d (%s) closed: %v", n, action, m["reason"])
+		}
+		return m["type"] == "opened" && m["channel"] == float64(n)
+	})
+}
+
+// agentEnv is a server with an account, an API key and a group whose assignment rule catches this
+// machine's hostname.
+type agentEnv struct {
+	srv     *server
+	api     *client
+	key     string
+	lab     string
+	token   string
+	hostRul string
+}
+
+func newAgentEnv(t *testing.T) *agentEnv {
+	t.Helper()
+	data := t.TempDir()
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	os.WriteFile(pwFile, []byte("correct horse battery staple\n"), 0o600)
+	out, errOut, code := runCmd(t, "", "admin", "create-account", "--data", data, "--company", "Agents Ltd",
+		"--owner-email", "owner@agents.test", "--owner-password-file", pwFile, "--print-api-key")
+	if code != 0 {
+		t.Fatalf("create-account: %s", errOut)
+	}
+	var created struct {
+		APIKey string `json:"api_key"`
+	}
+	json.Unmarshal([]byte(out), &created)
+	srv := startServer(t, "serve", "--data", data, "--addr", "127.0.0.1:0")
+	e := &agentEnv{srv: srv, api: newClient(t, srv.URL, created.APIKey), key: created.APIKey}
+	var lab idName
+	e.api.must("POST", "/api/v1/device-groups", map[string]any{"name": "Lab", "colour": "#336699"}, &lab, 201)
+	e.lab = lab.ID
+	host, _ := os.Hostname()
+	var rule idName
+	e.api.must("POST", "/api/v1/assignment-rules", map[string]any{"name": "This machine", "match": "all", "enabled": true,
+		"target_group_id": lab.ID, "conditions": []map[string]any{{"property": "hostname", "operator": "equals", "value": host}}}, &rule, 201)
+	e.hostRul = rule.ID
+	var tok struct {
+		Secret string `json:"secret"`
+	}
+	e.api.must("POST", "/api/v1/enrollment-tokens", map[string]any{}, &tok, 201)
+	e.token = tok.Secret
+	return e
+}
+
+type deviceJSON struct {
+	ID      string `json:"id"`
+	GroupID string `json:"group_id"`
+	Status  string `json:"status"`
+}
+
+// waitDevice polls the device until ok holds.
+func (e *agentEnv) waitDevice(t *testing.T, id, what string, ok func(deviceJSON) bool) deviceJSON {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var d deviceJSON
+		e.api.must("GET", "/api/v1/devices/"+id, nil, &d, 200)
+		if ok(d) {
+			return d
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("device %s: %s did not happen: %+v", id, what, d)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestAgentSessions is the agent issue's main scenario: enroll, rule, Available, then sessions with
+// every kind of action through the real relay.
+func TestAgentSessions(t *testing.T) {
+	e := newAgentEnv(t)
+	display := startXvfb(t)
+	config, dev := enrollAgent(t, e.srv.URL, e.token)
+
+	// The rule placed it: its history shows the enrollment into Unassigned, then the rule's move.
+	var hist listOf[struct {
+		Action string `json:"action"`
+		Detail string `json:"detail"`
+	}]
+	e.api.must("GET", "/api/v1/devices/"+dev+"/history", nil, &hist, 200)
+	var actions []string
+	for _, h := range hist.Items {
+		actions = append(actions, h.Action+": "+h.Detail)
+	}
+	if !strings.Contains(strings.Join(actions, "\n"), "rule") {
+		t.Fatalf("history does not show the rule's move: %q", actions)
+	}
+	if d := e.waitDevice(t, dev, "placed", func(d deviceJSON) bool { return true }); d.GroupID != e.lab || d.Status != "unavailable" {
+		t.Fatalf("after enrollment: %+v, want in Lab and unavailable", d)
+	}
+	env := []string{}
+	if display != "" {
+		env = append(env, "DISPLAY="+display)
+	}
+	ag := runAgent(t, config, dev, env...)
+	e.waitDevice(t, dev, "available", func(d deviceJSON) bool { return d.Status == "available" })
+
+	// Inventory reached the server.
+	var inv map[string]any
+	e.api.must("GET", "/api/v1/devices/"+dev+"/inventory", nil, &inv, 200)
+	if b, _ := json.Marshal(inv); !strings.Contains(string(b), "hostname") {
+		t.Fatalf("inventory: %s", b)
+	}
+
+	s, _ := openSession(t, e.srv.URL, e.key, dev, "terminal", "chat", "file_transfer", "task_manager", "screenshot", "screen_view", "message")
+	st := s.expectState("active")
+	sessionID, _ := st["session_id"].(string)
+	e.waitDevice(t, dev, "in session", func(d deviceJSON) bool { return d.Status == "in_session" })
+	var live listOf[struct {
+		ID       string `json:"id"`
+		DeviceID string `json:"device_id"`
+	}]
+	e.api.must("GET", "/api/v1/sessions", nil, &live, 200)
+	if len(live.Items) != 1 || live.Items[0].DeviceID != dev {
+		t.Fatalf("In session: %+v", live)
+	}
+
+	t.Run("terminal", func(t *testing.T) {
+		s.t = t
+		s.openChannel(1, "terminal", map[string]any{"cols": 100, "rows": 30})
+		in, _ := protocol.EncodeBytes(protocol.KindTermInput, []byte("echo portico-$((6*7))-ok\n"))
+		s.sendBin(1, in)
+		var out strings.Builder
+		for !strings.Contains(out.String(), "portico-42-ok") {
+			msg := s.recv(1)
+			if b, err := protocol.DecodeBytes(msg, protocol.KindTermOutput); err == nil {
+				out.Write(b)
+			}
+		}
+		in, _ = protocol.EncodeBytes(protocol.KindTermInput, []byte("exit 7\n"))
+		s.sendBin(1, in)
+		for {
+			msg := s.recv(1)
+			if code, err := protocol.DecodeTermExit(msg); err == nil {
+				if code != 7 {
+					t.Fatalf("exit code %d, want 7", code)
+				}
+				break
+			}
+		}
+	})
+
+	t.Run("chat both ways and a message", func(t *testing.T) {
+		s.t = t
+		s.send(map[string]any{"type": "chat", "text": "hello from the technician"})
+		ag.waitState("the technician's chat line", func(w windowState) bool {
+			for _, ss := range w.Sessions {
+				for _, c := range ss.Chat {
+					if c.Text == "hello from the technician" {
+						return true
+					}
+				}
+			}
+			return false
+		})
+		if code := ag.post("/api/chat", map[string]any{"session_id": sessionID, "text": "hi from the desk"}); code != 200 && code != 204 {
+			t.Fatalf("window chat: %d", code)
+		}
+		s.expect("the end user's chat line", 10*time.Second, func(m map[string]any) bool {
+			return m["type"] == "chat" && m["text"] == "hi from the desk" && m["from"] == "end_user"
+		})
+		s.send(map[string]any{"type": "command", "id": "m1", "action": "message", "args": map[string]any{"text": "Please save your work"}})
+		s.expect("message result", 10*time.Second, func(m map[string]any) bool { return m["type"] == "command_result" && m["id"] == "m1" })
+		ag.waitState("the message shown", func(w windowState) bool {
+			return len(w.Messages) > 0 && w.Messages[len(w.Messages)-1].Text == "Please save your work"
+		})
+	})
+
+	t.Run("file transfer of 100 MB", func(t *testing.T) {
+		s.t = t
+		const size = 100 << 20
+		content := make([]byte, size)
+		rand.Read(content)
+		sum := sha256.Sum256(content)
+		want := hex.EncodeToString(sum[:])
+		dir := t.TempDir()
+		path := filepath.Join(dir, "upload.bin")
+		s.openChannel(2, "file_transfer", nil)
+		fileReq := func(r protocol.FileRequest) {
+			b, err := protocol.EncodeJSON(protocol.KindFileRequest, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.sendBin(2, b)
+		}
+		fileResp := func() protocol.FileResponse {
+			for {
+				msg := s.recv(2)
+				if k, _ := protocol.Kind(msg); k == protocol.KindFileResponse {
+					r, err := protocol.DecodeFileResponse(msg)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return r
+				}
+			}
+		}
+		fileReq(protocol.FileRequest{ID: 1, Op: protocol.FileOpUpload, Path: path, Size: size, SHA256: want})
+		if r := fileResp(); !r.OK || r.Offset != 0 {
+			t.Fatalf("upload start: %+v", r)
+		}
+		start := time.Now()
+		for off := 0; off < size; off += protocol.MaxFileChunk {
+			end := min(off+protocol.MaxFileChunk, size)
+			msg, err := protocol.AppendFileChunk(nil, int64(off), content[off:end])
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.sendBin(2, msg)
+		}
+		fileReq(protocol.FileRequest{ID: 2, Op: protocol.FileOpUploadEnd, Path: path, Size: size, SHA256: want})
+		if r := fileResp(); !r.OK {
+			t.Fatalf("upload end: %+v", r)
+		}
+		t.Logf("uploaded 100 MB through the relay in %v", time.Since(start))
+		onDisk, err := os.ReadFile(path)
+		if err != nil || !bytes.Equal(onDisk, content) {
+			t.Fatalf("uploaded file differs (%v)", err)
+		}
+		fileReq(protocol.FileRequest{ID: 3, Op: protocol.FileOpDownload, Path: path})
+		h := sha256.New()
+		var got int64
+		for {
+			msg := s.recv(2)
+			k, _ := protocol.Kind(msg)
+			if k == protocol.KindFileChunk {
+				off, data, err := protocol.DecodeFileChunk(msg)
+				if err != nil || off != got {
+					t.Fatalf("chunk at %d, want %d (%v)", off, got, err)
+				}
+				h.Write(data)
+				got += int64(len(data))
+				continue
+			}
+			r, err := protocol.DecodeFileResponse(msg)
+			if err != nil || !r.OK {
+				t.Fatalf("download: %+v %v", r, err)
+			}
+			if r.Done {
+				if got != size || hex.EncodeToString(h.Sum(nil)) != want || r.SHA256 != want {
+					t.Fatalf("download: %d bytes, sha %s (agent says %s), want %s", got, hex.EncodeToString(h.Sum(nil)), r.SHA256, want)
+				}
+				break
+			}
+		}
+		s.send(map[string]any{"type": "close", "channel": 2})
+	})
+
+	t.Run("process list and kill", func(t *testing.T) {
+		s.t = t
+		sleeper := exec.Command("sleep", "300")
+		if err := sleeper.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- sleeper.Wait() }()
+		t.Cleanup(func() { sleeper.Process.Kill() })
+		s.openChannel(3, "task_manager", nil)
+		req, _ := protocol.EncodeJSON(protocol.KindTaskRequest, protocol.TaskRequest{ID: 1, Op: protocol.TaskOpProcesses})
+		s.sendBin(3, req)
+		found := false
+		for {
+			var r protocol.TaskResponse
+			if err := protocol.DecodeJSON(s.recv(3), protocol.KindTaskResponse, &r); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range r.Processes {
+				if int(p.PID) == sleeper.Process.Pid {
+					found = true
+				}
+			}
+			if !r.More {
+				break
+			}
+		}
+		if !found {
+			t.Fatalf("process list lacks pid %d", sleeper.Process.Pid)
+		}
+		req, _ = protocol.EncodeJSON(protocol.KindTaskRequest, protocol.TaskRequest{ID: 2, Op: protocol.TaskOpKill, PID: int32(sleeper.Process.Pid)})
+		s.sendBin(3, req)
+		var r protocol.TaskResponse
+		if err := protocol.DecodeJSON(s.recv(3), protocol.KindTaskResponse, &r); err != nil || !r.OK {
+			t.Fatalf("kill: %+v %v", r, err)
+		}
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the killed process is still running")
+		}
+	})
+
+	t.Run("screenshot and screen view", func(t *testing.T) {
+		s.t = t
+		if display == "" {
+			t.Skip("Xvfb is not installed")
+		}
+		s.openChannel(4, "screenshot", nil)
+		begin, err := protocol.DecodeImageBegin(s.recv(4))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var img bytes.Buffer
+		for int64(img.Len()) < begin.Size {
+			b, err := protocol.DecodeBytes(s.recv(4), protocol.KindImageChunk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img.Write(b)
+		}
+		if _, err := protocol.DecodeImageEnd(s.recv(4)); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := png.DecodeConfig(bytes.NewReader(img.Bytes()))
+		if err != nil || cfg.Width != begin.Width || cfg.Width != 640 {
+			t.Fatalf("screenshot: %+v %v (begin %+v)", cfg, err, begin)
+		}
+		s.openChannel(5, "screen_view", map[string]any{"fps": 5})
+		msg := s.recv(5)
+		if k, _ := protocol.Kind(msg); k != protocol.KindFrameBegin {
+			t.Fatalf("first screen message kind %#x, want frame begin", k)
+		}
+		fb, err := protocol.DecodeFrameBegin(msg)
+		if err != nil || fb.Width != 640 || fb.Height != 480 {
+			t.Fatalf("frame begin %+v %v", fb, err)
+		}
+		tiles := 0
+		for {
+			msg := s.recv(5)
+			if k, _ := protocol.Kind(msg); k == protocol.KindFrameEnd {
+				break
+			}
+			tiles++
+		}
+		if tiles == 0 {
+			t.Fatal("the first frame has no tiles")
+		}
+		s.send(map[string]any{"type": "close", "channel": 5})
+	})
+
+	t.Run("ended by the technician", func(t *testing.T) {
+		s.t = t
+		s.send(map[string]any{"type": "end"})
+		s.expectState("ended")
+		e.waitDevice(t, dev, "available again", func(d deviceJSON) bool { return d.Status == "available" })
+	})
+
+	t.Run("acknowledgement accepted, denied, cancelled; ended by the end user", func(t *testing.T) {
+		e.api.must("PUT", "/api/v1/device-groups/"+e.lab+"/settings", map[string]any{"settings": map[string]bool{"require_acknowledgement": true}}, nil, 200)
+
+		s1, _ := openSession(t, e.srv.URL, e.key, dev, "terminal")
+		s1.expectState("connecting")
+		w := ag.waitState("a pending request", func(w windowState) bool { return len(w.Pending) == 1 })
+		if w.Pending[0].Technician == "" || len(w.Pending[0].Actions) != 1 || w.Pending[0].Actions[0] != "terminal" {
+			t.Fatalf("pending request as shown: %+v", w.Pending[0])
+		}
+		if code := ag.post("/api/answer", map[string]any{"session_id": w.Pending[0].ID, "accept": true}); code >= 300 {
+			t.Fatalf("approve: %d", code)
+		}
+		s1.expectState("active")
+		if code := ag.post("/api/end", map[string]any{"session_id": w.Pending[0].ID}); code >= 300 {
+			t.Fatalf("end from the window: %d", code)
+		}
+		if m := s1.expectState("ended"); m["by"] != "end_user" {
+			t.Fatalf("ended by %v, want end_user", m["by"])
+		}
+
+		s2, _ := openSession(t, e.srv.URL, e.key, dev, "terminal")
+		s2.expectState("connecting")
+		w = ag.waitState("a pending request", func(w windowState) bool { return len(w.Pending) == 1 })
+		ag.post("/api/answer", map[string]any{"session_id": w.Pending[0].ID, "accept": false})
+		if m := s2.expectState("ended"); m["by"] != "end_user" {
+			t.Fatalf("denied: ended by %v, want end_user", m["by"])
+		}
+
+		s3, _ := openSession(t, e.srv.URL, e.key, dev, "terminal")
+		s3.expectState("connecting")
+		ag.waitState("a pending request", func(w windowState) bool { return len(w.Pending) == 1 })
+		s3.send(map[string]any{"type": "cancel"})
+		s3.expectState("ended")
+		ag.waitState("the request withdrawn", func(w windowState) bool { return len(w.Pending) == 0 })
+		e.api.must("PUT", "/api/v1/device-groups/"+e.lab+"/settings", map[string]any{"settings": map[string]bool{"require_acknowledgement": false}}, nil, 200)
+	})
+
+	t.Run("revoking the technician's assignment ends the session within a second", func(t *testing.T) {
+		techCookie, asg := e.technician(t, "terminal-tech@agents.test", dev)
+		s4, _ := dialSession(t, e.srv.URL, techCookie, dev, "terminal")
+		s4.expectState("active")
+		start := time.Now()
+		e.api.must("DELETE", "/api/v1/role-assignments/"+asg, nil, nil, 204)
+		s4.expect("the session's end", 2*time.Second, func(m map[string]any) bool { return m["type"] == "state" && m["state"] == "ended" })
+		if d := time.Since(start); d > time.Second {
+			t.Fatalf("ended %v after the revocation, want ≤ 1 s", d)
+		}
+		if _, code := dialSession(t, e.srv.URL, techCookie, dev, "terminal"); code != 403 {
+			t.Fatalf("reopening after the revocation: %d, want 403", code)
+		}
+	})
+
+	t.Run("deleting the device stops its agent", func(t *testing.T) {
+		e.api.must("DELETE", "/api/v1/devices/"+dev, nil, nil, 204)
+		select {
+		case err := <-ag.done:
+			if err != nil {
+				t.Fatalf("agent exit after delete: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("the agent of a deleted device is still running")
+		}
+	})
+}
+
+// technician creates a user with a role holding the terminal, assigned on the device, signs them in
+// and returns the headers of their portal session (cookie and Origin) and the assignment id.
+func (e *agentEnv) technician(t *testing.T, email, deviceID string) (portal http.Header, assignmentID string) {
+	t.Helper()
+	var u struct{ User idName }
+	e.api.must("POST", "/api/v1/users", map[string]any{"email": email, "name": "Terry Tech", "password": "correct horse battery"}, &u, 201)
+	var r idName
+	e.api.must("POST", "/api/v1/roles", map[string]any{"name": "Terminal " + email, "purpose": "devices",
+		"permissions": []string{"device.view", "device.terminal"}}, &r, 201)
+	var a idName
+	e.api.must("POST", "/api/v1/role-assignments", map[string]any{"principal_type": "user", "principal_id": u.User.ID, "role_id": r.ID,
+		"scope_type": "device", "scope_id": deviceID}, &a, 201)
+	c := newClient(t, e.srv.URL, "")
+	c.must("POST", "/api/v1/session", map[string]any{"email": email, "password": "correct horse battery"}, nil, 200)
+	su, _ := url.Parse(e.srv.URL)
+	h := http.Header{"Origin": {e.srv.URL}}
+	for _, ck := range c.http.Jar.Cookies(su) {
+		h.Add("Cookie", ck.String())
+	}
+	return h, a.ID
+}
+
+// TestAgentsSurviveServerRestart restarts the server under a few real agents: every one reconnects.
+func TestAgentsSurviveServerRestart(t *testing.T) {
+	const agents = 5
+	data := t.TempDir()
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	os.WriteFile(pwFile, []byte("correct horse battery staple\n"), 0o600)
+	out, _, code := runCmd(t, "", "admin", "create-account", "--data", data, "--company", "Restart Ltd",
+		"--owner-email", "owner@restart.test", "--owner-password-file", pwFile, "--print-api-key")
+	if code != 0 {
+		t.Fatal("create-account failed")
+	}
+	var created struct {
+		APIKey string `json:"api_key"`
+	}
+	json.Unmarshal([]byte(out), &created)
+	addr := freeAddr(t)
+	srv := startServer(t, "serve", "--data", data, "--addr", addr)
+	api := newClient(t, srv.URL, created.APIKey)
+	var tok struct {
+		Secret string `json:"secret"`
+	}
+	api.must("POST", "/api/v1/enrollment-tokens", map[string]any{}, &tok, 201)
+	var devs []string
+	for range agents {
+		config, dev := enrollAgent(t, srv.URL, tok.Secret)
+		runAgent(t, config, dev)
+		devs = append(devs, dev)
+	}
+	allAvailable := func(api *client, want string) {
+		t.Helper()
+		deadline := time.Now().Add(40 * time.Second)
+		for {
+			n := 0
+			for _, d := range devs {
+				var dj deviceJSON
+				api.must("GET", "/api/v1/devices/"+d, nil, &dj, 200)
+				if dj.Status == want {
+					n++
+				}
+			}
+			if n == len(devs) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d of %d devices %s", n, len(devs), want)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	allAvailable(api, "available")
+	srv.stop()
+	srv = startServer(t, "serve", "--data", data, "--addr", addr)
+	api = newClient(t, srv.URL, created.APIKey)
+	allAvailable(api, "available")
+}
+
+// freeAddr returns a 127.0.0.1 address with a port free right now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startXvfb starts a virtual X display of 640×480 and returns its name, or "" when Xvfb is not
+// installed (which fails in CI, where scripts/ensure-services installs it).
+func startXvfb(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("Xvfb"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("Xvfb is required in CI (scripts/ensure-services installs it)")
+		}
+		return ""
+	}
+	for n := 120; n < 140; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			continue // taken
+		}
+		if d := tryXvfb(t, n); d != "" {
+			return d
+		}
+	}
+	t.Fatal("no free X display number")
+	return ""
+}
+
+// tryXvfb starts Xvfb on display n and returns its name once its socket exists, or "" if it exited.
+func tryXvfb(t *testing.T, n int) string {
+	t.Helper()
+	cmd := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-screen", "0", "640x480x24", "-nolisten", "tcp")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	for range 100 {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			t.Cleanup(func() { cmd.Process.Kill(); <-done })
+			return fmt.Sprintf(":%d", n)
+		}
+		select {
+		case <-done:
+			return ""
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	cmd.Process.Kill()
+	<-done
+	t.Fatalf("Xvfb :%d did not start", n)
+	return ""
+}
