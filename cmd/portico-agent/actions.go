@@ -6,10 +6,4 @@ import (
 )
 
 // builtinActions returns the remote actions compiled into this agent for this OS.
-func builtinActions() agent.Actions {
-	streams := map[string]agent.StreamHandler{}
-	for name, h := range actions.Streams() {
-		streams[name] = agent.StreamHandler(h)
-	}
-	return agent.Actions{Streams: streams, RunCommand: actions.RunCommand, Supported: actions.Supported()}
-}
+func builtinActions() agent.Actions { return actions.Builtin() }

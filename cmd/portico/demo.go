@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/portico-dev/portico"
@@ -23,6 +24,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 	var db dbFlags
 	db.register(fs, "portico-demo")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	withAgent := fs.Bool("agent", true, "run a live agent for this computer inside the demo")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -42,12 +44,22 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 			return fmt.Errorf("seed demo data: %w", err)
 		}
 		fmt.Fprintf(stdout, "Created a demo account in %s\n", db.data)
+		if ids, err = st.ListAccountIDs(ctx); err != nil {
+			return err
+		}
 	} else {
 		fmt.Fprintf(stdout, "Using the demo account in %s\n", db.data)
 	}
 	fmt.Fprintf(stdout, "Sign in as %s (owner) or alice@demo.portico.test, bob@demo.portico.test with password %q\n",
 		demoOwnerEmail, demoPassword)
-	return serve(ctx, a, *addr, "", stdout, log, nil)
+	var ready func(string)
+	if *withAgent {
+		ready = func(listening string) {
+			l := &localAgent{app: a, accountID: ids[0], dataDir: db.data, server: "http://" + listening, stdout: stdout, log: log}
+			go l.run(ctx)
+		}
+	}
+	return serve(ctx, a, *addr, "", stdout, log, ready)
 }
 
 // seedDemo fills a new store with a demo account: a group tree, technicians with roles at several
@@ -127,7 +139,18 @@ func seedDemo(ctx context.Context, a *app.App, st *store.Store) error {
 			return err
 		}
 	}
+	// This computer's own agent (started by the demo) lands in a group of its own, placed by a rule.
+	if err := mkGroup("This computer", "", "#27ae60"); err != nil {
+		return err
+	}
 	enabled := true
+	if host, err := os.Hostname(); err == nil && host != "" && !strings.ContainsAny(host, " \t") {
+		if _, err := a.CreateRule(ctx, sys, app.RuleInput{Name: "This computer", Enabled: &enabled,
+			Match: portico.MatchAll, TargetGroupID: groups["This computer"],
+			Conditions: []portico.RuleCondition{{Property: portico.PropHostname, Operator: portico.OpEquals, Value: host}}}); err != nil {
+			return err
+		}
+	}
 	if _, err := a.CreateRule(ctx, sys, app.RuleInput{Name: "Cambridge office devices", Enabled: &enabled,
 		Match: portico.MatchAll, TargetGroupID: groups["Cambridge office"],
 		Conditions: []portico.RuleCondition{{Property: portico.PropDeviceName, Operator: portico.OpStartsWith, Value: "CAM-"}}}); err != nil {

@@ -24,6 +24,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portico-dev/portico/internal/protocol"
+
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 )
@@ -118,6 +120,7 @@ type server struct {
 	cmd    *exec.Cmd
 	URL    string
 	stdout *bytes.Buffer
+	stderr *syncBuffer
 	done   chan error
 }
 
@@ -130,12 +133,12 @@ func startServer(t *testing.T, args ...string) *server {
 	cmd := exec.Command(porticoBin, args...)
 	pr, pw := io.Pipe()
 	cmd.Stdout = pw
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start portico: %v", err)
 	}
-	s := &server{t: t, cmd: cmd, stdout: &bytes.Buffer{}, done: make(chan error, 1)}
+	s := &server{t: t, cmd: cmd, stdout: &bytes.Buffer{}, stderr: stderr, done: make(chan error, 1)}
 	go func() { s.done <- cmd.Wait(); pw.Close() }()
 	urlc := make(chan string, 1)
 	go func() {
@@ -391,30 +394,87 @@ func tamperAudit(t *testing.T, driver, dsn, update string, seq int) {
 }
 
 // TestDemo runs the README's first command (on a free port) and signs in as the demo users: the owner
-// sees every device, Alice only those her roles reach.
+// sees every device, Alice only those her roles reach; this computer's own agent comes online in its
+// group, and the owner opens a terminal on it. A restart reuses the account and the agent's enrollment.
 func TestDemo(t *testing.T) {
 	data := t.TempDir()
 	srv := startServer(t, "demo", "--data", data, "--addr", "127.0.0.1:0")
-	count := func(email string) int {
+	signIn := func(email string) *client {
 		c := newClient(t, srv.URL, "")
 		c.must("POST", "/api/v1/session", map[string]any{"email": email, "password": demoPassword}, nil, 200)
-		var devices listOf[idName]
-		c.must("GET", "/api/v1/devices?limit=500", nil, &devices, 200)
-		return devices.Total
+		return c
 	}
-	if got := count(demoOwnerEmail); got != 10 {
-		t.Fatalf("owner sees %d devices, want 10", got)
+	type dev struct {
+		ID      string `json:"id"`
+		Name    string `json:"name"`
+		GroupID string `json:"group_id"`
+		Status  string `json:"status"`
 	}
-	alice := count("alice@demo.portico.test")
+	devices := func(c *client) listOf[dev] {
+		var l listOf[dev]
+		c.must("GET", "/api/v1/devices?limit=500", nil, &l, 200)
+		return l
+	}
+	// waitLocal waits for this computer's agent to be online and returns its device.
+	waitLocal := func(c *client) dev {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			l := devices(c)
+			for _, d := range l.Items {
+				if d.Status == "available" {
+					if l.Total != 11 {
+						t.Fatalf("owner sees %d devices, want 10 demo devices and this computer", l.Total)
+					}
+					return d
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("this computer's agent did not come online: %+v\n%s\n%s", l, srv.stdout.String(), srv.stderr.String())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	owner := signIn(demoOwnerEmail)
+	local := waitLocal(owner)
+	var group struct{ Name string }
+	owner.must("GET", "/api/v1/device-groups/"+local.GroupID, nil, &group, 200)
+	if group.Name != "This computer" {
+		t.Fatalf("this computer's device is in %q, want the group its rule names", group.Name)
+	}
+	alice := devices(signIn("alice@demo.portico.test")).Total
 	if alice == 0 || alice >= 10 {
 		t.Fatalf("alice sees %d devices, want some but not all", alice)
 	}
+
+	// The owner opens a terminal on this computer, as the portal would (cookie and Origin).
+	su, _ := url.Parse(srv.URL)
+	h := http.Header{"Origin": {srv.URL}}
+	for _, ck := range owner.http.Jar.Cookies(su) {
+		h.Add("Cookie", ck.String())
+	}
+	s, code := dialSession(t, srv.URL, h, local.ID, "terminal")
+	if s == nil {
+		t.Fatalf("open a session on this computer: %d", code)
+	}
+	s.expectState("active")
+	s.openChannel(1, "terminal", nil)
+	in, _ := protocol.EncodeBytes(protocol.KindTermInput, []byte("echo demo-$((40+2))\n"))
+	s.sendBin(1, in)
+	var out strings.Builder
+	for !strings.Contains(out.String(), "demo-42") {
+		if b, err := protocol.DecodeBytes(s.recv(1), protocol.KindTermOutput); err == nil {
+			out.Write(b)
+		}
+	}
+	s.send(map[string]any{"type": "end"})
+	s.expectState("ended")
 	srv.stop()
 
-	// A second start reuses the account rather than seeding another.
+	// A second start reuses the account and the agent's enrollment rather than making new ones.
 	srv = startServer(t, "demo", "--data", data, "--addr", "127.0.0.1:0")
-	if got := count(demoOwnerEmail); got != 10 {
-		t.Fatalf("owner sees %d devices after restart, want 10", got)
+	if again := waitLocal(signIn(demoOwnerEmail)); again.ID != local.ID {
+		t.Fatalf("after a restart this computer is device %s, was %s", again.ID, local.ID)
 	}
 	srv.stop()
 }
