@@ -17,6 +17,7 @@ import (
 	"github.com/portico-dev/portico/internal/api"
 	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/hub"
+	"github.com/portico-dev/portico/internal/portal"
 	"github.com/portico-dev/portico/internal/store"
 )
 
@@ -90,8 +91,12 @@ func serve(ctx context.Context, a *app.App, addr, publicURL string, stdout io.Wr
 		return fmt.Errorf("start the agent hub: %w", err)
 	}
 	defer h.Close()
+	web, err := portal.New(a, portal.Options{Logger: log, Hub: h})
+	if err != nil {
+		return fmt.Errorf("load the portal: %w", err)
+	}
 	srv := &http.Server{
-		Handler:           api.New(a, api.Options{Logger: log, Hub: h}),
+		Handler:           routeRoot(api.New(a, api.Options{Logger: log, Hub: h}), web),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	fmt.Fprintf(stdout, "Portico is listening on %s\n", url)
@@ -114,6 +119,17 @@ func serve(ctx context.Context, a *app.App, addr, publicURL string, stdout io.Wr
 		return err
 	}
 	return nil
+}
+
+// routeRoot sends the REST API and the operational endpoints to the API handler and every other path
+// to the portal.
+func routeRoot(apiHandler, portalHandler http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	for _, p := range []string{"/api/", "/healthz", "/readyz", "/metrics"} {
+		mux.Handle(p, apiHandler)
+	}
+	mux.Handle("/", portalHandler)
+	return mux
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
