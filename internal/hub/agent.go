@@ -27,6 +27,10 @@ type agent struct {
 	hello    chan protocol.Message // the first control message
 	greeted  atomic.Bool
 	lastBeat atomic.Int64 // unix nanoseconds of the last heartbeat (or of the connection)
+	// ackSeq is the newest heartbeat to acknowledge; acking is set while an acknowledgement is being
+	// written, so an agent that floods heartbeats without reading costs one goroutine, not one each.
+	ackSeq atomic.Uint64
+	acking atomic.Bool
 
 	// inv is the latest inventory, kept for finding a neighbour to wake a device; invPending and
 	// invSignal hand inventories to the goroutine that stores them, so the read loop never waits on
@@ -198,10 +202,15 @@ func (a *agent) onControl(m protocol.Message) {
 		a.lastBeat.Store(now.UnixNano())
 		h.markSeen(a.ac, now)
 		// The acknowledgement is small; sending it off the read loop keeps a slow writer from
-		// delaying the agent's streams.
-		go func() {
-			_ = a.send(protocol.MsgHeartbeatAck, protocol.Heartbeat{Seq: hb.Seq, SentAt: time.Now().UTC()})
-		}()
+		// delaying the agent's streams. One at a time: a newer heartbeat arriving meanwhile is
+		// acknowledged by the next one.
+		a.ackSeq.Store(hb.Seq)
+		if a.acking.CompareAndSwap(false, true) {
+			go func() {
+				defer a.acking.Store(false)
+				_ = a.send(protocol.MsgHeartbeatAck, protocol.Heartbeat{Seq: a.ackSeq.Load(), SentAt: time.Now().UTC()})
+			}()
+		}
 	case protocol.MsgInventory:
 		var inv protocol.Inventory
 		if err := protocol.DecodeBody(m, &inv); err != nil {
