@@ -4,11 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/netip"
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/authz"
@@ -93,34 +91,9 @@ type AgentInventory struct {
 // validate bounds agent-provided text as enrollment does.
 func (in *AgentInventory) validate() error {
 	var v portico.Validation
-	in.Hostname = strings.TrimSpace(in.Hostname)
-	switch {
-	case in.Hostname == "":
-		v.Add("hostname", "is required")
-	case strings.ContainsFunc(in.Hostname, unicode.IsSpace):
-		v.Add("hostname", "must not contain spaces")
-	default:
-		validateAgentText(&v, "hostname", in.Hostname, 253)
-	}
-	for _, f := range []struct {
-		field, value string
-	}{{"os_name", in.OSName}, {"os_version", in.OSVersion}, {"device_type", in.DeviceType},
-		{"manufacturer", in.Manufacturer}, {"asset_id", in.AssetID}, {"agent_version", in.AgentVersion},
-		{"logged_in_user", in.LoggedInUser}} {
-		validateAgentText(&v, f.field, f.value, 250)
-	}
-	if len(in.IPAddresses) > maxIPAddresses {
-		v.Add("ip_addresses", "must list at most %d addresses (got %d)", maxIPAddresses, len(in.IPAddresses))
-	} else {
-		for i, ip := range in.IPAddresses {
-			addr, err := netip.ParseAddr(strings.TrimSpace(ip))
-			if err != nil {
-				v.Add("ip_addresses["+itoa(i)+"]", "%q is not an IP address", ip)
-				continue
-			}
-			in.IPAddresses[i] = addr.String()
-		}
-	}
+	validateAgentFacts(&v, &in.Hostname, []agentText{{"os_name", in.OSName}, {"os_version", in.OSVersion},
+		{"device_type", in.DeviceType}, {"manufacturer", in.Manufacturer}, {"asset_id", in.AssetID},
+		{"agent_version", in.AgentVersion}, {"logged_in_user", in.LoggedInUser}}, in.IPAddresses)
 	if len(in.Document) == 0 || !json.Valid(in.Document) {
 		v.Add("inventory", "must be a JSON document")
 	}

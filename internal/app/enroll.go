@@ -155,16 +155,10 @@ func validateAgentText(v *portico.Validation, field, s string, max int) {
 // validateEnrollInput checks what the agent reports and returns the device's display name.
 func validateEnrollInput(in *EnrollInput) error {
 	var v portico.Validation
-	in.Hostname = strings.TrimSpace(in.Hostname)
 	in.Name = strings.TrimSpace(in.Name)
-	switch {
-	case in.Hostname == "":
-		v.Add("hostname", "is required")
-	case strings.ContainsFunc(in.Hostname, unicode.IsSpace):
-		v.Add("hostname", "must not contain spaces")
-	default:
-		validateAgentText(&v, "hostname", in.Hostname, 253)
-	}
+	validateAgentFacts(&v, &in.Hostname, []agentText{{"os_name", in.OSName}, {"os_version", in.OSVersion},
+		{"device_type", in.DeviceType}, {"manufacturer", in.Manufacturer}, {"asset_id", in.AssetID},
+		{"agent_version", in.AgentVersion}, {"logged_in_user", in.LoggedInUser}}, in.IPAddresses)
 	if in.Name == "" && len(v.Fields) == 0 {
 		in.Name = in.Hostname
 		if r := []rune(in.Name); len(r) > 100 {
@@ -175,23 +169,40 @@ func validateEnrollInput(in *EnrollInput) error {
 		d := portico.Device{Name: in.Name}
 		d.ValidateEdit(&v)
 	}
-	for _, f := range []struct {
-		field, value string
-	}{{"os_name", in.OSName}, {"os_version", in.OSVersion}, {"device_type", in.DeviceType},
-		{"manufacturer", in.Manufacturer}, {"asset_id", in.AssetID}, {"agent_version", in.AgentVersion},
-		{"logged_in_user", in.LoggedInUser}} {
-		validateAgentText(&v, f.field, f.value, 250)
-	}
-	if len(in.IPAddresses) > maxIPAddresses {
-		v.Add("ip_addresses", "must list at most %d addresses (got %d)", maxIPAddresses, len(in.IPAddresses))
-	} else {
-		for i, ip := range in.IPAddresses {
-			if _, err := netip.ParseAddr(strings.TrimSpace(ip)); err != nil {
-				v.Add("ip_addresses["+itoa(i)+"]", "%q is not an IP address", ip)
-			}
-		}
-	}
 	return v.Err()
+}
+
+// agentText is one text field an agent reports, with its name for error messages.
+type agentText struct{ field, value string }
+
+// validateAgentFacts checks what an agent says about its device, at enrollment and in every
+// inventory: a hostname without spaces, bounded printable texts, at most maxIPAddresses addresses.
+// It trims the hostname and writes the addresses back in canonical form.
+func validateAgentFacts(v *portico.Validation, hostname *string, texts []agentText, ips []string) {
+	*hostname = strings.TrimSpace(*hostname)
+	switch {
+	case *hostname == "":
+		v.Add("hostname", "is required")
+	case strings.ContainsFunc(*hostname, unicode.IsSpace):
+		v.Add("hostname", "must not contain spaces")
+	default:
+		validateAgentText(v, "hostname", *hostname, 253)
+	}
+	for _, t := range texts {
+		validateAgentText(v, t.field, t.value, 250)
+	}
+	if len(ips) > maxIPAddresses {
+		v.Add("ip_addresses", "must list at most %d addresses (got %d)", maxIPAddresses, len(ips))
+		return
+	}
+	for i, ip := range ips {
+		addr, err := netip.ParseAddr(strings.TrimSpace(ip))
+		if err != nil {
+			v.Add("ip_addresses["+itoa(i)+"]", "%q is not an IP address", ip)
+			continue
+		}
+		ips[i] = addr.String()
+	}
 }
 
 // Enroll creates the device of an agent that presents a valid enrollment token, and returns its id
