@@ -58,6 +58,7 @@ func runContract(t *testing.T, open func(t testing.TB) *Store) {
 		{"DeviceStatus", testDeviceStatus},
 		{"Inventory", testInventory},
 		{"RemoteSessions", testRemoteSessions},
+		{"Preferences", testPreferences},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
