@@ -7,13 +7,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"image/png"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"net/url"
@@ -882,4 +888,88 @@ func tryXvfb(t *testing.T, n int) string {
 	<-done
 	t.Fatalf("Xvfb :%d did not start", n)
 	return ""
+}
+
+// TestAgentOverTLS serves HTTPS with a certificate of the test's own and runs an agent against it:
+// enrollment over https, the live connection over wss.
+func TestAgentOverTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writeSelfSigned(t, certFile, keyFile)
+	data := t.TempDir()
+	pwFile := filepath.Join(dir, "pw")
+	os.WriteFile(pwFile, []byte("correct horse battery staple\n"), 0o600)
+	out, errOut, code := runCmd(t, "", "admin", "create-account", "--data", data, "--company", "TLS Ltd",
+		"--owner-email", "owner@tls.test", "--owner-password-file", pwFile, "--print-api-key")
+	if code != 0 {
+		t.Fatalf("create-account: %s", errOut)
+	}
+	var created struct {
+		APIKey string `json:"api_key"`
+	}
+	json.Unmarshal([]byte(out), &created)
+	if _, errOut, code := runCmd(t, "", "serve", "--data", data, "--tls-cert", certFile); code == 0 || !strings.Contains(errOut, "go together") {
+		t.Fatalf("--tls-cert alone: exit %d, %q", code, errOut)
+	}
+	srv := startServer(t, "serve", "--data", data, "--addr", "127.0.0.1:0", "--tls-cert", certFile, "--tls-key", keyFile)
+	if !strings.HasPrefix(srv.URL, "https://") {
+		t.Fatalf("server URL %s, want https", srv.URL)
+	}
+	api := newClient(t, srv.URL, created.APIKey)
+	var tok struct {
+		Secret string `json:"secret"`
+	}
+	api.must("POST", "/api/v1/enrollment-tokens", map[string]any{}, &tok, 201)
+	config := filepath.Join(t.TempDir(), "agent.json")
+	// Without trusting the test's certificate, enrollment fails.
+	if out, err := exec.Command(agentBin, "enroll", "--server", srv.URL, "--token", tok.Secret, "--config", config).CombinedOutput(); err == nil {
+		t.Fatalf("enroll against an untrusted certificate succeeded:\n%s", out)
+	}
+	out2, err := exec.Command(agentBin, "enroll", "--insecure-skip-verify", "--server", srv.URL, "--token", tok.Secret, "--config", config).CombinedOutput()
+	if err != nil {
+		t.Fatalf("enroll over https: %v\n%s", err, out2)
+	}
+	dev := string(regexp.MustCompile(`as device (dev_\S+)`).FindSubmatch(out2)[1])
+	cmd := exec.Command(agentBin, "run", "--insecure-skip-verify", "--config", config, "--window-addr", "off")
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var d deviceJSON
+		api.must("GET", "/api/v1/devices/"+dev, nil, &d, 200)
+		if d.Status == "available" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the agent did not connect over wss:\n%s", logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// writeSelfSigned writes a certificate for 127.0.0.1 and its key.
+func writeSelfSigned(t *testing.T, certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "portico test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
 }

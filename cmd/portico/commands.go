@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -59,9 +60,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 	var db dbFlags
 	db.register(fs, "portico-data")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	publicURL := fs.String("public-url", "", "the address users reach the portal at (for invitation links); default http://ADDR")
+	publicURL := fs.String("public-url", "", "the address users reach the portal at (for invitation links); default http(s)://ADDR")
+	var tlsFiles tlsFlags
+	fs.StringVar(&tlsFiles.cert, "tls-cert", "", "serve HTTPS with this certificate (PEM, with its chain); agents then connect over wss")
+	fs.StringVar(&tlsFiles.key, "tls-key", "", "the certificate's private key (PEM)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if (tlsFiles.cert == "") != (tlsFiles.key == "") {
+		return errors.New("--tls-cert and --tls-key go together")
 	}
 	st, err := db.open(ctx)
 	if err != nil {
@@ -69,17 +76,32 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 	}
 	defer st.Close()
 	a := app.New(st, log)
-	return serve(ctx, a, *addr, *publicURL, stdout, log, nil)
+	return serve(ctx, a, *addr, *publicURL, stdout, log, nil, tlsFiles)
 }
+
+// tlsFlags name the certificate and key of an HTTPS server; empty for plain HTTP (local use, or
+// behind a reverse proxy that terminates TLS).
+type tlsFlags struct{ cert, key string }
 
 // serve listens on addr and serves until ctx ends, then shuts down gracefully. ready, when set, is
 // called with the listening address once the server accepts connections.
-func serve(ctx context.Context, a *app.App, addr, publicURL string, stdout io.Writer, log *slog.Logger, ready func(string)) error {
+func serve(ctx context.Context, a *app.App, addr, publicURL string, stdout io.Writer, log *slog.Logger, ready func(string), tlsFiles tlsFlags) error {
+	var cert tls.Certificate
+	if tlsFiles.cert != "" {
+		var err error
+		if cert, err = tls.LoadX509KeyPair(tlsFiles.cert, tlsFiles.key); err != nil {
+			return fmt.Errorf("load the TLS certificate: %w", err)
+		}
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	url := "http://" + ln.Addr().String()
+	if tlsFiles.cert != "" {
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		url = "https://" + ln.Addr().String()
+	}
 	if publicURL != "" {
 		a.BaseURL = strings.TrimRight(publicURL, "/")
 	} else {

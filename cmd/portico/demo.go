@@ -59,7 +59,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 			go l.run(ctx)
 		}
 	}
-	return serve(ctx, a, *addr, "", stdout, log, ready)
+	return serve(ctx, a, *addr, "", stdout, log, ready, tlsFlags{})
 }
 
 // seedDemo fills a new store with a demo account: a group tree, technicians with roles at several

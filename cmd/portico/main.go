@@ -1,6 +1,6 @@
 // Command portico is the Portico server and its administration tool:
 //
-//	portico serve   --data DIR --addr HOST:PORT [--database-url URL]
+//	portico serve   --data DIR --addr HOST:PORT [--database-url URL] [--tls-cert F --tls-key F]
 //	portico demo    [--data DIR] [--addr HOST:PORT]
 //	portico migrate --data DIR [--database-url URL]
 //	portico admin create-account --data DIR --company NAME --owner-email E --owner-password-file F [--print-api-key]

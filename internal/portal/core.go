@@ -69,13 +69,19 @@ func (q *request) signOut() error {
 		}
 	}
 	http.SetCookie(q.w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		Secure: q.p.opt.SecureCookies, SameSite: http.SameSiteLaxMode})
+		Secure: q.secure(), SameSite: http.SameSiteLaxMode})
 	return q.redirect("/sign-in")
 }
 
 func (q *request) setSessionCookie(secret string) {
 	http.SetCookie(q.w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", HttpOnly: true,
-		Secure: q.p.opt.SecureCookies, SameSite: http.SameSiteLaxMode})
+		Secure: q.secure(), SameSite: http.SameSiteLaxMode})
+}
+
+// secure reports whether cookies must be marked Secure: the request came over TLS (directly or,
+// as a reverse proxy says, in front of us), or the portal is configured so.
+func (q *request) secure() bool {
+	return q.p.opt.SecureCookies || q.r.TLS != nil || strings.EqualFold(q.r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
 // safeNext keeps a post-sign-in destination on this site.
@@ -145,7 +151,7 @@ func (q *request) setPreferences() error {
 	}
 	if lang != "" {
 		http.SetCookie(q.w, &http.Cookie{Name: LanguageCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, Secure: q.p.opt.SecureCookies, SameSite: http.SameSiteLaxMode})
+			HttpOnly: true, Secure: q.secure(), SameSite: http.SameSiteLaxMode})
 	}
 	if q.actor != nil {
 		up := app.UserUpdate{}
