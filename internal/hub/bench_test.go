@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"flag"
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"runtime"
+	"runtime/pprof"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +18,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/portico-dev/portico"
+	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/protocol"
 )
 
@@ -174,13 +179,20 @@ func BenchmarkRelayFileTransfer(b *testing.B) {
 		b.SetBytes(int64(len(chunk)))
 		b.ResetTimer()
 		must(b, tc.c.Write(ctx, websocket.MessageBinary, binary.BigEndian.AppendUint64([]byte{1}, uint64(b.N))))
+		// The technician reads into one reused buffer, as the TCP baseline does, so that what is
+		// measured is the relay rather than this client's allocations.
+		buf := make([]byte, 2*len(chunk))
 		for range b.N {
-			typ, data, err := tc.c.Read(ctx)
+			typ, r, err := tc.c.Reader(ctx)
 			if err != nil {
 				b.Fatal(err)
 			}
-			if typ != websocket.MessageBinary || len(data) != 1+len(chunk) || data[0] != 1 {
-				b.Fatalf("technician got a %v message of %d bytes", typ, len(data))
+			n, err := io.ReadFull(r, buf[:1+len(chunk)])
+			if err != nil || typ != websocket.MessageBinary || n != 1+len(chunk) || buf[0] != 1 {
+				b.Fatalf("technician got a %v message: %d bytes, %v", typ, n, err)
+			}
+			if m, _ := r.Read(buf[:1]); m != 0 {
+				b.Fatal("technician got a message longer than a chunk")
 			}
 		}
 	})
@@ -220,6 +232,56 @@ func BenchmarkLoopbackTCPCopy(b *testing.B) {
 	c.Close()
 }
 
+// BenchmarkLoopbackTCPProxy is a second baseline: the same bytes through a plain forwarder (two TCP
+// connections joined by io.Copy), the two hops a relay has, without WebSocket or framing.
+func BenchmarkLoopbackTCPProxy(b *testing.B) {
+	sink, err := net.Listen("tcp", "127.0.0.1:0")
+	must(b, err)
+	defer sink.Close()
+	front, err := net.Listen("tcp", "127.0.0.1:0")
+	must(b, err)
+	defer front.Close()
+	received := make(chan int64, 1)
+	go func() {
+		c, err := sink.Accept()
+		if err != nil {
+			received <- -1
+			return
+		}
+		defer c.Close()
+		n, _ := io.Copy(io.Discard, c)
+		received <- n
+	}()
+	go func() {
+		in, err := front.Accept()
+		if err != nil {
+			return
+		}
+		defer in.Close()
+		out, err := net.Dial("tcp", sink.Addr().String())
+		if err != nil {
+			return
+		}
+		defer out.Close()
+		_, _ = io.Copy(out, in)
+		_ = out.(*net.TCPConn).CloseWrite()
+	}()
+	c, err := net.Dial("tcp", front.Addr().String())
+	must(b, err)
+	defer c.Close()
+	chunk := chunkMessage(b)
+	total := int64(b.N) * int64(len(chunk))
+	b.SetBytes(int64(len(chunk)))
+	b.ResetTimer()
+	if _, err := io.Copy(c, io.LimitReader(repeatReader(chunk), total)); err != nil {
+		b.Fatal(err)
+	}
+	must(b, c.(*net.TCPConn).CloseWrite())
+	if n := <-received; n != total {
+		b.Fatalf("received %d bytes, sent %d", n, total)
+	}
+}
+
 // repeatReader reads p over and over.
 type repeatReader []byte
 
@@ -229,4 +291,63 @@ func (r repeatReader) Read(p []byte) (int, error) {
 		n += copy(p[n:], r)
 	}
 	return n, nil
+}
+
+var agentHeapProfile = flag.String("agentmem.heapprofile", "",
+	"BenchmarkAgentMemory: write a heap profile here while the agents are connected")
+
+// BenchmarkAgentMemory connects idle agents (hello, welcome, nothing else) over real WebSockets and
+// reports the memory each one costs, server and agent ends together since both run in this process:
+// live heap plus goroutine stacks, and goroutines per agent. With -agentmem.heapprofile the heap
+// profile taken while they are connected shows which allocations are the server's.
+func BenchmarkAgentMemory(b *testing.B) {
+	const agents = 2000
+	for range b.N {
+		e := newEnvHeartbeat(b, time.Hour) // no heartbeat traffic: the idle cost only
+		creds := make([][2]string, agents)
+		for i := range creds {
+			id, cred, err := e.app.Enroll(context.Background(), app.EnrollInput{Token: e.token, Hostname: uniq("m-"), OSName: "Linux"})
+			must(b, err)
+			creds[i] = [2]string{id, cred}
+		}
+		before, g0 := heapAndStacks(), runtime.NumGoroutine()
+		for _, c := range creds {
+			ws, status, err := e.dialAgent(c[0], c[1])
+			if err != nil {
+				b.Fatalf("dial agent: %d %v", status, err)
+			}
+			welcome := make(chan struct{})
+			conn := protocol.NewConn(protocol.WebSocket(ws), protocol.Options{Role: protocol.RoleAgent,
+				OnControl: func(m protocol.Message) {
+					if m.Type == protocol.MsgWelcome {
+						close(welcome)
+					}
+				}})
+			done := make(chan struct{})
+			go func() { defer close(done); _ = conn.Run(context.Background()) }()
+			b.Cleanup(func() { conn.Close(""); <-done })
+			must(b, conn.Send(context.Background(), protocol.MsgHello, protocol.Hello{ProtocolVersion: protocol.Version,
+				AgentVersion: "bench", OS: "linux", Arch: "amd64"}))
+			<-welcome
+		}
+		waitFor(b, "every agent registered", func() bool { return e.hub.Online(creds[agents-1][0]) })
+		after, g1 := heapAndStacks(), runtime.NumGoroutine()
+		b.ReportMetric(float64(after-before)/agents/1024, "KiB/agent")
+		b.ReportMetric(float64(g1-g0)/agents, "goroutines/agent")
+		if *agentHeapProfile != "" {
+			f, err := os.Create(*agentHeapProfile)
+			must(b, err)
+			must(b, pprof.Lookup("heap").WriteTo(f, 0))
+			must(b, f.Close())
+		}
+	}
+}
+
+// heapAndStacks is the memory live connections hold: heap objects and goroutine stacks.
+func heapAndStacks() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc + m.StackInuse
 }
