@@ -22,9 +22,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/agent"
 	"github.com/portico-dev/portico/internal/agent/actions"
 	"github.com/portico-dev/portico/internal/api"
@@ -163,7 +165,7 @@ func (e *liveEnv) startAgent(name string) *liveAgent {
 	t.Cleanup(la.stop)
 	e.waitFor("the agent to connect", func() bool {
 		d, err := e.app.GetDevice(ctx, app.SystemActor(e.acc.Account.ID), cfg.DeviceID)
-		return err == nil && d.Device.Status != "" && string(d.Device.Status) != "unavailable"
+		return err == nil && d.Status == portico.DeviceAvailable
 	})
 	return la
 }
@@ -415,6 +417,16 @@ func (b *tab) setCookie(name, value string) {
 	if _, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: name, Value: value, URL: b.base + "/",
 		Path: "/", HTTPOnly: &httpOnly, SameSite: network.CookieSameSiteLax}); err != nil {
 		b.t.Fatalf("set cookie %s: %v", name, err)
+	}
+}
+
+// clearCookies removes every cookie of the tab's browser context (signing it out).
+func (b *tab) clearCookies() {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		b.t.Fatalf("clear cookies: %v", err)
 	}
 }
 
