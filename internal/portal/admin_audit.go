@@ -1,0 +1,164 @@
+package portal
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/portico-dev/portico"
+	"github.com/portico-dev/portico/internal/app"
+	"github.com/portico-dev/portico/internal/store"
+)
+
+// adminAuditPageSize is how many entries one page of the audit log shows.
+const adminAuditPageSize = 50
+
+// adminAuditScanLimit bounds how many entries an action-prefix search reads, so that a search over
+// a huge log stays quick (the store filters exact actions itself).
+const adminAuditScanLimit = 20000
+
+// adminAuditExportLimit is the most entries one export holds.
+const adminAuditExportLimit = 10000
+
+// adminAuditPage is the audit log with its filters, one page of entries and the chain's state.
+type adminAuditPage struct {
+	Events  []portico.AuditEvent
+	Filters adminAuditFilters
+	Page    int
+	HasNext bool
+	// PrevPage and NextPage are the neighbouring page numbers, for the pager's links.
+	PrevPage, NextPage int
+	// Query is the filters as a query string, for paging and export links.
+	Query  string
+	Verify *app.AuditVerification
+	Users  []portico.User
+	// BadDate names a date filter that did not parse.
+	BadDate string
+}
+
+// adminAuditFilters are the filters as typed.
+type adminAuditFilters struct {
+	Actor   string
+	Action  string
+	Target  string
+	Outcome string
+	From    string
+	To      string
+}
+
+// adminAuditQuery reads the filters; the action is a prefix ("user." finds every user action).
+func (q *request) adminAuditQuery(pg *adminAuditPage) (store.AuditFilter, string) {
+	v := q.r.URL.Query()
+	f := adminAuditFilters{Actor: v.Get("actor"), Action: strings.TrimSpace(v.Get("action")),
+		Target: strings.TrimSpace(v.Get("target")), Outcome: v.Get("outcome"), From: v.Get("from"), To: v.Get("to")}
+	pg.Filters = f
+	sf := store.AuditFilter{ActorID: f.Actor, TargetID: f.Target}
+	switch portico.Outcome(f.Outcome) {
+	case portico.OutcomeSuccess, portico.OutcomeDenied, portico.OutcomeFailed:
+		sf.Outcome = portico.Outcome(f.Outcome)
+	default:
+		pg.Filters.Outcome = ""
+	}
+	if f.From != "" {
+		if t, err := time.ParseInLocation("2006-01-02", f.From, time.Local); err == nil {
+			sf.Since = &t
+		} else {
+			pg.BadDate = "from"
+		}
+	}
+	if f.To != "" {
+		if t, err := time.ParseInLocation("2006-01-02", f.To, time.Local); err == nil {
+			end := t.AddDate(0, 0, 1) // the whole day "to" names
+			sf.Until = &end
+		} else {
+			pg.BadDate = "to"
+		}
+	}
+	qv := url.Values{}
+	for k, val := range map[string]string{"actor": pg.Filters.Actor, "action": f.Action, "target": f.Target,
+		"outcome": pg.Filters.Outcome, "from": f.From, "to": f.To} {
+		if val != "" {
+			qv.Set(k, val)
+		}
+	}
+	pg.Query = qv.Encode()
+	return sf, f.Action
+}
+
+// adminAuditEvents returns up to limit entries after skipping offset, keeping only actions that
+// start with prefix. Without a prefix the store pages itself; with one, pages are read and filtered
+// here, up to adminAuditScanLimit entries.
+func (q *request) adminAuditEvents(f store.AuditFilter, prefix string, offset, limit int) ([]portico.AuditEvent, error) {
+	if prefix == "" {
+		f.Page = store.Page{Limit: limit, Offset: offset}
+		return q.p.app.ListAudit(q.ctx, q.actor, f)
+	}
+	const chunk = 500
+	var out []portico.AuditEvent
+	skipped := 0
+	for read := 0; read < adminAuditScanLimit; read += chunk {
+		f.Page = store.Page{Limit: chunk, Offset: read}
+		evs, err := q.p.app.ListAudit(q.ctx, q.actor, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range evs {
+			if !strings.HasPrefix(e.Action, prefix) {
+				continue
+			}
+			if skipped < offset {
+				skipped++
+				continue
+			}
+			out = append(out, e)
+			if len(out) == limit {
+				return out, nil
+			}
+		}
+		if len(evs) < chunk {
+			break
+		}
+	}
+	return out, nil
+}
+
+func (q *request) auditPage() error {
+	q.active = "audit"
+	q.crumb(q.p.locales.text(q.lang, "menu.audit"), "")
+	pg := &adminAuditPage{}
+	f, prefix := q.adminAuditQuery(pg)
+	if format := q.r.URL.Query().Get("format"); format != "" {
+		evs, err := q.adminAuditEvents(f, prefix, 0, adminAuditExportLimit)
+		if err != nil {
+			return err
+		}
+		return q.exportAudit(evs, format)
+	}
+	pg.Page, _ = strconv.Atoi(q.r.URL.Query().Get("page"))
+	if pg.Page < 1 {
+		pg.Page = 1
+	}
+	evs, err := q.adminAuditEvents(f, prefix, (pg.Page-1)*adminAuditPageSize, adminAuditPageSize+1)
+	if err != nil {
+		return err
+	}
+	if len(evs) > adminAuditPageSize {
+		pg.HasNext, evs = true, evs[:adminAuditPageSize]
+	}
+	pg.Events, pg.PrevPage, pg.NextPage = evs, pg.Page-1, pg.Page+1
+	if pg.Verify, err = q.p.app.VerifyAudit(q.ctx, q.actor); err != nil {
+		return err
+	}
+	if q.can(portico.PermUsersView) {
+		if pg.Users, err = q.p.app.ListUsers(q.ctx, q.actor, store.UserFilter{}); err != nil {
+			return err
+		}
+	}
+	status := http.StatusOK
+	if pg.BadDate != "" {
+		status = http.StatusUnprocessableEntity
+	}
+	return q.render(status, "admin/audit", pg)
+}

@@ -1,0 +1,136 @@
+package portal
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/portico-dev/portico"
+	"github.com/portico-dev/portico/internal/app"
+)
+
+// adminSettingsPage is the account settings page.
+type adminSettingsPage struct {
+	adminForm
+	Account *portico.Account
+	// Name and Settings are what the form shows: the stored values, or the posted ones after a refusal.
+	Name     string
+	Settings portico.AccountSettings
+	// Raw keeps posted numbers that did not parse, so the field shows what was typed.
+	Raw   map[string]string
+	Saved bool
+}
+
+func (q *request) settingsPage() error {
+	q.active = "settings"
+	q.crumb(q.p.locales.text(q.lang, "menu.settings"), "")
+	acc, err := q.p.app.GetAccount(q.ctx, q.actor)
+	if err != nil {
+		return err
+	}
+	return q.render(http.StatusOK, "admin/settings", adminSettingsPage{Account: acc, Name: acc.Name,
+		Settings: acc.Settings, Raw: map[string]string{}, adminForm: adminForm{Errors: map[string]string{}},
+		Saved: q.r.URL.Query().Get("saved") == "1"})
+}
+
+// adminFormInt reads an integer field; a value that is not a number gets a field message in the
+// user's language and keeps the typed text.
+func (q *request) adminFormInt(name string, into *int, errs map[string]string, raw map[string]string) {
+	s := strings.TrimSpace(q.r.PostFormValue(name))
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		errs[name] = q.p.locales.text(q.lang, "admin.not_a_number")
+		raw[name] = s
+		return
+	}
+	*into = n
+}
+
+func (q *request) saveSettings() error {
+	q.active = "settings"
+	q.crumb(q.p.locales.text(q.lang, "menu.settings"), "")
+	acc, err := q.p.app.GetAccount(q.ctx, q.actor)
+	if err != nil {
+		return err
+	}
+	pg := adminSettingsPage{Account: acc, Name: q.r.PostFormValue("name"), Settings: acc.Settings,
+		Raw: map[string]string{}, adminForm: adminForm{Errors: map[string]string{}}}
+	s := &pg.Settings
+	q.adminFormInt("idle_timeout_minutes", &s.IdleTimeoutMinutes, pg.Errors, pg.Raw)
+	q.adminFormInt("password_min_length", &s.PasswordMinLength, pg.Errors, pg.Raw)
+	s.InstallerGroupAssignment = q.adminChecked("installer_group_assignment")
+	s.TechnicianDisplayName = strings.TrimSpace(q.r.PostFormValue("technician_display_name"))
+	if len(pg.Errors) > 0 {
+		return q.render(http.StatusUnprocessableEntity, "admin/settings", pg)
+	}
+	name := pg.Name
+	if _, err := q.p.app.UpdateAccount(q.ctx, q.actor, app.AccountUpdate{Name: &name, Settings: s}); err != nil {
+		form, err := adminFormError(err)
+		if err != nil {
+			return err
+		}
+		pg.adminForm = form
+		return q.render(http.StatusUnprocessableEntity, "admin/settings", pg)
+	}
+	return q.redirect("/settings?saved=1")
+}
+
+// adminBillingPage shows the licence figures and, to billing managers, the limits to edit.
+type adminBillingPage struct {
+	adminForm
+	Licences *app.Licences
+	// ManagedLimit and SeatLimit are the form's values.
+	ManagedLimit int
+	SeatLimit    int
+	Raw          map[string]string
+	// CanEdit: changing the plan limits goes through the account update, which needs account.manage
+	// besides billing.manage.
+	CanEdit bool
+	Saved   bool
+}
+
+func (q *request) billingPage() error {
+	return q.renderBilling(http.StatusOK, nil)
+}
+
+func (q *request) renderBilling(status int, pg *adminBillingPage) error {
+	q.active = "billing"
+	q.crumb(q.p.locales.text(q.lang, "menu.billing"), "")
+	l, err := q.p.app.GetLicences(q.ctx, q.actor)
+	if err != nil {
+		return err
+	}
+	if pg == nil {
+		pg = &adminBillingPage{ManagedLimit: l.ManagedLimit, SeatLimit: l.SeatsLimit, Raw: map[string]string{},
+			adminForm: adminForm{Errors: map[string]string{}}, Saved: q.r.URL.Query().Get("saved") == "1"}
+	}
+	pg.Licences = l
+	pg.CanEdit = q.can(portico.PermBillingManage) && q.can(portico.PermAccountManage)
+	return q.render(status, "admin/billing", pg)
+}
+
+func (q *request) saveBilling() error {
+	pg := &adminBillingPage{Raw: map[string]string{}, adminForm: adminForm{Errors: map[string]string{}}}
+	q.adminFormInt("managed_licences", &pg.ManagedLimit, pg.Errors, pg.Raw)
+	q.adminFormInt("seat_limit", &pg.SeatLimit, pg.Errors, pg.Raw)
+	if len(pg.Errors) > 0 {
+		return q.renderBilling(http.StatusUnprocessableEntity, pg)
+	}
+	// The current settings come from the signed-in user's account (GetMe), so that a billing
+	// manager needs no account.view to change the limits alone.
+	s := q.me.Account.Settings
+	s.ManagedLicences, s.SeatLimit = pg.ManagedLimit, pg.SeatLimit
+	if _, err := q.p.app.UpdateAccount(q.ctx, q.actor, app.AccountUpdate{Settings: &s}); err != nil {
+		form, err := adminFormError(err)
+		if err != nil {
+			return err
+		}
+		// The app names the settings' fields with a "settings." prefix.
+		for k, v := range form.Errors {
+			form.Errors[strings.TrimPrefix(k, "settings.")] = v
+		}
+		pg.adminForm = form
+		return q.renderBilling(http.StatusUnprocessableEntity, pg)
+	}
+	return q.redirect("/billing?saved=1")
+}
