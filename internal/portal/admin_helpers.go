@@ -2,7 +2,7 @@ package portal
 
 import (
 	"errors"
-		"sort"
+	"sort"
 	"strings"
 
 	"github.com/portico-dev/portico"

@@ -21,7 +21,7 @@ type adminInstallersPage struct {
 	GroupAssignment bool
 	// KnowsSettings is false when the user may not read the account settings.
 	KnowsSettings bool
-	CanSettings     bool
+	CanSettings   bool
 	// New is set once, right after creating a token: the secret and the commands that use it.
 	New *adminNewToken
 }

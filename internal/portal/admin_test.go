@@ -89,9 +89,9 @@ func TestAdminPagesRenderForOwner(t *testing.T) {
 		"/device-assignment/new":                     "Add a condition",
 		"/device-assignment/" + rule:                 "Berlin",
 		"/device-assignment/" + rule + "?dry_run=1":  "would move no device",
-		"/audit":                                     "Intact",
-		"/settings":                                  "Example Ltd",
-		"/billing":                                   "Technician seats",
+		"/audit":    "Intact",
+		"/settings": "Example Ltd",
+		"/billing":  "Technician seats",
 	} {
 		code, body, _ := b.get(path)
 		if code != http.StatusOK || !strings.Contains(body, want) {
