@@ -35,9 +35,9 @@ type devicesDeviceView struct {
 	MemoryGiB float64
 	Disks     []devicesDisk
 	Software  []protocol.Software
-	SoftwareQ   string
-	History     []portico.HistoryEntry
-	HistoryF    devicesHistoryFilter
+	SoftwareQ string
+	History   []portico.HistoryEntry
+	HistoryF  devicesHistoryFilter
 	// Perms are the permissions the explain panels offer.
 	Perms       []string
 	ExplainPerm string

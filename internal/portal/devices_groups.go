@@ -37,6 +37,9 @@ type devicesGroupView struct {
 // devicesGroupCan is what the user may do on the group; the app refuses the rest anyway.
 type devicesGroupCan struct {
 	Manage, Delete, Settings, Assign, Move, DeleteDevices bool
+	// Tabs are the tabs the user may open: settings need device_groups.view, assignments roles.view or
+	// the right to manage them here.
+	Tabs []string
 }
 
 // devicesSubGroup is a sub-group with the number of devices the user sees in it (and below).
@@ -98,6 +101,13 @@ func (q *request) devicesGroupPage() error {
 		v.Can.Delete = q.canOn(portico.PermDeviceGroupsDelete, target)
 		v.Can.Settings = q.canOn(portico.PermDeviceGroupsSettings, target)
 		v.Can.Assign = q.canOn(portico.PermRoleAssignmentsManage, target)
+		v.Can.Tabs = []string{"details"}
+		if q.canOn(portico.PermDeviceGroupsView, target) {
+			v.Can.Tabs = append(v.Can.Tabs, "settings")
+		}
+		if v.Can.Assign || q.can(portico.PermRolesView) {
+			v.Can.Tabs = append(v.Can.Tabs, "assignments")
+		}
 	}
 	if err := q.devicesGroupCrumbs(g, v.Unassigned); err != nil {
 		return err
@@ -330,7 +340,7 @@ func (q *request) devicesAddAssignment() error {
 		}
 		v := &devicesGroupView{Group: g, Title: g.Name, Tab: "assignments", FormError: devicesErrorText(err),
 			FormPrincipal: principal, FormRole: roleID}
-		v.Can.Assign = true
+		v.Can.Assign, v.Can.Tabs = true, devicesGroupTabs
 		if err := q.devicesGroupCrumbs(g, false); err != nil {
 			return err
 		}

@@ -61,7 +61,9 @@ func devicesColumnByID(id string) (devicesColumn, bool) {
 }
 
 // devicesT is the text of key in the request's language.
-func (q *request) devicesT(key string, args ...any) string { return q.p.locales.text(q.lang, key, args...) }
+func (q *request) devicesT(key string, args ...any) string {
+	return q.p.locales.text(q.lang, key, args...)
+}
 
 // devicesCleanColumns keeps the known columns of ids once each, in order, and puts back any locked
 // column that is missing, so a stored preference can never hide a device's name.
