@@ -561,7 +561,7 @@
     list.forEach(function (f) {
       var full = filesJoin(filesCwd, f.name);
       var nameCell = f.is_dir
-        ? el("button", { type: "button", class: "link files-open", "aria-label": tr("files.open", f.name), text: "📁 " + f.name,
+        ? el("button", { type: "button", class: "link files-open", "aria-label": tr("files.open", f.name), text: f.name + filesSep,
           onclick: function () { filesList(full); } })
         : el("span", { text: f.name });
       var acts = el("td", { class: "files-actions" }, [
