@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -256,6 +258,7 @@ func (b *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
+		b.debugShot(what)
 		b.t.Fatalf("%s: %v (at %s)", what, err, b.location())
 	}
 }
@@ -272,6 +275,26 @@ func run[T any](b *tab, what string, a chromedp.Action[T]) T {
 	return v
 }
 
+// debugShot saves a screenshot of the tab into the folder PORTICO_BROWSER_DEBUG names, if set, for
+// looking at a failure.
+func (b *tab) debugShot(what string) {
+	dir := os.Getenv("PORTICO_BROWSER_DEBUG")
+	if dir == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+	defer cancel()
+	if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
+		name := strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+				return r
+			}
+			return '-'
+		}, strings.ToLower(b.t.Name()+"-"+what))
+		_ = os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	}
+}
+
 // location is the tab's current URL, for failure messages.
 func (b *tab) location() string {
 	ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
@@ -283,10 +306,26 @@ func (b *tab) location() string {
 	return loc
 }
 
-// open navigates to a portal path and waits for the page's body.
+// open navigates to a portal path and waits until the page and its deferred scripts have loaded.
 func (b *tab) open(path string) {
 	b.t.Helper()
 	b.do("open "+path, chromedp.Navigate(b.base+path), chromedp.WaitReady(chromedp.CSS("body")))
+	b.poll("the page to load", `document.readyState === "complete"`)
+}
+
+// typeInto focuses an element and types text as one input (Input.insertText), then presses Enter if
+// enter is set. Terminals get each character once, as from a person typing.
+func (b *tab) typeInto(sel, text string, enter bool) {
+	b.t.Helper()
+	b.do("focus "+sel, chromedp.Focus(chromedp.CSS(sel)))
+	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, input.InsertText, input.InsertTextParams{Text: text}); err != nil {
+		b.t.Fatalf("type into %s: %v", sel, err)
+	}
+	if enter {
+		b.do("press Enter", chromedp.KeyEvent("\r"))
+	}
 }
 
 // path is the tab's current path with its query.
@@ -318,7 +357,12 @@ func (b *tab) click(sel string) {
 // fill replaces the value of an input with text typed into it.
 func (b *tab) fill(sel, text string) {
 	b.t.Helper()
-	b.do("fill "+sel, chromedp.Clear(chromedp.CSS(sel), chromedp.NodeVisible), chromedp.SendKeys(chromedp.CSS(sel), text))
+	b.do("fill "+sel, chromedp.WaitVisible(chromedp.CSS(sel)),
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(function(){var el=document.querySelector(%q);el.focus();el.select&&el.select();el.value="";el.dispatchEvent(new Event("input",{bubbles:true}));})()`, sel)),
+		chromedp.SendKeys(chromedp.CSS(sel), text))
+	if got := run(b, "read "+sel, chromedp.Value(chromedp.CSS(sel))); got != text {
+		b.t.Fatalf("fill %s: it holds %q, want %q", sel, got, text)
+	}
 }
 
 // waitVisible waits until an element matching a CSS selector is visible.
@@ -351,6 +395,7 @@ func (b *tab) waitText(sel, want string) {
 	expr := fmt.Sprintf(`(function(){var el=document.querySelector(%q);return !!el && el.textContent.indexOf(%q)>=0;})()`, sel, want)
 	if err := b.until(expr); err != nil {
 		got := evalQuiet(b, fmt.Sprintf(`(function(){var el=document.querySelector(%q);return el?el.textContent:"(no element)";})()`, sel))
+		b.debugShot("wait-text")
 		b.t.Fatalf("wait for %q in %s: %v; it reads %q (at %s)", want, sel, err, strings.Join(strings.Fields(got), " "), b.location())
 	}
 }
@@ -489,6 +534,7 @@ func (b *tab) waitAttr(sel, name, want string) {
 func (b *tab) poll(what, expr string) {
 	b.t.Helper()
 	if err := b.until(expr); err != nil {
+		b.debugShot(what)
 		b.t.Fatalf("wait for %s: %v (at %s)", what, err, b.location())
 	}
 }

@@ -96,14 +96,13 @@ func screenshotTerminal(b *tab) {
 		b.t.Log("session page has no terminal tab")
 		return
 	}
-	b.click("#tab-terminal")
-	b.click("#terminal-open")
+	b.click("#tab-terminal") // showing the tab opens a shell
 	input := "#terminal .xterm-helper-textarea"
-	if err := b.until(fmt.Sprintf("document.querySelector(%q) !== null", input)); err != nil {
+	if err := b.until(`document.getElementById("terminal").getAttribute("data-state") === "open"`); err != nil {
 		b.t.Logf("session page: the terminal did not open: %v", err)
 		return
 	}
-	b.do("type a command", chromedp.SendKeys(chromedp.CSS(input), "uname -sr; id -un\r"))
+	b.typeInto(input, "uname -sr; id -un", true)
 	if err := b.until(`(document.querySelector("#terminal .xterm-rows")||{textContent:""}).textContent.indexOf("Linux") >= 0`); err != nil {
 		b.t.Logf("session page: no command output in the terminal: %v", err)
 	}
