@@ -218,7 +218,8 @@
         if (m.state === "ended") {
           setState("ended");
           var by = m.by ? tr("ended.by." + m.by) : "";
-          var reason = m.reason ? tr("ended.reason", reasonText(m.reason)) : "";
+          // "ended by the technician" says no more than "Ended by you".
+          var reason = m.reason && m.reason !== "ended by the technician" ? tr("ended.reason", reasonText(m.reason)) : "";
           var r = $("session-reason");
           r.textContent = [by, reason].filter(Boolean).join(" · ");
           r.hidden = false;
