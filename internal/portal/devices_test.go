@@ -20,12 +20,18 @@ import (
 // in one transaction, as an agent's enrollment would, and reloads the access snapshot.
 func (e *testEnv) devicesSeed(groupID, prefix string, n int, status portico.DeviceStatus) []string {
 	e.t.Helper()
+	return devicesSeedApp(e.t, e.app, e.acc.Account.ID, groupID, prefix, n, status)
+}
+
+// devicesSeedApp is devicesSeed for any test server.
+func devicesSeedApp(t *testing.T, a *app.App, accountID, groupID, prefix string, n int, status portico.DeviceStatus) []string {
+	t.Helper()
 	ctx := context.Background()
 	now := time.Now().UTC()
 	var ids []string
-	err := e.app.Store().Tx(ctx, func(tx *store.Tx) error {
+	err := a.Store().Tx(ctx, func(tx *store.Tx) error {
 		for i := range n {
-			d := &portico.Device{ID: portico.NewID("dev"), AccountID: e.acc.Account.ID, GroupID: groupID,
+			d := &portico.Device{ID: portico.NewID("dev"), AccountID: accountID, GroupID: groupID,
 				Name: fmt.Sprintf("%s-%03d", prefix, i), Hostname: fmt.Sprintf("%s-host-%03d", prefix, i),
 				IPAddresses: []string{fmt.Sprintf("10.0.%d.%d", i/250, i%250+1)}, LoggedInUser: "José",
 				OSName: "Debian", OSVersion: "13", Status: status, LastSeen: &now, CreatedAt: now}
@@ -37,10 +43,10 @@ func (e *testEnv) devicesSeed(groupID, prefix string, n int, status portico.Devi
 		return nil
 	})
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
-	if err := e.app.Reload(ctx, e.acc.Account.ID); err != nil {
-		e.t.Fatal(err)
+	if err := a.Reload(ctx, accountID); err != nil {
+		t.Fatal(err)
 	}
 	return ids
 }
