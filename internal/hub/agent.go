@@ -32,12 +32,13 @@ type agent struct {
 	ackSeq atomic.Uint64
 	acking atomic.Bool
 
-	// inv is the latest inventory, kept for finding a neighbour to wake a device; invPending and
-	// invSignal hand inventories to the goroutine that stores them, so the read loop never waits on
-	// the database and a flood of inventories costs one write at a time.
+	// inv is the latest inventory, kept for finding a neighbour to wake a device; invPending hands
+	// inventories to a goroutine that stores them (started when one waits, invBusy while it runs),
+	// so the read loop never waits on the database and a flood of inventories costs one write at a
+	// time.
 	inv        atomic.Pointer[protocol.Inventory]
 	invPending atomic.Pointer[pendingInventory]
-	invSignal  chan struct{}
+	invBusy    atomic.Bool
 
 	cmdMu    sync.Mutex
 	commands map[string]*pendingCommand // command id on the wire → who waits for its result
@@ -64,24 +65,33 @@ func (h *Hub) ServeAgent(w http.ResponseWriter, r *http.Request, ac *app.Actor) 
 		h.log.Info("agent upgrade failed", "device", ac.DeviceID, "err", err)
 		return
 	}
-	a := &agent{h: h, ac: ac, hello: make(chan protocol.Message, 1), invSignal: make(chan struct{}, 1),
+	a := &agent{h: h, ac: ac, hello: make(chan protocol.Message, 1),
 		commands: map[string]*pendingCommand{}}
 	a.lastBeat.Store(time.Now().UnixNano())
 	a.conn = protocol.NewConn(protocol.WebSocket(ws), protocol.Options{Role: protocol.RoleServer, OnControl: a.onControl})
 	runDone := make(chan error, 1)
-	go func() { runDone <- a.conn.Run(h.ctx) }()
+	registered := make(chan bool, 1)
+	// The read loop's goroutine is the connection's only one once it is registered: it also records
+	// the end. The handler returns after registration, so the HTTP server's goroutine, its request and
+	// buffers are not held for the life of the connection.
+	go func() {
+		err := a.conn.Run(h.ctx)
+		runDone <- err
+		if <-registered {
+			h.log.Info("agent disconnected", "device", ac.DeviceID, "err", err)
+			h.unregister(a, err)
+		}
+	}()
 
 	if err := a.greet(runDone); err != nil {
 		h.log.Info("agent refused", "device", ac.DeviceID, "err", err)
 		_ = a.conn.Close(err.Error())
+		registered <- false
 		<-runDone
 		return
 	}
 	h.register(a)
-	go a.storeInventories()
-	err = <-runDone
-	h.log.Info("agent disconnected", "device", ac.DeviceID, "err", err)
-	h.unregister(a, err)
+	registered <- true
 }
 
 // greet waits for the agent's hello and answers welcome, or refuses a version this server does not
@@ -219,9 +229,8 @@ func (a *agent) onControl(m protocol.Message) {
 		}
 		a.inv.Store(&inv)
 		a.invPending.Store(&pendingInventory{inv: inv, raw: m.Body})
-		select {
-		case a.invSignal <- struct{}{}:
-		default:
+		if a.invBusy.CompareAndSwap(false, true) {
+			go a.storeInventories()
 		}
 	case protocol.MsgSessionAnswer:
 		var ans protocol.SessionAnswer
@@ -279,13 +288,13 @@ func (a *agent) onControl(m protocol.Message) {
 // storeInventories writes the inventories the agent reports, the latest first, one at a time.
 func (a *agent) storeInventories() {
 	for {
-		select {
-		case <-a.conn.Done():
-			return
-		case <-a.invSignal:
-		}
 		p := a.invPending.Swap(nil)
 		if p == nil {
+			a.invBusy.Store(false)
+			// An inventory stored between the Swap and the Store would otherwise wait for the next one.
+			if a.invPending.Load() == nil || !a.invBusy.CompareAndSwap(false, true) {
+				return
+			}
 			continue
 		}
 		in := p.inv

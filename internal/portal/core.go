@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -135,7 +136,8 @@ func (q *request) acceptInvitation() error {
 // fieldErrors maps an invalid-input error's fields to their messages, for forms.
 func fieldErrors(err error) map[string]string {
 	out := map[string]string{}
-	if pe, ok := err.(*portico.Error); ok {
+	var pe *portico.Error
+	if errors.As(err, &pe) {
 		for _, f := range pe.Fields {
 			out[f.Field] = f.Message
 		}
