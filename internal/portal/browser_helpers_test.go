@@ -87,9 +87,9 @@ func (e *liveEnv) seedShowcase() *showcase {
 	must("rule", err)
 	_, token, err := e.app.CreateEnrollmentToken(ctx, sys, "")
 	must("enrollment token", err)
-	placement := map[string]string{"BER": "Berlin", "OXF": "Oxford office", "NYC": "East coast"}
+	placement := map[string]string{"BER": "Berlin", "OXF": "Oxford office", "NYC": "East coast", "LON": "UK"}
 	for i, host := range []string{"CAM-LT-001", "CAM-LT-002", "CAM-DT-003", "MUC-WS-101", "MUC-WS-102", "BER-SRV-01",
-		"OXF-LT-201", "OXF-LT-202", "NYC-DT-301", "NEW-LAPTOP-7"} {
+		"OXF-LT-201", "OXF-LT-202", "NYC-DT-301", "LON-LT-401", "LON-DT-402", "NEW-LAPTOP-7"} {
 		osName, ver := "Windows 11 Pro", "23H2"
 		if strings.Contains(host, "SRV") {
 			osName, ver = "Ubuntu", "24.04"

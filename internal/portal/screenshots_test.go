@@ -102,6 +102,10 @@ func screenshotTerminal(b *tab) {
 		b.t.Logf("session page: the terminal did not open: %v", err)
 		return
 	}
+	// Type once the shell has printed its prompt, so the command is not echoed twice.
+	if err := b.until(`/[#$] *$/.test(document.querySelector("#terminal .xterm-rows").textContent.trim() + " ")`); err != nil {
+		b.t.Logf("session page: no shell prompt: %v", err)
+	}
 	b.typeInto(input, "uname -sr; id -un", true)
 	if err := b.until(`(document.querySelector("#terminal .xterm-rows")||{textContent:""}).textContent.indexOf("Linux") >= 0`); err != nil {
 		b.t.Logf("session page: no command output in the terminal: %v", err)
