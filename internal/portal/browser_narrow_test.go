@@ -80,7 +80,8 @@ func TestBrowserNarrowRole(t *testing.T) {
 	// Every hidden action, asked for directly with her session, is refused and changes nothing.
 	c := e.directClient(b.cookie(SessionCookie))
 	for _, path := range []string{"/groups/" + support.ID, "/devices/" + supportPC, "/users", "/roles", "/audit", "/settings",
-		"/installers", "/device-assignment", "/user-groups", "/billing"} {
+		"/installers", "/device-assignment", "/user-groups", "/billing", "/devices/" + salesPC + "/session",
+		"/devices/" + salesPC + "/session?actions=terminal"} {
 		if code, _, loc := e.get(c, path); code == http.StatusOK || code == http.StatusSeeOther {
 			t.Errorf("GET %s as a Sales viewer: %d %s", path, code, loc)
 		}
@@ -144,6 +145,55 @@ func TestBrowserNarrowRole(t *testing.T) {
 	}
 	if after := e.auditCount(); after < deniedBefore+len(posts)/2 {
 		t.Errorf("the refusals were not audited (%d refusals before, %d after %d refused posts)", deniedBefore, after, len(posts))
+	}
+}
+
+// TestBrowserToolbarFollowsStatus checks that a technician's remote actions follow both the role and
+// the device's status: on an offline device the terminal button is shown disabled with the reason;
+// on the live agent's device it opens a session; actions the role lacks are not offered at all.
+func TestBrowserToolbarFollowsStatus(t *testing.T) {
+	e := newLiveEnv(t)
+	ctx := context.Background()
+	sys := app.SystemActor(e.acc.Account.ID)
+	grp, err := e.app.CreateDeviceGroup(ctx, sys, app.GroupInput{Name: "Helpdesk", Colour: "#10ac84"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	offline := e.enrollFake("OFFLINE-PC", grp.ID)
+	ag := e.startAgent("ONLINE-PC")
+	if err := e.app.MoveDevices(ctx, sys, []string{ag.DeviceID}, grp.ID); err != nil {
+		t.Fatal(err)
+	}
+	role := e.createTestRole(t, "Terminal only", portico.PurposeDevices, portico.PermDeviceView, portico.PermDeviceTerminal)
+	e.createTestUser(t, "omar@example.test", "Omar Operator", app.AssignmentInput{RoleID: role,
+		ScopeType: portico.ScopeTypeDeviceGroup, ScopeID: grp.ID})
+	b := e.chromium()
+	b.signIn("omar@example.test", testPassword)
+
+	b.open("/devices/" + offline)
+	b.waitVisible(".devices-remote")
+	if !evalJS[bool](b, `Array.prototype.every.call(document.querySelectorAll(".devices-remote button"), function(x){return x.disabled;}) && document.querySelectorAll(".devices-remote button").length === 1`) {
+		t.Error("the offline device does not show exactly one disabled remote action")
+	}
+	if !b.exists("#offline-note") || b.exists(".devices-remote a[href*='/session']") {
+		t.Error("the offline device offers a session or lacks the offline note")
+	}
+
+	b.open("/devices/" + ag.DeviceID)
+	b.waitVisible(".devices-remote a[href*='/session']")
+	links := evalJS[[]string](b, `Array.prototype.map.call(document.querySelectorAll(".devices-remote a"), function(a){return a.getAttribute("href");})`)
+	if len(links) != 1 || !strings.HasSuffix(links[0], "/session?actions=terminal") {
+		t.Errorf("remote actions on the live device: %v, want the terminal alone", links)
+	}
+	// The session page offers the terminal panel alone, and the server refuses a file-transfer page.
+	b.open(links[0])
+	b.waitAttr("#session", "data-state", "active")
+	if tabs := evalJS[int](b, `document.querySelectorAll(".session-tabs [role=tab]").length`); tabs != 1 || !b.exists("#tab-terminal") {
+		t.Errorf("the session page shows %d tabs, want the terminal alone", tabs)
+	}
+	c := e.directClient(b.cookie(SessionCookie))
+	if code, _, _ := e.get(c, "/devices/"+ag.DeviceID+"/session?actions=file_transfer"); code != http.StatusForbidden {
+		t.Errorf("file transfer session page for a terminal-only role: %d, want 403", code)
 	}
 }
 
