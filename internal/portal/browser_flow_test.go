@@ -60,6 +60,13 @@ func TestBrowserMainFlow(t *testing.T) {
 	tess.do("open the invitation", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("password_again")))
 	tess.fill("#name", "Tess Technician")
 	tess.fill("#password", testPassword)
+	tess.fill("#password_again", testPassword+" typo")
+	tess.click("main form button[type=submit]")
+	tess.waitVisible("#again-error")
+	if got := tess.attr("#password_again", "aria-invalid"); got != "true" {
+		t.Errorf("mismatched password field aria-invalid %q", got)
+	}
+	tess.fill("#password", testPassword)
 	tess.fill("#password_again", testPassword)
 	tess.click("main form button[type=submit]")
 	tess.waitText("main h1", "Tess Technician")
