@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -299,10 +300,18 @@ func (s *session) writeLoop() {
 
 // readLoop reads the technician's messages until the WebSocket fails or the session ends.
 func (s *session) readLoop() {
+	// One buffer for every message: Stream.Send and json.Unmarshal copy what they keep, and a
+	// buffer per message was most of the relay's cost.
+	var buf bytes.Buffer
 	for {
 		// Not s.ctx: a Read whose context ends closes the WebSocket at once, before the final state
 		// reaches the technician. The close in writeLoop ends this Read instead.
-		typ, data, err := s.ws.Read(context.Background())
+		typ, r, err := s.ws.Reader(context.Background())
+		if err == nil {
+			buf.Reset()
+			_, err = buf.ReadFrom(r)
+		}
+		data := buf.Bytes()
 		if err != nil {
 			reason := "the technician disconnected"
 			if st := websocket.CloseStatus(err); st == websocket.StatusMessageTooBig {
@@ -401,6 +410,7 @@ func (s *session) open(req techRequest) {
 func (s *session) relayToTech(ch int, rl *relay) {
 	defer s.relays.Done()
 	reason := ""
+	out := make([]byte, 0, 1+protocol.MaxPayload) // reused: the write copies it into the frame
 	for {
 		msg, err := rl.stream.Recv(s.ctx)
 		if err != nil {
@@ -414,9 +424,7 @@ func (s *session) relayToTech(ch int, rl *relay) {
 			}
 			break
 		}
-		out := make([]byte, 1+len(msg))
-		out[0] = byte(ch)
-		copy(out[1:], msg)
+		out = append(append(out[:0], byte(ch)), msg...)
 		// As in readLoop, the write's context must not end with the session; the final close ends a
 		// write blocked on a technician who stopped reading.
 		if err := s.ws.Write(context.Background(), websocket.MessageBinary, out); err != nil {

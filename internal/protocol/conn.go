@@ -30,7 +30,7 @@ const (
 )
 
 // DefaultWindow is how many bytes of one stream a receiver buffers before the sender must wait.
-const DefaultWindow = 256 << 10
+const DefaultWindow = 1 << 20
 
 // Options configure a Conn.
 type Options struct {
