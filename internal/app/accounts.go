@@ -108,11 +108,25 @@ type AccountUpdate struct {
 // UpdateAccount changes the account's name and settings (account.manage; plan limits need
 // billing.manage).
 func (a *App) UpdateAccount(ctx context.Context, ac *Actor, in AccountUpdate) (*portico.Account, error) {
-	if err := a.authorize(ctx, ac, "account.update", portico.PermAccountManage, authz.Account()); err != nil {
+	// Which permissions the change needs depends on what it changes: a billing administrator may
+	// change the plan limits alone, an account administrator everything else.
+	current, err := a.store.GetAccount(ctx, ac.AccountID)
+	if err != nil {
 		return nil, err
 	}
+	plan, other := accountChanges(current, in)
+	if other || !plan {
+		if err := a.authorize(ctx, ac, "account.update", portico.PermAccountManage, authz.Account()); err != nil {
+			return nil, err
+		}
+	}
+	if plan {
+		if err := a.authorize(ctx, ac, "account.update", portico.PermBillingManage, authz.Account()); err != nil {
+			return nil, err
+		}
+	}
 	var out *portico.Account
-	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+	err = a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		acc, err := tx.GetAccount(ctx, ac.AccountID)
 		if err != nil {
 			return nil, err
@@ -130,10 +144,10 @@ func (a *App) UpdateAccount(ctx context.Context, ac *Actor, in AccountUpdate) (*
 		}); err != nil {
 			return nil, err
 		}
-		planChanged := next.Settings.ManagedLicences != acc.Settings.ManagedLicences ||
-			next.Settings.SeatLimit != acc.Settings.SeatLimit
-		if planChanged && !a.can(ctx, ac, portico.PermBillingManage, authz.Account()) {
-			return nil, portico.Errorf(portico.KindForbidden, "changing licences or seats needs the billing.manage permission")
+		// The account may have changed since the permissions were checked: check again on what is
+		// stored now (a refusal here is rare enough not to need its own audit entry).
+		if p, o := accountChanges(acc, in); (p && !plan) || (o && !other && plan) {
+			return nil, portico.Errorf(portico.KindConflict, "the account changed meanwhile; try again")
 		}
 		if next.Settings.ManagedLicences < acc.Settings.ManagedLicences {
 			used, err := tx.CountLicensedDevices(ctx, ac.AccountID)
@@ -160,6 +174,23 @@ func (a *App) UpdateAccount(ctx context.Context, ac *Actor, in AccountUpdate) (*
 		return ch, nil
 	})
 	return out, err
+}
+
+// accountChanges reports whether an update changes the plan limits (licences, seats) and whether it
+// changes anything else.
+func accountChanges(acc *portico.Account, in AccountUpdate) (plan, other bool) {
+	if in.Name != nil && strings.TrimSpace(*in.Name) != acc.Name {
+		other = true
+	}
+	if in.Settings != nil {
+		next, cur := *in.Settings, acc.Settings
+		plan = next.ManagedLicences != cur.ManagedLicences || next.SeatLimit != cur.SeatLimit
+		next.ManagedLicences, next.SeatLimit = cur.ManagedLicences, cur.SeatLimit
+		if next != cur {
+			other = true
+		}
+	}
+	return plan, other
 }
 
 // enforceSeats disables the newest active technicians beyond the seat limit (marked as disabled by
