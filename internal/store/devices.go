@@ -20,6 +20,9 @@ type DeviceFilter struct {
 	Q      string
 	Status portico.DeviceStatus
 	Page   Page
+	// NoTotal skips counting every match, which costs a full pass over them, for callers that show
+	// one page without a total (the search bar); ListDevices then returns -1 as the total.
+	NoTotal bool
 }
 
 const deviceCols = `id, account_id, group_id, name, hostname, ip_addresses, logged_in_user, os_name, os_version,
@@ -108,7 +111,7 @@ func (q *querier) GetDeviceAnyAccount(ctx context.Context, id string) (*portico.
 }
 
 // ListDevices returns one page of the account's devices matching f, by name then id, and how many
-// match in all.
+// match in all (-1 with f.NoTotal).
 func (q *querier) ListDevices(ctx context.Context, accountID string, f DeviceFilter) ([]portico.Device, int, error) {
 	var w where
 	w.add("account_id = ?", accountID)
@@ -133,20 +136,22 @@ func (q *querier) ListDevices(ctx context.Context, accountID string, f DeviceFil
 		w.conds = append(w.conds, q.inJSON("id", w.next()))
 		w.args = append(w.args, jsonList(f.IDs))
 	}
-	if f.Q != "" {
-		p := likePattern(f.Q)
-		w.add(`(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(hostname) LIKE ? ESCAPE '\' OR LOWER(ip_addresses) LIKE ? ESCAPE '\'
-			OR LOWER(logged_in_user) LIKE ? ESCAPE '\')`, p, p, p, p)
-	}
 	if f.Status != "" {
 		w.add("status = ?", f.Status)
 	}
-	var total int
-	if err := q.queryRow(ctx, `SELECT COUNT(*) FROM devices`+w.sql(), w.args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count devices: %w", err)
+	if f.Q != "" {
+		if err := q.deviceTextCond(ctx, &w, f.Q); err != nil {
+			return nil, 0, fmt.Errorf("list devices: %w", err)
+		}
 	}
-	if total == 0 {
-		return []portico.Device{}, 0, nil
+	total := -1
+	if !f.NoTotal {
+		if err := q.queryRow(ctx, `SELECT COUNT(*) FROM devices`+w.sql(), w.args...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("count devices: %w", err)
+		}
+		if total == 0 {
+			return []portico.Device{}, 0, nil
+		}
 	}
 	// Build the statement before passing w.args: limit appends to them.
 	stmt := `SELECT ` + deviceCols + ` FROM devices` + w.sql() + ` ORDER BY ` + q.textOrder("name") + `, ` +
