@@ -23,6 +23,9 @@ type DeviceQuery struct {
 	Status         portico.DeviceStatus
 	FavouritesOnly bool
 	Page           store.Page
+	// NoTotal spares counting every match when the caller shows one page without a total (the
+	// search bar): DevicePage.Total is then -1, unless the total came for free.
+	NoTotal bool
 }
 
 // DeviceView is a device as the actor sees it: with whether it is one of their favourites and the
@@ -138,7 +141,7 @@ func (a *App) ListDevices(ctx context.Context, ac *Actor, q DeviceQuery) (*Devic
 	if err != nil {
 		return nil, err
 	}
-	f := store.DeviceFilter{Q: q.Q, Status: q.Status, Page: page}
+	f := store.DeviceFilter{Q: q.Q, Status: q.Status, Page: page, NoTotal: q.NoTotal}
 	if all {
 		switch {
 		case q.GroupID == "":

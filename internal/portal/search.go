@@ -30,7 +30,8 @@ func (q *request) search() error {
 		want := func(k string) bool { return kind == "" || kind == k }
 		lower := strings.ToLower(text)
 		if want("devices") {
-			page, err := q.p.app.ListDevices(q.ctx, q.actor, app.DeviceQuery{Q: text, Recursive: true, Page: store.Page{Limit: searchLimit}})
+			page, err := q.p.app.ListDevices(q.ctx, q.actor, app.DeviceQuery{Q: text, Recursive: true,
+				Page: store.Page{Limit: searchLimit}, NoTotal: true})
 			if err != nil && !portico.IsKind(err, portico.KindForbidden) {
 				return err
 			}

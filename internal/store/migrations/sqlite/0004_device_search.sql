@@ -20,7 +20,7 @@ CREATE TRIGGER devices_search_delete AFTER DELETE ON devices BEGIN
     VALUES ('delete', old.rowid, old.name, old.hostname, old.ip_addresses, old.logged_in_user);
 END;
 
--- Status and last-seen writes, by far the most frequent, leave the index alone.
+-- Status and last-seen writes, by far the most frequent, leave the index untouched.
 CREATE TRIGGER devices_search_update AFTER UPDATE OF name, hostname, ip_addresses, logged_in_user ON devices
 WHEN old.name IS NOT new.name OR old.hostname IS NOT new.hostname OR old.ip_addresses IS NOT new.ip_addresses
     OR old.logged_in_user IS NOT new.logged_in_user
