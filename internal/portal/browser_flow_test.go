@@ -128,6 +128,8 @@ func TestBrowserMainFlow(t *testing.T) {
 	// Showing the terminal tab opens a shell at once.
 	tess.click("#tab-terminal")
 	tess.waitAttr("#terminal", "data-state", "open")
+	// Type once the shell has printed its prompt: a shell starting up may drop what came before.
+	tess.poll("the shell prompt", `/[#$] $/.test(document.querySelector("#terminal .xterm-rows").textContent.trimEnd() + " ")`)
 	tess.typeInto("#terminal .xterm-helper-textarea", "echo portico-$((6*7))", true)
 	tess.waitText("#terminal .xterm-rows", "portico-42")
 

@@ -7,6 +7,7 @@ package portal
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -34,6 +35,7 @@ import (
 	"github.com/portico-dev/portico/internal/api"
 	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/hub"
+	"github.com/portico-dev/portico/internal/protocol"
 	"github.com/portico-dev/portico/internal/store"
 )
 
@@ -157,7 +159,7 @@ func (e *liveEnv) startAgent(name string) *liveAgent {
 	go func() { defer wg.Done(); _ = w.Serve(runCtx) }()
 	go func() {
 		defer wg.Done()
-		a := agent.New(agent.Options{Config: cfg, Version: "test", Actions: actions.Builtin(), Sessions: sessions,
+		a := agent.New(agent.Options{Config: cfg, Version: "test", Actions: plainShellActions(), Sessions: sessions,
 			Logger: log})
 		if err := a.Run(runCtx); err != nil && runCtx.Err() == nil {
 			t.Logf("agent stopped: %v", err)
@@ -170,6 +172,33 @@ func (e *liveEnv) startAgent(name string) *liveAgent {
 		return err == nil && d.Status == portico.DeviceAvailable
 	})
 	return la
+}
+
+// plainShellActions are the built-in actions with terminals running /bin/sh unless the technician
+// asks for another shell: the login scripts of this machine's own user (a version manager's
+// initialisation, say) must not decide how long a test waits for a prompt.
+func plainShellActions() agent.Actions {
+	acts := actions.Builtin()
+	streams := map[string]agent.StreamHandler{}
+	for name, h := range acts.Streams {
+		streams[name] = h
+	}
+	if terminal, ok := streams["terminal"]; ok {
+		streams["terminal"] = func(ctx context.Context, s *protocol.Stream, args json.RawMessage) error {
+			var m map[string]any
+			if err := json.Unmarshal(args, &m); err == nil && m != nil {
+				if _, set := m["shell"]; !set {
+					m["shell"] = "/bin/sh"
+					if b, err := json.Marshal(m); err == nil {
+						args = b
+					}
+				}
+			}
+			return terminal(ctx, s, args)
+		}
+	}
+	acts.Streams = streams
+	return acts
 }
 
 // stop ends the agent and waits for its goroutines.
