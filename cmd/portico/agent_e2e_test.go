@@ -461,7 +461,8 @@ func TestAgentSessions(t *testing.T) {
 
 	t.Run("terminal", func(t *testing.T) {
 		s.t = t
-		s.openChannel(1, "terminal", map[string]any{"cols": 100, "rows": 30})
+		// /bin/sh rather than the login shell: the test machine's own profile is not under test.
+		s.openChannel(1, "terminal", map[string]any{"cols": 100, "rows": 30, "shell": "/bin/sh"})
 		in, _ := protocol.EncodeBytes(protocol.KindTermInput, []byte("echo portico-$((6*7))-ok\n"))
 		s.sendBin(1, in)
 		var out strings.Builder
@@ -843,7 +844,8 @@ func freeAddr(t *testing.T) string {
 }
 
 // startXvfb starts a virtual X display of 640×480 and returns its name, or "" when Xvfb is not
-// installed (which fails in CI, where scripts/ensure-services installs it).
+// installed (which fails in CI, where scripts/ensure-services installs it). Xvfb picks a free display
+// number itself (-displayfd), so displays left over by other programs do not matter.
 func startXvfb(t *testing.T) string {
 	t.Helper()
 	if _, err := exec.LookPath("Xvfb"); err != nil {
@@ -852,41 +854,43 @@ func startXvfb(t *testing.T) string {
 		}
 		return ""
 	}
-	for n := 120; n < 140; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue // taken
-		}
-		if d := tryXvfb(t, n); d != "" {
-			return d
-		}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free X display number")
-	return ""
-}
-
-// tryXvfb starts Xvfb on display n and returns its name once its socket exists, or "" if it exited.
-func tryXvfb(t *testing.T, n int) string {
-	t.Helper()
-	cmd := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-screen", "0", "640x480x24", "-nolisten", "tcp")
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "640x480x24", "-nolisten", "tcp", "-noreset")
+	cmd.ExtraFiles = []*os.File{pw}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	pw.Close()
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
-	for range 100 {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			t.Cleanup(func() { cmd.Process.Kill(); <-done })
-			return fmt.Sprintf(":%d", n)
-		}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM) // lets Xvfb remove its socket and lock file
 		select {
 		case <-done:
-			return ""
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
 		}
+	})
+	number := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(io.LimitReader(pr, 16))
+		number <- strings.TrimSpace(string(b))
+	}()
+	select {
+	case n := <-number:
+		if n == "" {
+			t.Fatal("Xvfb did not report its display")
+		}
+		return ":" + n
+	case <-done:
+		t.Fatal("Xvfb exited before reporting its display")
+	case <-time.After(20 * time.Second):
+		t.Fatal("Xvfb did not start")
 	}
-	cmd.Process.Kill()
-	<-done
-	t.Fatalf("Xvfb :%d did not start", n)
 	return ""
 }
 

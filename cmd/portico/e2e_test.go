@@ -462,7 +462,7 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("open a session on this computer: %d", code)
 	}
 	s.expectState("active")
-	s.openChannel(1, "terminal", nil)
+	s.openChannel(1, "terminal", map[string]any{"shell": "/bin/sh"})
 	in, _ := protocol.EncodeBytes(protocol.KindTermInput, []byte("echo demo-$((40+2))\n"))
 	s.sendBin(1, in)
 	var out strings.Builder

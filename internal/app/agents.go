@@ -32,20 +32,52 @@ func (a *App) devicesDeleted(accountID string, ids []string) {
 	}
 }
 
-// RecordAgentEvent stores a device's new live status, marks it seen now and adds event ("connected",
-// "disconnected") to its history, in one transaction. It is not audited: the device history is the
-// record of its comings and goings.
-func (a *App) RecordAgentEvent(ctx context.Context, ac *Actor, event, detail string, status portico.DeviceStatus) error {
-	now := a.now()
+// AgentEvent is a change of a device's live status, with the history event that caused it
+// ("connected", "disconnected"; empty when only the status changes, as when a session starts).
+type AgentEvent struct {
+	Actor  *Actor // the agent
+	Event  string
+	Detail string
+	Status portico.DeviceStatus
+	At     time.Time
+}
+
+// RecordAgentEvents stores device status changes and their history entries, in order, in one
+// transaction: a server that many agents connect to at once writes them in a few batches instead of
+// one transaction each. An event marks the device seen at its time. Devices deleted meanwhile are
+// skipped. Agent events are not audited: the device history is the record of their comings and
+// goings.
+func (a *App) RecordAgentEvents(ctx context.Context, events []AgentEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
 	err := a.store.Tx(ctx, func(tx *store.Tx) error {
-		if err := tx.SetDeviceStatus(ctx, ac.AccountID, ac.DeviceID, status, &now); err != nil {
-			return err
+		for _, e := range events {
+			var seen *time.Time
+			if e.Event != "" {
+				seen = &e.At
+			}
+			err := tx.SetDeviceStatus(ctx, e.Actor.AccountID, e.Actor.DeviceID, e.Status, seen)
+			if portico.IsKind(err, portico.KindNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if e.Event == "" {
+				continue
+			}
+			d := &portico.Device{ID: e.Actor.DeviceID, AccountID: e.Actor.AccountID}
+			h := a.historyEntry(e.Actor, d, e.Event, e.Detail)
+			h.At = e.At
+			if err := tx.AddHistory(ctx, h); err != nil {
+				return err
+			}
 		}
-		d := &portico.Device{ID: ac.DeviceID, AccountID: ac.AccountID}
-		return tx.AddHistory(ctx, a.historyEntry(ac, d, event, detail))
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("record agent %s: %w", event, err)
+		return fmt.Errorf("record %d agent events: %w", len(events), err)
 	}
 	return nil
 }

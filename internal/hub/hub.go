@@ -75,6 +75,10 @@ type Hub struct {
 
 	statuses sync.Map // device id → *deviceStatus
 
+	statusMu     sync.Mutex
+	statusQueue  []app.AgentEvent // status changes not yet written, in order
+	statusSignal chan struct{}
+
 	seenMu sync.Mutex
 	seen   map[string]store.DeviceSeen // device id → last heartbeat not yet written
 
@@ -85,7 +89,7 @@ type Hub struct {
 	agentsGauge, sessionsGauge prometheus.GaugeFunc
 }
 
-// deviceStatus serialises the status writes of one device and remembers the last one.
+// deviceStatus serialises the status changes of one device and remembers the last one queued.
 type deviceStatus struct {
 	mu   sync.Mutex
 	last portico.DeviceStatus
@@ -97,7 +101,7 @@ func New(a *app.App, opts Options) *Hub {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &Hub{app: a, opts: opts, log: opts.Logger, ctx: ctx, cancel: cancel,
 		agents: map[string]*agent{}, sessions: map[string]*session{}, seen: map[string]store.DeviceSeen{},
-		recheckAccounts: map[string]bool{}, recheckSignal: make(chan struct{}, 1)}
+		recheckAccounts: map[string]bool{}, recheckSignal: make(chan struct{}, 1), statusSignal: make(chan struct{}, 1)}
 	h.agentsGauge = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "portico_agents_connected",
 		Help: "Agents connected to this server."}, func() float64 { return float64(h.count(func(*Hub) int { return len(h.agents) })) })
 	h.sessionsGauge = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "portico_sessions_live",
@@ -126,7 +130,8 @@ func (h *Hub) Start(ctx context.Context) error {
 	}
 	h.app.OnAccessChange(h.accessChanged)
 	h.app.OnDevicesDeleted(h.devicesDeleted)
-	h.wg.Add(3)
+	h.wg.Add(4)
+	go h.statusLoop()
 	go h.heartbeatLoop()
 	go h.flushLoop()
 	go h.recheckLoop()
@@ -157,6 +162,9 @@ func (h *Hub) close() {
 	h.cancel()
 	h.wg.Wait()
 	h.flush(context.Background())
+	if !h.writeStatuses(context.Background()) {
+		h.log.Error("device statuses not written at shutdown; the next start marks every device Unavailable anyway")
+	}
 }
 
 // Online reports whether the device's agent is connected to this server.
@@ -171,8 +179,8 @@ func (h *Hub) agent(deviceID string) *agent {
 }
 
 // refreshStatus computes the device's status from the live state (Unavailable without a connection,
-// In session with an active session, else Available) and stores it when it changed. With an event,
-// the device's history records it too (and last seen is set).
+// In session with an active session, else Available) and, when it changed or an event (connected,
+// disconnected) is to be recorded, queues the write for statusLoop.
 func (h *Hub) refreshStatus(ac *app.Actor, event, detail string) {
 	v, _ := h.statuses.LoadOrStore(ac.DeviceID, &deviceStatus{})
 	ds := v.(*deviceStatus)
@@ -182,22 +190,58 @@ func (h *Hub) refreshStatus(ac *app.Actor, event, detail string) {
 	if event == "" && status == ds.last {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-	defer cancel()
-	var err error
-	if event != "" {
-		err = h.app.RecordAgentEvent(ctx, ac, event, detail, status)
-	} else {
-		err = h.app.SetDeviceStatus(ctx, ac.AccountID, ac.DeviceID, status)
-	}
-	switch {
-	case portico.IsKind(err, portico.KindNotFound):
-		// The device was deleted: nothing to record.
-	case err != nil:
-		h.log.Error("store device status", "device", ac.DeviceID, "status", status, "err", err)
+	ds.last = status
+	h.statusMu.Lock()
+	h.statusQueue = append(h.statusQueue, app.AgentEvent{Actor: ac, Event: event, Detail: detail, Status: status, At: time.Now().UTC()})
+	h.statusMu.Unlock()
+	select {
+	case h.statusSignal <- struct{}{}:
 	default:
-		ds.last = status
 	}
+}
+
+// statusLoop writes queued status changes as soon as they come, all that queued up during the
+// previous write in one transaction (group commit): a storm of connections costs a few
+// transactions, and a quiet server writes each change at once. A failed write is retried; nothing
+// queued is dropped.
+func (h *Hub) statusLoop() {
+	defer h.wg.Done()
+	for {
+		select {
+		case <-h.ctx.Done():
+			return
+		case <-h.statusSignal:
+		}
+		for !h.writeStatuses(h.ctx) {
+			select {
+			case <-h.ctx.Done():
+				return
+			case <-time.After(500 * time.Millisecond):
+			}
+		}
+	}
+}
+
+// writeStatuses writes the queued status changes, putting them back at the head of the queue when
+// the write fails; it reports whether it succeeded.
+func (h *Hub) writeStatuses(ctx context.Context) bool {
+	h.statusMu.Lock()
+	batch := h.statusQueue
+	h.statusQueue = nil
+	h.statusMu.Unlock()
+	if len(batch) == 0 {
+		return true
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	defer cancel()
+	if err := h.app.RecordAgentEvents(wctx, batch); err != nil {
+		h.log.Error("store device statuses; will retry", "changes", len(batch), "err", err)
+		h.statusMu.Lock()
+		h.statusQueue = append(batch, h.statusQueue...)
+		h.statusMu.Unlock()
+		return false
+	}
+	return true
 }
 
 func (h *Hub) currentStatus(deviceID string) portico.DeviceStatus {
@@ -249,7 +293,14 @@ func (h *Hub) flush(ctx context.Context) {
 	h.seen = map[string]store.DeviceSeen{}
 	h.seenMu.Unlock()
 	if err := h.app.TouchDevices(context.WithoutCancel(ctx), batch); err != nil {
-		h.log.Error("write last-seen times", "devices", len(batch), "err", err)
+		h.log.Error("write last-seen times; will retry", "devices", len(batch), "err", err)
+		h.seenMu.Lock()
+		for _, s := range batch {
+			if _, newer := h.seen[s.DeviceID]; !newer {
+				h.seen[s.DeviceID] = s
+			}
+		}
+		h.seenMu.Unlock()
 	}
 }
 
