@@ -65,6 +65,8 @@
       });
     }
     setInterval(function () {
+      // Watching a live remote session is activity, even without touching the keyboard.
+      if (document.querySelector('#session[data-state="active"]')) activity();
       var idle = (Date.now() - last) / 1000;
       if (idle >= total) {
         window.location.href = "/sign-in?idle=1";
