@@ -163,7 +163,7 @@ func (q *request) execute(status int, name, block string, data any) error {
 		return err
 	}
 	t.Funcs(funcs(q))
-	v, err := q.view()
+	v, err := q.view(block == "layout")
 	if err != nil {
 		return err
 	}
@@ -180,12 +180,16 @@ func (q *request) execute(status int, name, block string, data any) error {
 	return err
 }
 
-func (q *request) view() (*view, error) {
+// view builds the layout's data; the side menu (which lists the visible groups) only for whole pages,
+// not for the fragments htmx swaps in.
+func (q *request) view(withMenu bool) (*view, error) {
 	v := &view{Lang: q.lang, Languages: q.p.locales.options(), Theme: q.theme, Crumbs: q.crumbs, Active: q.active,
 		Path: q.r.URL.Path}
 	if q.me != nil {
 		v.User, v.Account = q.me.User, q.me.Account
 		v.IdleSeconds = q.me.Account.Settings.IdleTimeoutMinutes * 60
+	}
+	if q.me != nil && withMenu {
 		m, err := q.menu()
 		if err != nil {
 			return nil, err

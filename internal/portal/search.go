@@ -68,7 +68,7 @@ func (q *request) search() error {
 			}
 		}
 		if want("users") && q.can(portico.PermUsersView) {
-			users, err := q.p.app.ListUsers(q.ctx, q.actor, store.UserFilter{Query: text})
+			users, err := q.p.app.ListUsers(q.ctx, q.actor, store.UserFilter{Query: text, Limit: searchLimit})
 			if err != nil {
 				return err
 			}

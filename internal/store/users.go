@@ -19,6 +19,8 @@ type UserFilter struct {
 	Query string
 	// IDs, when not nil, keeps only these users.
 	IDs []string
+	// Limit, when positive, returns at most this many users (the first in order).
+	Limit int
 }
 
 const userCols = `id, account_id, email, name, owner, state, status, disabled_reason, language, theme,
@@ -99,8 +101,12 @@ func (q *querier) ListUsers(ctx context.Context, accountID string, f UserFilter)
 		w.conds = append(w.conds, q.inJSON("id", w.next()))
 		w.args = append(w.args, jsonList(f.IDs))
 	}
+	limit := ""
+	if f.Limit > 0 {
+		limit = fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
 	rows, err := q.query(ctx, `SELECT `+userCols+` FROM users`+w.sql()+` ORDER BY `+
-		q.textOrder("name")+`, `+q.textOrder("email")+`, id`, w.args...)
+		q.textOrder("name")+`, `+q.textOrder("email")+`, id`+limit, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}

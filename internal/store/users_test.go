@@ -92,6 +92,7 @@ func testUsers(t *testing.T, s *Store) {
 	equal(t, list(UserFilter{Query: "%"}), []string(nil))
 	equal(t, list(UserFilter{IDs: []string{alice.ID, other.ID, "usr_missing"}}), []string{alice.ID})
 	equal(t, list(UserFilter{IDs: []string{}}), []string(nil))
+	equal(t, list(UserFilter{Limit: 2}), []string{f.owner.ID, invited.ID})
 
 	// Seats: activated, active, not the owner.
 	if n := must1[int](t)(s.CountActiveTechnicians(ctx, f.acc.ID)); n != 2 {

@@ -52,6 +52,7 @@
     var countdown = document.getElementById("idle-countdown");
     var last = Date.now();
     var lastPing = Date.now();
+    var signingOut = false;
     function activity() {
       if (dialog && dialog.open) return; // the dialog asks for an explicit answer
       last = Date.now();
@@ -69,7 +70,11 @@
       if (document.querySelector('#session[data-state="active"]')) activity();
       var idle = (Date.now() - last) / 1000;
       if (idle >= total) {
-        window.location.href = "/sign-in?idle=1";
+        if (signingOut) return;
+        signingOut = true;
+        // End the session on the server too (its own idle clock may be a little behind this one).
+        var go = function () { window.location.href = "/sign-in?idle=1"; };
+        fetch("/sign-out", { method: "POST", credentials: "same-origin" }).then(go, go);
         return;
       }
       if (idle >= warnAt && dialog && !dialog.open) dialog.showModal();
