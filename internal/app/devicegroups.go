@@ -154,6 +154,17 @@ func (t *groupTree) name(id string) string {
 	return id
 }
 
+// groupName names a device's group from the access snapshot, as groupTree.name does from storage.
+func groupName(snap *authz.Snapshot, id string) string {
+	if id == portico.UnassignedGroupID {
+		return unassignedName
+	}
+	if name, ok := snap.GroupName(id); ok {
+		return name
+	}
+	return id
+}
+
 // effective resolves every feature at group id: the nearest group on the path to the root that sets
 // it, else the feature's default.
 func (t *groupTree) effective(id string) map[portico.Feature]EffectiveSetting {

@@ -111,15 +111,17 @@ func (a *App) ListDevices(ctx context.Context, ac *Actor, q DeviceQuery) (*Devic
 		return nil, invalidField("q", "must be at most 200 characters")
 	}
 	page := clampPage(q.Page.Limit, q.Page.Offset)
-	var tree *groupTree
-	groups, err := a.store.ListDeviceGroups(ctx, ac.AccountID)
+	// The group tree (names, subtrees) comes from the access snapshot, which every write keeps in step
+	// with storage: reading thousands of groups per request would cost more than the devices.
+	snap, err := a.snapshot(ctx, ac.AccountID)
 	if err != nil {
-		return nil, fmt.Errorf("list devices: %w", err)
+		return nil, err
 	}
-	tree = newGroupTree(groups)
-	if q.GroupID != "" && q.GroupID != portico.UnassignedGroupID && tree.byID[q.GroupID] == nil {
-		ac.MarkDecided()
-		return nil, portico.NotFound("device group")
+	if q.GroupID != "" && q.GroupID != portico.UnassignedGroupID {
+		if _, ok := snap.GroupName(q.GroupID); !ok {
+			ac.MarkDecided()
+			return nil, portico.NotFound("device group")
+		}
 	}
 	ids, all, err := a.visibleDevices(ctx, ac, portico.PermDeviceView, q.GroupID, q.Recursive)
 	if err != nil {
@@ -146,7 +148,7 @@ func (a *App) ListDevices(ctx context.Context, ac *Actor, q DeviceQuery) (*Devic
 		switch {
 		case q.GroupID == "":
 		case q.Recursive && q.GroupID != portico.UnassignedGroupID:
-			f.GroupIDs = tree.subtree(q.GroupID)
+			f.GroupIDs = snap.Subtree(q.GroupID)
 		default:
 			f.GroupIDs = []string{q.GroupID}
 		}
@@ -201,7 +203,7 @@ func (a *App) ListDevices(ctx context.Context, ac *Actor, q DeviceQuery) (*Devic
 	}
 	out := &DevicePage{Devices: make([]DeviceView, 0, len(devices)), Total: total}
 	for _, d := range devices {
-		out.Devices = append(out.Devices, DeviceView{Device: d, Favourite: favs[d.ID], GroupName: tree.name(d.GroupID)})
+		out.Devices = append(out.Devices, DeviceView{Device: d, Favourite: favs[d.ID], GroupName: groupName(snap, d.GroupID)})
 	}
 	return out, nil
 }
