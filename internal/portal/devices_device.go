@@ -226,6 +226,9 @@ func (q *request) devicesEditPage() error {
 	if err != nil {
 		return err
 	}
+	if err := q.devicesMayOpen(portico.PermDeviceEdit, authz.Device(d.ID)); err != nil {
+		return err
+	}
 	return q.render(http.StatusOK, "devices/device-edit", &devicesEditForm{D: d, Name: d.Name, Errors: map[string]string{}})
 }
 

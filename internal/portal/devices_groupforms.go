@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/portico-dev/portico"
+	"github.com/portico-dev/portico/authz"
 	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/store"
 )
@@ -32,7 +33,23 @@ func (q *request) devicesNewGroupPage() error {
 	if err := q.devicesFormParent(f); err != nil {
 		return err
 	}
+	target := authz.Account()
+	if f.ParentID != "" {
+		target = authz.Group(f.ParentID)
+	}
+	if err := q.devicesMayOpen(portico.PermDeviceGroupsManage, target); err != nil {
+		return err
+	}
 	return q.render(http.StatusOK, "devices/group-form", f)
+}
+
+// devicesMayOpen refuses a form page to a user who could not submit it, so that nobody is shown a
+// form whose every submission the server would refuse. The submission itself is decided by the app.
+func (q *request) devicesMayOpen(perm portico.Permission, t authz.Target) error {
+	if !q.canOn(perm, t) {
+		return portico.Errorf(portico.KindForbidden, "you need the %s permission here", perm)
+	}
+	return nil
 }
 
 func (q *request) devicesFormParent(f *devicesGroupForm) error {
@@ -97,6 +114,9 @@ func (q *request) devicesEditGroupPage() error {
 	if err != nil {
 		return err
 	}
+	if err := q.devicesMayOpen(portico.PermDeviceGroupsManage, authz.Group(g.ID)); err != nil {
+		return err
+	}
 	return q.render(http.StatusOK, "devices/group-form", &devicesGroupForm{Mode: "edit", Group: g, Name: g.Name,
 		Colour: g.Colour, Description: g.Description, Errors: map[string]string{}})
 }
@@ -134,6 +154,9 @@ func (q *request) devicesEditGroup() error {
 func (q *request) devicesMoveGroupPage() error {
 	g, err := q.devicesFormGroup("devices.group.move")
 	if err != nil {
+		return err
+	}
+	if err := q.devicesMayOpen(portico.PermDeviceGroupsManage, authz.Group(g.ID)); err != nil {
 		return err
 	}
 	f := &devicesGroupForm{Mode: "move", Group: g, ParentID: g.ParentID, Errors: map[string]string{}}
@@ -216,6 +239,9 @@ type devicesDeleteView struct {
 func (q *request) devicesDeleteGroupPage() error {
 	g, err := q.devicesFormGroup("devices.group.delete")
 	if err != nil {
+		return err
+	}
+	if err := q.devicesMayOpen(portico.PermDeviceGroupsDelete, authz.Group(g.ID)); err != nil {
 		return err
 	}
 	v, err := q.devicesDeleteImpact(g)

@@ -192,6 +192,12 @@ func TestDevicesNarrowRoleSeesOnlyItsGroup(t *testing.T) {
 	devicesWantStatus(t, "direct edit", code, http.StatusForbidden, "")
 	code, _, _ = tech.post("/groups/"+a+"/settings", url.Values{"all": {"off"}})
 	devicesWantStatus(t, "direct settings", code, http.StatusForbidden, "")
+	// Nor are the forms shown whose every submission would be refused.
+	for _, path := range []string{"/groups/new", "/groups/" + a + "/new", "/groups/" + a + "/edit", "/groups/" + a + "/move",
+		"/groups/" + a + "/delete", "/devices/" + alpha[0] + "/edit"} {
+		code, _, _ = tech.get(path)
+		devicesWantStatus(t, "form "+path, code, http.StatusForbidden, "")
+	}
 	// Search finds only what the role shows.
 	_, body, _ = tech.get("/search?q=bravo")
 	devicesWantNotIn(t, "search", body, "bravo-000")
