@@ -435,9 +435,12 @@
   function terminalOpen() {
     if (termChannel && !termChannel.closed) termChannel.close();
     var host = $("terminal");
-    termChannel = openChannel("terminal", { cols: term.cols, rows: term.rows }, {
-      onOpen: function () { host.setAttribute("data-state", "open"); say("terminal-status", ""); },
+    var mine = null; // this terminal's channel: an older one closing must not touch the new one
+    var current = function () { return mine !== null && termChannel === mine; };
+    mine = termChannel = openChannel("terminal", { cols: term.cols, rows: term.rows }, {
+      onOpen: function () { if (!current()) return; host.setAttribute("data-state", "open"); say("terminal-status", ""); },
       onData: function (kind, p) {
+        if (!current()) return;
         if (kind === 0x12) term.write(p.slice());
         else if (kind === 0x13 && p.length >= 4) {
           var code = i32(p, 0);
@@ -447,6 +450,7 @@
         }
       },
       onClose: function (reason) {
+        if (!current()) return;
         if (host.getAttribute("data-state") !== "exited") {
           host.setAttribute("data-state", "closed");
           say("terminal-status", (reason ? tr("channel_closed", reasonText(reason)) + " " : tr("terminal.closed") + " ") + tr("terminal.reconnect"));
@@ -495,7 +499,16 @@
   var filesChannel = null, filesSeq = 0, filesPending = {}, filesEntries = [], filesCwd = "/";
   var filesSep = "/";
 
-  function filesPathValue() { return ($("files-path") && $("files-path").value.trim()) || "/"; }
+  // filesPathValue is the typed path, tidied the way the agent wants it: no trailing or doubled
+  // separator (except a root such as "/" or "C:\\").
+  function filesPathValue() {
+    var p = ($("files-path") && $("files-path").value.trim()) || "/";
+    var sep = p.indexOf("\\") >= 0 && p.indexOf("/") < 0 ? "\\" : "/";
+    p = p.split(sep).filter(function (part, i) { return part !== "" || i === 0; }).join(sep);
+    if (p === "") p = sep;
+    if (/^[A-Za-z]:$/.test(p)) p += "\\";
+    return p;
+  }
   function filesJoin(dir, name) {
     if (dir.slice(-1) === filesSep) return dir + name;
     return dir + filesSep + name;
