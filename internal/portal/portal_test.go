@@ -280,3 +280,36 @@ func TestCatalogues(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestTemplatesHaveNoUntranslatedText fails when a template shows words that do not go through the
+// catalogue: every visible string is translated. Commands (in <pre> or <code>), product and operating
+// system names and units are the same in every language.
+func TestTemplatesHaveNoUntranslatedText(t *testing.T) {
+	same := map[string]bool{"Portico": true, "· Portico": true, "Linux": true, "macOS": true, "Windows": true,
+		"GiB": true, "MiB": true, "Mbit/s": true}
+	strip := []*regexp.Regexp{
+		regexp.MustCompile(`(?s)\{\{.*?\}\}`),
+		regexp.MustCompile(`(?s)<(pre|code|script|style)\b.*?</(pre|code|script|style)>`),
+		regexp.MustCompile(`(?s)<[^>]*>`),
+	}
+	word := regexp.MustCompile(`\pL{2,}`)
+	err := fs.WalkDir(files, "templates", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := fs.ReadFile(files, path)
+		s := string(b)
+		for _, re := range strip {
+			s = re.ReplaceAllString(s, "\n")
+		}
+		for _, line := range strings.Split(s, "\n") {
+			if line = strings.TrimSpace(line); word.MatchString(line) && !same[line] {
+				t.Errorf("%s shows untranslated text %q", path, line)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
