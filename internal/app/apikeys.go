@@ -74,10 +74,35 @@ func (a *App) RevokeAPIKey(ctx context.Context, ac *Actor, id string) error {
 	if err := a.authorize(ctx, ac, "api_key.revoke", portico.PermAPIKeysManage, authz.Account()); err != nil {
 		return err
 	}
-	return a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		if err := tx.RevokeAPIKey(ctx, ac.AccountID, id, a.now()); err != nil {
 			return nil, err
 		}
 		return &change{action: "api_key.revoke", targetType: "api_key", targetID: id}, nil
 	})
+	if err == nil {
+		// Live sessions opened with the key end now, not at the next periodic check.
+		a.accessChanged(ac.AccountID)
+	}
+	return err
+}
+
+// ActorStillValid reports whether an actor that was authenticated earlier could still authenticate
+// now, for work that outlives its request (a remote session): an API key must not have been revoked
+// meanwhile. A user's status, roles and rights are the engine's to decide and are not checked here.
+func (a *App) ActorStillValid(ctx context.Context, ac *Actor) bool {
+	if ac.Kind != ActorAPIKey {
+		return true
+	}
+	keys, err := a.store.ListAPIKeys(ctx, ac.AccountID)
+	if err != nil {
+		a.log.Error("check an API key", "key", ac.APIKeyID, "err", err)
+		return true // keep the session rather than end it on a storage hiccup
+	}
+	for _, k := range keys {
+		if k.ID == ac.APIKeyID {
+			return k.RevokedAt == nil
+		}
+	}
+	return false
 }

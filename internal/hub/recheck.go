@@ -60,6 +60,10 @@ func (s *session) recheck() {
 	}
 	ctx, cancel := context.WithTimeout(s.h.ctx, writeTimeout)
 	defer cancel()
+	if !s.h.app.ActorStillValid(ctx, s.grant.Actor) {
+		go s.end("server", "API key revoked")
+		return
+	}
 	allowed, reason := s.h.app.SessionAllowed(ctx, r.AccountID, r.UserID, r.DeviceID, r.Actions)
 	if len(allowed) == len(r.Actions) {
 		return

@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"testing"
 
@@ -108,5 +109,27 @@ func TestNarrowing(t *testing.T) {
 	fa.next(protocol.MsgChat)
 	if d := e.getDevice(id); d.Status != portico.DeviceInSession {
 		t.Fatalf("status %s", d.Status)
+	}
+}
+
+// TestRevokedAPIKeyEndsItsSession: a session opened with an API key ends as soon as the key is
+// revoked, though the key's owner (here the account owner) keeps every right.
+func TestRevokedAPIKeyEndsItsSession(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	id, cred := e.device()
+	e.online(id, cred)
+	owner := &app.Actor{Kind: app.ActorUser, AccountID: e.acc.Account.ID, UserID: e.acc.Owner.ID, Name: e.acc.Owner.Name}
+	key, secret, err := e.app.CreateAPIKey(ctx, owner, "session key", nil)
+	must(t, err)
+	tech, status, detail := e.openSession(http.Header{"Authorization": {"Bearer " + secret}}, id, "terminal")
+	if tech == nil {
+		t.Fatalf("open session with an API key: %d %s", status, detail)
+	}
+	tech.expect("state", "active")
+	must(t, e.app.RevokeAPIKey(ctx, e.sys, key.ID))
+	end := tech.expect("state", "ended")
+	if end.Reason != "API key revoked" || end.By != "server" {
+		t.Fatalf("ended %+v, want by server: API key revoked", end)
 	}
 }
