@@ -1,0 +1,148 @@
+package app
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/portico-dev/portico"
+)
+
+// TOTP secrets must be readable by the server (it computes the expected code), so they cannot be
+// hashed like passwords. They are sealed with AES-256-GCM under a server key that is kept outside the
+// database: a stolen database dump, or a backup of it, does not reveal anyone's second factor.
+//
+// Where the key lives:
+//   - PORTICO_2FA_KEY, when set, holds it (32 bytes, standard base64). PostgreSQL clusters set the
+//     same value on every node.
+//   - Otherwise it is the file 2fa.key in the data directory, created with mode 0600 at first start.
+//
+// Losing the key makes every enrolment unusable (users then need a recovery code or an
+// administrator's reset), so it belongs in the server's backups, apart from the database's.
+
+// TwoFactorKeyEnv is the environment variable that may carry the server's 2FA key.
+const TwoFactorKeyEnv = "PORTICO_2FA_KEY"
+
+// twoFactorKeyFile is the key's file name inside the data directory.
+const twoFactorKeyFile = "2fa.key"
+
+// LoadTwoFactorKey returns the server's 2FA key: from PORTICO_2FA_KEY when it is set, else from
+// dataDir/2fa.key, which is created (random, mode 0600) when missing.
+func LoadTwoFactorKey(dataDir string) ([]byte, error) {
+	if v := strings.TrimSpace(os.Getenv(TwoFactorKeyEnv)); v != "" {
+		key, err := base64.StdEncoding.DecodeString(v)
+		if err != nil || len(key) != 32 {
+			return nil, fmt.Errorf("load 2FA key: %s must hold 32 bytes in base64", TwoFactorKeyEnv)
+		}
+		return key, nil
+	}
+	if dataDir == "" {
+		return nil, fmt.Errorf("load 2FA key: set %s or a data directory", TwoFactorKeyEnv)
+	}
+	path := filepath.Join(dataDir, twoFactorKeyFile)
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, fmt.Errorf("load 2FA key: %w", err)
+		}
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("load 2FA key: %w", err)
+		}
+		// O_EXCL: two processes starting together must not each write their own key.
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, os.ErrExist) {
+			return LoadTwoFactorKey(dataDir)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load 2FA key: %w", err)
+		}
+		_, werr := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return nil, fmt.Errorf("load 2FA key: write %s: %w", path, werr)
+		}
+		return key, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load 2FA key: %w", err)
+	}
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(raw)))
+	if err != nil || len(key) != 32 {
+		return nil, fmt.Errorf("load 2FA key: %s does not hold 32 bytes in base64", path)
+	}
+	return key, nil
+}
+
+// twoFactorKeys holds each App's sealing cipher. It lives beside the App rather than in it so that
+// the 2FA feature stays in its own files; SetTwoFactorKey is called once at start.
+var twoFactorKeys sync.Map // *App → cipher.AEAD
+
+// SetTwoFactorKey gives the app the 32-byte key that seals TOTP secrets (see LoadTwoFactorKey).
+// Without one, enrolling in 2FA is refused; signing in with existing enrolments fails too.
+func (a *App) SetTwoFactorKey(key []byte) error {
+	if len(key) != 32 {
+		return fmt.Errorf("set 2FA key: want 32 bytes, got %d", len(key))
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return fmt.Errorf("set 2FA key: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return fmt.Errorf("set 2FA key: %w", err)
+	}
+	twoFactorKeys.Store(a, aead)
+	return nil
+}
+
+func (a *App) twoFactorAEAD() (cipher.AEAD, error) {
+	v, ok := twoFactorKeys.Load(a)
+	if !ok {
+		return nil, &portico.Error{Kind: portico.KindUnavailable,
+			Message: "two-factor authentication is not configured on this server (no 2FA key)"}
+	}
+	return v.(cipher.AEAD), nil
+}
+
+// sealSecret encrypts a TOTP secret, bound to its user (the user id is the additional data, so a
+// sealed secret copied onto another user's row does not open).
+func (a *App) sealSecret(userID, secret string) (string, error) {
+	aead, err := a.twoFactorAEAD()
+	if err != nil {
+		return "", err
+	}
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", fmt.Errorf("seal 2FA secret: %w", err)
+	}
+	out := aead.Seal(nonce, nonce, []byte(secret), []byte(userID))
+	return "v1:" + base64.StdEncoding.EncodeToString(out), nil
+}
+
+// openSecret decrypts what sealSecret produced.
+func (a *App) openSecret(userID, sealed string) (string, error) {
+	aead, err := a.twoFactorAEAD()
+	if err != nil {
+		return "", err
+	}
+	b64, ok := strings.CutPrefix(sealed, "v1:")
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if !ok || err != nil || len(raw) < aead.NonceSize() {
+		return "", errors.New("open 2FA secret: malformed")
+	}
+	plain, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], []byte(userID))
+	if err != nil {
+		return "", fmt.Errorf("open 2FA secret (wrong server key?): %w", err)
+	}
+	return string(plain), nil
+}
