@@ -81,7 +81,9 @@ func isTOTPCode(code string) bool {
 
 // recoveryHash is what the store keeps of a recovery code: bound to the user, so that equal codes of
 // two users do not share a hash.
-func recoveryHash(userID, code string) string { return portico.HashSecret("recovery:" + userID + ":" + code) }
+func recoveryHash(userID, code string) string {
+	return portico.HashSecret("recovery:" + userID + ":" + code)
+}
 
 // newRecoveryCodes returns fresh codes for display (xxxxx-xxxxx, 50 random bits each) and their hashes.
 func newRecoveryCodes(userID string) (codes, hashes []string) {
