@@ -123,6 +123,18 @@ func matrix() map[string]matrixCase {
 			return req{id: f.userGroup.ID, body: map[string]any{"user_ids": []string{f.user.ID}}}
 		}},
 
+		"getDirectory": {perm: portico.PermUsersInvite, build: same(req{})},
+		"putDirectory": {perm: portico.PermUserGroupsManage, build: same(req{body: map[string]any{"url": "ldap://127.0.0.1:1", "base_dn": "dc=example,dc=org"}})},
+		"previewDirectory": {perm: portico.PermUsersInvite, build: func(e *env, f *fixture) req {
+			configureDirectory(e, f)
+			return req{}
+		}},
+		"importDirectory": {perm: portico.PermUserGroupsManage, build: func(e *env, f *fixture) req {
+			configureDirectory(e, f)
+			return req{}
+		}},
+		"getDirectoryJob": {perm: portico.PermUsersInvite, build: func(e *env, f *fixture) req { return req{id: finishedDirectoryJob(e, f)} }},
+
 		"listRoles": {perm: portico.PermRolesView, build: same(req{})},
 		"createRole": {perm: portico.PermRolesManage, build: func(*env, *fixture) req {
 			return req{body: map[string]any{"name": uniq("Role "), "purpose": "devices", "permissions": []string{"device.view"}}}

@@ -29,6 +29,9 @@ func TestCrossAccountProbe(t *testing.T) {
 	bSession := &store.RemoteSession{ID: portico.NewID("ses"), AccountID: b.acc.Account.ID, DeviceID: b.device, DeviceName: "pc",
 		UserID: b.acc.Owner.ID, UserName: "Owner", Actions: []string{"chat"}, State: store.SessionActive, StartedAt: time.Now()}
 	must(t, e.app.Store().CreateRemoteSession(t.Context(), bSession))
+	bJob := &store.DirectoryJob{ID: portico.NewID("djb"), AccountID: b.acc.Account.ID, StartedBy: b.acc.Owner.ID, State: "succeeded",
+		Phase: "done", CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	must(t, e.app.Store().CreateDirectoryJob(t.Context(), bJob))
 	probes := []probe{
 		{"GET", "/api/v1/devices/" + b.device + "/inventory", nil, ""},
 		{"GET", "/api/v1/devices/" + b.device + "/session?actions=chat", nil, ""},
@@ -48,6 +51,8 @@ func TestCrossAccountProbe(t *testing.T) {
 		{"PUT", "/api/v1/user-groups/" + b.userGroup.ID + "/members", map[string]any{"user_ids": []string{}}, ""},
 		{"PUT", "/api/v1/user-groups/" + a.userGroup.ID + "/members", map[string]any{"user_ids": []string{b.user.ID}}, "user_ids[0]"},
 		{"POST", "/api/v1/user-groups", map[string]any{"name": "Probe", "member_ids": []string{b.user.ID}}, "member_ids[0]"},
+
+		{"GET", "/api/v1/directory/jobs/" + bJob.ID, nil, ""},
 
 		{"GET", "/api/v1/roles/" + b.role.ID, nil, ""},
 		{"PATCH", "/api/v1/roles/" + b.role.ID, map[string]any{"name": "Hijacked"}, ""},

@@ -33,6 +33,13 @@ func routes() []Route {
 		{Method: "DELETE", Path: "/api/v1/user-groups/{id}", OperationID: "deleteUserGroup", Summary: "Delete a user group and the access rights given to it", Permission: "user_groups.delete", Status: noContnt, ep: noBody(deleteUserGroup)},
 		{Method: "PUT", Path: "/api/v1/user-groups/{id}/members", OperationID: "setUserGroupMembers", Summary: "Replace a user group's members", Permission: "user_groups.manage", Status: ok, ep: jsonBody(setUserGroupMembers)},
 
+		// Directory import (LDAP / Active Directory).
+		{Method: "GET", Path: "/api/v1/directory", OperationID: "getDirectory", Summary: "The account's directory configuration (never the bind password)", Permission: "users.invite and user_groups.manage", Status: ok, ep: noBody(getDirectory)},
+		{Method: "PUT", Path: "/api/v1/directory", OperationID: "putDirectory", Summary: "Configure the directory; an absent bind_password keeps the stored one", Permission: "users.invite and user_groups.manage", Status: ok, ep: jsonBody(putDirectory)},
+		{Method: "POST", Path: "/api/v1/directory/preview", OperationID: "previewDirectory", Summary: "Read the directory and tell what an import would create, update and report, changing nothing", Permission: "users.invite and user_groups.manage", Status: ok, ep: noBody(previewDirectory)},
+		{Method: "POST", Path: "/api/v1/directory/import", OperationID: "importDirectory", Summary: "Start importing the directory's users (invited) and groups; returns the job to poll", Permission: "users.invite and user_groups.manage", Status: created, ep: noBody(importDirectory)},
+		{Method: "GET", Path: "/api/v1/directory/jobs/{id}", OperationID: "getDirectoryJob", Summary: "An import job: its progress, then its result", Permission: "users.invite", Status: ok, ep: noBody(getDirectoryJob)},
+
 		// Roles.
 		{Method: "GET", Path: "/api/v1/roles", OperationID: "listRoles", Summary: "List roles, system roles first", Permission: "roles.view", Status: ok, Query: pageQuery, ep: noBody(listRoles)},
 		{Method: "POST", Path: "/api/v1/roles", OperationID: "createRole", Summary: "Create a role; a list lacking prerequisites is refused naming each", Permission: "roles.manage", Status: created, ep: jsonBody(createRole)},
