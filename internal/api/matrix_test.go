@@ -38,6 +38,9 @@ type matrixCase struct {
 	upgrade bool
 	// build prepares fresh objects when the call consumes them, and returns the request.
 	build func(e *env, f *fixture) req
+	// self, for an authOnly operation on the caller's own state (their 2FA), prepares a signed-in
+	// user for the call and returns their client and request.
+	self func(e *env, f *fixture) (*client, req)
 }
 
 func same(r req) func(*env, *fixture) req { return func(*env, *fixture) req { return r } }
@@ -103,6 +106,25 @@ func matrix() map[string]matrixCase {
 		}},
 		"deleteUser":  {perm: portico.PermUsersDelete, build: freshUser},
 		"disableUser": {perm: portico.PermUsersEdit, build: freshUser},
+		"resetTwoFactor": {perm: portico.PermUsersManage2FA, build: func(e *env, f *fixture) req {
+			u, _, _ := e.enrolled(f)
+			return req{id: u.ID}
+		}},
+		"getTwoFactorStatus": {authOnly: true, build: same(req{})},
+		"startTwoFactor":     {authOnly: true, build: same(req{})},
+		"confirmTwoFactor": {authOnly: true, build: same(req{body: map[string]any{"totp": "000000"}}), self: func(e *env, f *fixture) (*client, req) {
+			u := e.activeUser(f, nil)
+			en := check(e.app.StartTwoFactor(ctx, e.actorOf(u)))(e.t)
+			return e.signIn(u.Email), req{body: map[string]any{"totp": totpNow(e.t, en.Secret)}}
+		}},
+		"disableTwoFactor": {authOnly: true, build: same(req{body: map[string]any{"totp": "000000"}}), self: func(e *env, f *fixture) (*client, req) {
+			u, _, codes := e.enrolled(f)
+			return e.signInWithCode(u.Email, codes[0]), req{body: map[string]any{"totp": codes[1]}}
+		}},
+		"regenerateRecoveryCodes": {authOnly: true, build: same(req{body: map[string]any{"totp": "000000"}}), self: func(e *env, f *fixture) (*client, req) {
+			u, _, codes := e.enrolled(f)
+			return e.signInWithCode(u.Email, codes[0]), req{body: map[string]any{"totp": codes[1]}}
+		}},
 		"enableUser": {perm: portico.PermUsersEdit, build: func(e *env, f *fixture) req {
 			u := e.activeUser(f, nil)
 			check(e.app.SetUserEnabled(ctx, f.sys, u.ID, false))(e.t)
@@ -352,6 +374,9 @@ func TestPermissionMatrix(t *testing.T) {
 
 			if tc.authOnly {
 				none := e.signIn(e.activeUser(f, nil).Email)
+				if tc.self != nil {
+					none, r = tc.self(e, f)
+				}
 				if got := none.do(rt.Method, r.path(rt), r.body); got.status != rt.Status {
 					t.Fatalf("signed-in user without permissions: %d, want %d: %s", got.status, rt.Status, got.body)
 				}

@@ -3,9 +3,9 @@ package api
 // routes is the route table. Each entry registers one mux pattern and one OpenAPI operation; the
 // permission column is documentation (the app decides), and the tests hold every entry to it.
 func routes() []Route {
-	return []Route{
+	return withTwoFactorGate([]Route{
 		// Session, invitations, the caller and the account.
-		{Method: "POST", Path: "/api/v1/session", OperationID: "signIn", Summary: "Sign in with email and password; sets the session cookie", Permission: "public", Status: ok, Public: true, ep: jsonBody(signIn)},
+		{Method: "POST", Path: "/api/v1/session", OperationID: "signIn", Summary: "Sign in with email, password and, for users with 2FA, totp (a current code or a recovery code; without it: 401 naming the field totp); sets the session cookie", Permission: "public", Status: ok, Public: true, ep: jsonBody(signInWithCode)},
 		{Method: "DELETE", Path: "/api/v1/session", OperationID: "signOut", Summary: "Sign out: end the session of the cookie sent", Permission: "public", Status: noContnt, Public: true, ep: noBody(signOut)},
 		{Method: "POST", Path: "/api/v1/invitations/accept", OperationID: "acceptInvitation", Summary: "Complete registration from an invitation link and sign in", Permission: "public (invitation token)", Status: ok, Public: true, ep: jsonBody(acceptInvitation)},
 		{Method: "GET", Path: "/api/v1/me", OperationID: "getMe", Summary: "The signed-in user, their account and effective account-level permissions", Permission: "authenticated", Status: ok, ep: noBody(getMe)},
@@ -24,6 +24,15 @@ func routes() []Route {
 		{Method: "DELETE", Path: "/api/v1/users/{id}", OperationID: "deleteUser", Summary: "Delete a user", Permission: "users.delete", Status: noContnt, ep: noBody(deleteUser)},
 		{Method: "POST", Path: "/api/v1/users/{id}/disable", OperationID: "disableUser", Summary: "Disable a user; their sessions end at once", Permission: "users.edit", Status: ok, ep: noBody(disableUser)},
 		{Method: "POST", Path: "/api/v1/users/{id}/enable", OperationID: "enableUser", Summary: "Enable a disabled user, within the seat limit", Permission: "users.edit", Status: ok, ep: noBody(enableUser)},
+		{Method: "POST", Path: "/api/v1/users/{id}/reset-2fa", OperationID: "resetTwoFactor", Summary: "Remove a user's two-factor authentication (they lost their device and recovery codes); their sessions end", Permission: "users.manage_2fa", Status: noContnt, ep: noBody(resetTwoFactor)},
+
+		// The caller's own two-factor authentication (TOTP). In an account that requires 2FA, a user
+		// without it can reach only these (and sign out) until enrolled.
+		{Method: "GET", Path: "/api/v1/me/2fa", OperationID: "getTwoFactorStatus", Summary: "Whether the caller has 2FA, whether the account requires it, and how many recovery codes are left", Permission: "authenticated", Status: ok, ep: noBody(getTwoFactorStatus)},
+		{Method: "POST", Path: "/api/v1/me/2fa", OperationID: "startTwoFactor", Summary: "Start enrolment: a new secret as an otpauth:// URL and a QR code (PNG data URL); not in force until confirmed", Permission: "authenticated (not an API key)", Status: ok, ep: noBody(startTwoFactor)},
+		{Method: "POST", Path: "/api/v1/me/2fa/confirm", OperationID: "confirmTwoFactor", Summary: "Turn 2FA on with a current code; returns 10 single-use recovery codes, shown once", Permission: "authenticated (not an API key)", Status: ok, ep: jsonBody(confirmTwoFactor)},
+		{Method: "POST", Path: "/api/v1/me/2fa/disable", OperationID: "disableTwoFactor", Summary: "Turn 2FA off; needs a current code or a recovery code", Permission: "authenticated (not an API key)", Status: noContnt, ep: jsonBody(disableTwoFactor)},
+		{Method: "POST", Path: "/api/v1/me/2fa/recovery-codes", OperationID: "regenerateRecoveryCodes", Summary: "Replace the recovery codes (the old ones stop working); needs a current code or a recovery code", Permission: "authenticated (not an API key)", Status: ok, ep: jsonBody(regenerateRecoveryCodes)},
 
 		// User groups.
 		{Method: "GET", Path: "/api/v1/user-groups", OperationID: "listUserGroups", Summary: "List user groups with their members", Permission: "user_groups.view", Status: ok, Query: pageQuery, ep: noBody(listUserGroups)},
@@ -122,5 +131,5 @@ func routes() []Route {
 		{Method: "GET", Path: "/healthz", OperationID: "health", Summary: "Liveness: 200 whenever the process serves", Permission: "public", Status: ok, Public: true, ep: noBody(health)},
 		{Method: "GET", Path: "/readyz", OperationID: "ready", Summary: "Readiness: 200 when the database answers", Permission: "public", Status: ok, Public: true, ep: noBody(ready)},
 		{Method: "GET", Path: "/metrics", OperationID: "metrics", Summary: "Prometheus metrics (text format)", Permission: "public", Status: ok, Public: true, ep: noBody(metricsHandler)},
-	}
+	})
 }
