@@ -44,6 +44,7 @@ func TestCrossAccountProbe(t *testing.T) {
 		{"DELETE", "/api/v1/users/" + b.user.ID, nil, ""},
 		{"POST", "/api/v1/users/" + b.user.ID + "/disable", nil, ""},
 		{"POST", "/api/v1/users/" + b.user.ID + "/enable", nil, ""},
+		{"POST", "/api/v1/users/" + b.user.ID + "/reset-2fa", nil, ""},
 
 		{"GET", "/api/v1/user-groups/" + b.userGroup.ID, nil, ""},
 		{"PATCH", "/api/v1/user-groups/" + b.userGroup.ID, map[string]any{"name": "Hijacked"}, ""},
