@@ -14,7 +14,7 @@ import (
 // coreRoutes are the pages every user meets: signing in and out, invitations, the dashboard, the
 // preferences of the top menu and the search bar.
 func (p *Portal) coreRoutes() []route {
-	return []route{
+	return append([]route{
 		{pattern: "GET /sign-in", public: true, handle: (*request).signInPage},
 		{pattern: "POST /sign-in", public: true, handle: (*request).signIn},
 		{pattern: "POST /sign-out", public: true, handle: (*request).signOut},
@@ -27,7 +27,7 @@ func (p *Portal) coreRoutes() []route {
 		{pattern: "GET /", public: true, handle: func(q *request) error {
 			return portico.NotFound("page")
 		}},
-	}
+	}, p.twoFactorRoutes()...)
 }
 
 // signInForm is what the sign-in page shows.
@@ -36,6 +36,9 @@ type signInForm struct {
 	Next  string
 	Error string
 	Idle  bool
+	// Challenge, when set, shows the second step: the code form for this pending sign-in. It is a
+	// random token naming a server-side record (see app.BeginSignIn), never the password.
+	Challenge string
 }
 
 func (q *request) signInPage() error {
@@ -49,7 +52,10 @@ func (q *request) signInPage() error {
 func (q *request) signIn() error {
 	email, password := q.r.PostFormValue("email"), q.r.PostFormValue("password")
 	next := safeNext(q.r.PostFormValue("next"))
-	secret, _, err := q.p.app.SignIn(q.ctx, email, password, clientIP(q.r))
+	res, err := q.p.app.BeginSignIn(q.ctx, email, password, clientIP(q.r))
+	if err == nil && res.Challenge != "" {
+		return q.render(http.StatusOK, "core/sign-in", signInForm{Next: next, Challenge: res.Challenge})
+	}
 	if err != nil {
 		form := signInForm{Email: email, Next: next, Error: "signin.failed"}
 		if portico.KindOf(err) == portico.KindUnauthenticated && strings.Contains(err.Error(), "too many") {
@@ -59,7 +65,7 @@ func (q *request) signIn() error {
 		}
 		return q.render(http.StatusUnauthorized, "core/sign-in", form)
 	}
-	q.setSessionCookie(secret)
+	q.setSessionCookie(res.Secret)
 	return q.redirect(next)
 }
 
