@@ -76,7 +76,31 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 	}
 	defer st.Close()
 	a := app.New(st, log)
+	keyDir := db.data
+	if db.databaseURL != "" && !flagGiven(fs, "data") {
+		keyDir = "" // with PostgreSQL, server files live only where the operator says
+	}
+	useTwoFactorKey(a, keyDir, log)
 	return serve(ctx, a, *addr, *publicURL, stdout, log, nil, tlsFiles)
+}
+
+// flagGiven reports whether the named flag was set on the command line.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
+
+// useTwoFactorKey gives the app the key that seals TOTP secrets (PORTICO_2FA_KEY, else DIR/2fa.key,
+// created at first start). Without one the server still runs; enrolling in 2FA is then refused.
+func useTwoFactorKey(a *app.App, dataDir string, log *slog.Logger) {
+	key, err := app.LoadTwoFactorKey(dataDir)
+	if err == nil {
+		err = a.SetTwoFactorKey(key)
+	}
+	if err != nil {
+		log.Warn("two-factor authentication is unavailable", "err", err)
+	}
 }
 
 // tlsFlags name the certificate and key of an HTTPS server; empty for plain HTTP (local use, or

@@ -35,6 +35,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 	}
 	defer st.Close()
 	a := app.New(st, log)
+	useTwoFactorKey(a, db.data, log)
 	ids, err := st.ListAccountIDs(ctx)
 	if err != nil {
 		return err

@@ -288,7 +288,8 @@ func TestOperatorFlow(t *testing.T) {
 	})
 	t.Run("postgres", func(t *testing.T) {
 		dbURL := newPostgresDB(t)
-		operatorFlow(t, []string{"--database-url", dbURL}, func(seq int) {
+		// The data directory holds the server's own files (its 2FA key) beside the database.
+		operatorFlow(t, []string{"--database-url", dbURL, "--data", t.TempDir()}, func(seq int) {
 			tamperAudit(t, "pgx", dbURL, `UPDATE audit_events SET action = 'user.nothing_to_see' WHERE seq = $1`, seq)
 		})
 	})
@@ -327,6 +328,15 @@ func operatorFlow(t *testing.T, db []string, tamper func(seq int)) {
 	}
 	if got := newClient(t, srv.URL, "").do("GET", "/api/v1/devices", nil, nil); got != 401 {
 		t.Fatalf("anonymous device list: %d, want 401", got)
+	}
+	// The server has its 2FA key (made at first start unless given): the owner can start enrolling.
+	owner := newClient(t, srv.URL, "")
+	owner.must("POST", "/api/v1/session", map[string]any{"email": "owner@example.test", "password": "correct horse battery staple"}, nil, 200)
+	var enrol struct {
+		URL string `json:"otpauth_url"`
+	}
+	if code := owner.do("POST", "/api/v1/me/2fa", nil, &enrol); code >= 300 || !strings.HasPrefix(enrol.URL, "otpauth://") {
+		t.Fatalf("start 2FA enrolment: %d %+v", code, enrol)
 	}
 
 	var group idName

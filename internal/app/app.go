@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"crypto/cipher"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -30,6 +31,8 @@ type App struct {
 	loadLock   sync.Mutex
 
 	signins *signinLimiter
+	// twoFactor seals TOTP secrets (SetTwoFactorKey); nil until a key is given.
+	twoFactor atomic.Pointer[cipher.AEAD]
 
 	// hooksMu guards the subscribers told of access changes and device deletions (see OnAccessChange).
 	hooksMu     sync.RWMutex

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/portico-dev/portico"
 )
@@ -83,10 +82,6 @@ func LoadTwoFactorKey(dataDir string) ([]byte, error) {
 	return key, nil
 }
 
-// twoFactorKeys holds each App's sealing cipher. It lives beside the App rather than in it so that
-// the 2FA feature stays in its own files; SetTwoFactorKey is called once at start.
-var twoFactorKeys sync.Map // *App → cipher.AEAD
-
 // SetTwoFactorKey gives the app the 32-byte key that seals TOTP secrets (see LoadTwoFactorKey).
 // Without one, enrolling in 2FA is refused; signing in with existing enrolments fails too.
 func (a *App) SetTwoFactorKey(key []byte) error {
@@ -101,17 +96,17 @@ func (a *App) SetTwoFactorKey(key []byte) error {
 	if err != nil {
 		return fmt.Errorf("set 2FA key: %w", err)
 	}
-	twoFactorKeys.Store(a, aead)
+	a.twoFactor.Store(&aead)
 	return nil
 }
 
 func (a *App) twoFactorAEAD() (cipher.AEAD, error) {
-	v, ok := twoFactorKeys.Load(a)
-	if !ok {
+	v := a.twoFactor.Load()
+	if v == nil {
 		return nil, &portico.Error{Kind: portico.KindUnavailable,
 			Message: "two-factor authentication is not configured on this server (no 2FA key)"}
 	}
-	return v.(cipher.AEAD), nil
+	return *v, nil
 }
 
 // sealSecret encrypts a TOTP secret, bound to its user (the user id is the additional data, so a

@@ -153,6 +153,10 @@ func (p *Portal) wrap(rt route) http.Handler {
 		if q.me != nil && q.me.User.Theme != "" {
 			q.theme = q.me.User.Theme
 		}
+		// An account that requires 2FA lets its users reach nothing but enrolment until they enrol.
+		if !rt.public && q.holdForTwoFactor(rt.pattern) {
+			return
+		}
 		if err := rt.handle(q); err != nil {
 			q.fail(err)
 		}
