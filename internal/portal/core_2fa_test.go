@@ -142,4 +142,11 @@ func TestPortalHoldsBackUnenrolled(t *testing.T) {
 	if portico.KindOf(e.app.TwoFactorGate(ctx, e.owner)) != portico.KindForbidden {
 		t.Fatal("the gate lets an unenrolled owner through")
 	}
+	// And through the real request path: the dashboard and any other page send the browser there.
+	for _, path := range []string{"/", "/users", "/groups/unassigned", "/search?q=x"} {
+		code, _, h := b.get(path)
+		if code != http.StatusSeeOther || h.Get("Location") != "/profile/2fa" {
+			t.Errorf("GET %s: %d %s, want a redirect to /profile/2fa", path, code, h.Get("Location"))
+		}
+	}
 }
