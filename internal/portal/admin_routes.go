@@ -16,6 +16,12 @@ func (p *Portal) adminRoutes() []route {
 		{pattern: "POST /users/{id}/enable", handle: adminSetUserEnabled(true)},
 		{pattern: "POST /users/{id}/delete", handle: (*request).deleteUser},
 
+		{pattern: "GET /directory", handle: (*request).directoryPage},
+		{pattern: "POST /directory", handle: (*request).saveDirectory},
+		{pattern: "POST /directory/preview", handle: (*request).previewDirectory},
+		{pattern: "POST /directory/import", handle: (*request).importDirectory},
+		{pattern: "GET /directory/jobs/{id}", handle: (*request).directoryJob},
+
 		{pattern: "GET /profile", handle: (*request).profilePage},
 		{pattern: "POST /profile", handle: (*request).saveProfile},
 		{pattern: "POST /profile/password", handle: (*request).changePassword},
