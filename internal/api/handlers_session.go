@@ -22,16 +22,6 @@ type sessionResponse struct {
 	User *portico.User `json:"user"`
 }
 
-func signIn(c *call, in *signInRequest) (*sessionResponse, error) {
-	c.ac.MarkDecided() // signing in needs no permission: the password is the check
-	secret, u, err := c.app().SignIn(c.ctx(), in.Email, in.Password, c.ip)
-	if err != nil {
-		return nil, err
-	}
-	c.setSessionCookie(secret)
-	return &sessionResponse{User: u}, nil
-}
-
 func signOut(c *call) (noContent, error) {
 	c.ac.MarkDecided() // ending one's own session needs no permission
 	if ck, err := c.r.Cookie(SessionCookie); err == nil && ck.Value != "" {

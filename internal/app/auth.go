@@ -2,56 +2,18 @@ package app
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/authz"
 )
 
-// SignIn checks an email and password and opens a portal session, returning the cookie secret.
-// Failures are slowed and locked out per email and per address; a wrong email and a wrong password
-// get the same answer.
+// SignIn checks an email and password and opens a portal session, returning the cookie secret. A
+// user with two-factor authentication needs a code too: SignIn then answers ErrCodeRequired (use
+// SignInWithCode, or BeginSignIn and CompleteSignIn). Failures are slowed and locked out per email
+// and per address; a wrong email and a wrong password get the same answer.
 func (a *App) SignIn(ctx context.Context, email, password, sourceIP string) (string, *portico.User, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	now := a.now()
-	refused := portico.Errorf(portico.KindUnauthenticated, "wrong email or password")
-	if a.signins.locked(email, sourceIP, now) {
-		return "", nil, portico.Errorf(portico.KindUnauthenticated, "too many failed sign-ins: try again in 15 minutes")
-	}
-	u, err := a.store.GetUserByEmail(ctx, email)
-	if err != nil && !portico.IsKind(err, portico.KindNotFound) {
-		return "", nil, err
-	}
-	if u == nil || u.PasswordHash == "" {
-		checkPassword(dummyHash, password)
-		a.signins.fail(email, sourceIP, now)
-		return "", nil, refused
-	}
-	ac := &Actor{Kind: ActorUser, AccountID: u.AccountID, UserID: u.ID, Name: u.Name, SourceIP: sourceIP}
-	if !checkPassword(u.PasswordHash, password) {
-		a.signins.fail(email, sourceIP, now)
-		a.auditFailed(ctx, ac, "session.create", "user", u.ID, "wrong password")
-		return "", nil, refused
-	}
-	if !u.CanAct() {
-		a.auditFailed(ctx, ac, "session.create", "user", u.ID, "user "+string(u.State)+"/"+string(u.Status))
-		if u.State != portico.StateActivated {
-			return "", nil, portico.Errorf(portico.KindUnauthenticated, "this user has not completed registration")
-		}
-		return "", nil, portico.Errorf(portico.KindUnauthenticated, "this user is disabled")
-	}
-	a.signins.succeed(email)
-	secret := portico.NewSecret("ps")
-	ws := &portico.WebSession{Hash: portico.HashSecret(secret), AccountID: u.AccountID, UserID: u.ID,
-		CreatedAt: now, LastSeenAt: now, SourceIP: sourceIP}
-	if err := a.store.CreateWebSession(ctx, ws); err != nil {
-		return "", nil, err
-	}
-	if err := a.store.AppendAudit(ctx, a.auditEvent(ac, "session.create", "user", u.ID, portico.OutcomeSuccess, "")); err != nil {
-		return "", nil, err
-	}
-	return secret, u, nil
+	return a.SignInWithCode(ctx, email, password, "", sourceIP)
 }
 
 // SignOut ends a portal session.
