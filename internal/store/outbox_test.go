@@ -34,17 +34,17 @@ func testOutbox(t *testing.T, s *Store) {
 	wantKind(t, err, portico.KindNotFound)
 
 	// Due is across accounts, by time.
-	if got := must1[[]OutboxMail](t)(s.DueMail(ctx, at(5 * us), 10)); len(got) != 0 {
+	if got := must1[[]OutboxMail](t)(s.DueMail(ctx, at(5*us), 10)); len(got) != 0 {
 		t.Fatalf("due before time: %v", got)
 	}
-	if got := must1[[]OutboxMail](t)(s.DueMail(ctx, at(30 * us), 10)); len(got) != 2 || got[0].ID != a.ID || got[1].ID != b.ID {
+	if got := must1[[]OutboxMail](t)(s.DueMail(ctx, at(30*us), 10)); len(got) != 2 || got[0].ID != a.ID || got[1].ID != b.ID {
 		t.Fatalf("due: %+v", got)
 	}
 	// One claim wins; the loser sees the lease.
-	if !must1[bool](t)(s.ClaimMail(ctx, a.ID, at(30 * us), at(90 * us))) {
+	if !must1[bool](t)(s.ClaimMail(ctx, a.ID, at(30*us), at(90*us))) {
 		t.Fatal("first claim failed")
 	}
-	if must1[bool](t)(s.ClaimMail(ctx, a.ID, at(30 * us), at(90 * us))) {
+	if must1[bool](t)(s.ClaimMail(ctx, a.ID, at(30*us), at(90*us))) {
 		t.Fatal("second claim succeeded during the lease")
 	}
 	// A failure with a retry keeps the body; the message is due again later.
@@ -55,7 +55,7 @@ func testOutbox(t *testing.T, s *Store) {
 		t.Fatalf("after a failure: %+v", got)
 	}
 	// Sent: bodies blanked, no longer due.
-	must(t, s.MarkMailSent(ctx, a.ID, at(101 * us)))
+	must(t, s.MarkMailSent(ctx, a.ID, at(101*us)))
 	got = must1[*OutboxMail](t)(s.GetMail(ctx, f.acc.ID, a.ID))
 	if got.SentAt == nil || got.NextAttemptAt != nil || got.Text != "" || got.HTML != "" || got.Attempts != 2 || got.LastError != "" {
 		t.Fatalf("after sending: %+v", got)
@@ -66,7 +66,7 @@ func testOutbox(t *testing.T, s *Store) {
 	if got.NextAttemptAt != nil || got.Text != "" || got.SentAt != nil {
 		t.Fatalf("abandoned: %+v", got)
 	}
-	if got := must1[[]OutboxMail](t)(s.DueMail(ctx, at(1000 * us), 10)); len(got) != 0 {
+	if got := must1[[]OutboxMail](t)(s.DueMail(ctx, at(1000*us), 10)); len(got) != 0 {
 		t.Fatalf("due after sending and abandoning: %v", got)
 	}
 
