@@ -18,6 +18,7 @@ import (
 	"github.com/portico-dev/portico/internal/api"
 	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/hub"
+	"github.com/portico-dev/portico/internal/mail"
 	"github.com/portico-dev/portico/internal/portal"
 	"github.com/portico-dev/portico/internal/store"
 )
@@ -64,11 +65,22 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 	var tlsFiles tlsFlags
 	fs.StringVar(&tlsFiles.cert, "tls-cert", "", "serve HTTPS with this certificate (PEM, with its chain); agents then connect over wss")
 	fs.StringVar(&tlsFiles.key, "tls-key", "", "the certificate's private key (PEM)")
+	smtpURL := fs.String("smtp-url", os.Getenv("PORTICO_SMTP_URL"), "send email through this SMTP server: smtp[s]://USER:PASS@HOST:PORT?from=ADDRESS[&tls=none|starttls|tls] (default $PORTICO_SMTP_URL; without it invitation links are only shown to the inviter)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if (tlsFiles.cert == "") != (tlsFiles.key == "") {
 		return errors.New("--tls-cert and --tls-key go together")
+	}
+	var sender *mail.SMTP
+	if *smtpURL != "" {
+		cfg, err := mail.ParseURL(*smtpURL)
+		if err != nil {
+			return fmt.Errorf("--smtp-url: %w", err)
+		}
+		if sender, err = mail.NewSMTP(cfg); err != nil {
+			return fmt.Errorf("--smtp-url: %w", err)
+		}
 	}
 	st, err := db.open(ctx)
 	if err != nil {
@@ -81,6 +93,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 		keyDir = "" // with PostgreSQL, server files live only where the operator says
 	}
 	useTwoFactorKey(a, keyDir, log)
+	if sender != nil {
+		a.SetMailSender(sender)
+		log.Info("email enabled", "smtp", sender.Config().String())
+		go a.RunMailOutbox(ctx, 30*time.Second)
+	} else {
+		log.Info("email disabled: no --smtp-url; invitation links are shown to the inviter only")
+	}
 	return serve(ctx, a, *addr, *publicURL, stdout, log, nil, tlsFiles)
 }
 

@@ -49,6 +49,9 @@ func same(r req) func(*env, *fixture) req { return func(*env, *fixture) req { re
 func matrix() map[string]matrixCase {
 	ctx := context.Background()
 	freshUser := func(e *env, f *fixture) req { return req{id: e.activeUser(f, nil).ID} }
+	freshInvited := func(e *env, f *fixture) req {
+		return req{id: check(e.app.CreateUser(ctx, f.sys, app.NewUser{Email: uniq("invitee") + "@example.test"}))(e.t).User.ID}
+	}
 	freshGroup := func(e *env, f *fixture) string {
 		return check(e.app.CreateDeviceGroup(ctx, f.sys, app.GroupInput{Name: uniq("Group "), Colour: "#123456"}))(e.t).ID
 	}
@@ -106,6 +109,10 @@ func matrix() map[string]matrixCase {
 		}},
 		"deleteUser":  {perm: portico.PermUsersDelete, build: freshUser},
 		"disableUser": {perm: portico.PermUsersEdit, build: freshUser},
+
+		"getInvitation":    {perm: portico.PermUsersView, build: freshInvited},
+		"resendInvitation": {perm: portico.PermUsersInvite, build: freshInvited},
+		"revokeInvitation": {perm: portico.PermUsersInvite, build: freshInvited},
 		"resetTwoFactor": {perm: portico.PermUsersManage2FA, build: func(e *env, f *fixture) req {
 			u, _, _ := e.enrolled(f)
 			return req{id: u.ID}

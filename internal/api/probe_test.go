@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/portico-dev/portico"
+	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/store"
 )
 
@@ -15,6 +16,7 @@ func TestCrossAccountProbe(t *testing.T) {
 	e := newEnv(t)
 	a, b := e.A, e.B
 	owner := e.signIn(a.acc.Owner.Email) // the owner holds every permission in their own account
+	bInvited := check(e.app.CreateUser(t.Context(), b.sys, app.NewUser{Email: uniq("invitee") + "@example.test"}))(t).User.ID
 	before := e.dump(b)
 
 	type probe struct {
@@ -44,6 +46,9 @@ func TestCrossAccountProbe(t *testing.T) {
 		{"DELETE", "/api/v1/users/" + b.user.ID, nil, ""},
 		{"POST", "/api/v1/users/" + b.user.ID + "/disable", nil, ""},
 		{"POST", "/api/v1/users/" + b.user.ID + "/enable", nil, ""},
+		{"GET", "/api/v1/users/" + bInvited + "/invitation", nil, ""},
+		{"POST", "/api/v1/users/" + bInvited + "/invitation/resend", nil, ""},
+		{"DELETE", "/api/v1/users/" + bInvited + "/invitation", nil, ""},
 		{"POST", "/api/v1/users/" + b.user.ID + "/reset-2fa", nil, ""},
 
 		{"GET", "/api/v1/user-groups/" + b.userGroup.ID, nil, ""},

@@ -24,6 +24,9 @@ func routes() []Route {
 		{Method: "DELETE", Path: "/api/v1/users/{id}", OperationID: "deleteUser", Summary: "Delete a user", Permission: "users.delete", Status: noContnt, ep: noBody(deleteUser)},
 		{Method: "POST", Path: "/api/v1/users/{id}/disable", OperationID: "disableUser", Summary: "Disable a user; their sessions end at once", Permission: "users.edit", Status: ok, ep: noBody(disableUser)},
 		{Method: "POST", Path: "/api/v1/users/{id}/enable", OperationID: "enableUser", Summary: "Enable a disabled user, within the seat limit", Permission: "users.edit", Status: ok, ep: noBody(enableUser)},
+		{Method: "GET", Path: "/api/v1/users/{id}/invitation", OperationID: "getInvitation", Summary: "An invited user's pending invitation and when it expires", Permission: "users.view", Status: ok, ep: noBody(getInvitation)},
+		{Method: "POST", Path: "/api/v1/users/{id}/invitation/resend", OperationID: "resendInvitation", Summary: "Replace an invited user's link with a new one and email it again; the old link stops working", Permission: "users.invite", Status: ok, ep: noBody(resendInvitation)},
+		{Method: "DELETE", Path: "/api/v1/users/{id}/invitation", OperationID: "revokeInvitation", Summary: "Revoke an invited user's link; the invited user stays and can be invited again", Permission: "users.invite", Status: noContnt, ep: noBody(revokeInvitation)},
 		{Method: "POST", Path: "/api/v1/users/{id}/reset-2fa", OperationID: "resetTwoFactor", Summary: "Remove a user's two-factor authentication (they lost their device and recovery codes); their sessions end", Permission: "users.manage_2fa", Status: noContnt, ep: noBody(resetTwoFactor)},
 
 		// The caller's own two-factor authentication (TOTP). In an account that requires 2FA, a user

@@ -9,6 +9,7 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/authz"
+	"github.com/portico-dev/portico/internal/mail"
 	"github.com/portico-dev/portico/internal/store"
 )
 
@@ -60,6 +61,12 @@ type CreatedUser struct {
 	User           *portico.User `json:"user"`
 	InvitationLink string        `json:"invitation_link,omitempty"`
 	InvitationID   string        `json:"invitation_id,omitempty"`
+	// InvitationExpiresAt is when the link stops working.
+	InvitationExpiresAt *time.Time `json:"invitation_expires_at,omitempty"`
+	// EmailStatus says whether the invitation email went: sent, queued (EmailError says why; it is
+	// retried) or not_configured (share the link yourself).
+	EmailStatus string `json:"email_status,omitempty"`
+	EmailError  string `json:"email_error,omitempty"`
 }
 
 // CreateUser creates a user with a password (active at once, within the seat limit) or invites one
@@ -75,6 +82,7 @@ func (a *App) CreateUser(ctx context.Context, ac *Actor, in NewUser) (*CreatedUs
 		u.Language = "en-GB"
 	}
 	var out CreatedUser
+	var mailID string
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		acc, err := tx.GetAccount(ctx, ac.AccountID)
 		if err != nil {
@@ -100,14 +108,11 @@ func (a *App) CreateUser(ctx context.Context, ac *Actor, in NewUser) (*CreatedUs
 		}
 		ch := &change{action: "user.create", targetType: "user", targetID: u.ID, detail: u.Email}
 		if in.Password == "" {
-			secret := portico.NewSecret("inv")
-			inv := &portico.Invitation{ID: portico.NewID("inv"), AccountID: ac.AccountID, UserID: u.ID,
-				Hash: portico.HashSecret(secret), CreatedAt: now, ExpiresAt: now.Add(InvitationLifetime)}
-			if err := tx.CreateInvitation(ctx, inv); err != nil {
+			inv, link, id, err := a.newInvitation(ctx, tx, ac, acc, u)
+			if err != nil {
 				return nil, err
 			}
-			out.InvitationLink = strings.TrimRight(a.BaseURL, "/") + "/invitations/" + secret
-			out.InvitationID = inv.ID
+			out.InvitationLink, out.InvitationID, out.InvitationExpiresAt, mailID = link, inv.ID, &inv.ExpiresAt, id
 			ch.action = "user.invite"
 		} else {
 			edits, err := a.enforceSeats(ctx, tx, acc)
@@ -126,6 +131,9 @@ func (a *App) CreateUser(ctx context.Context, ac *Actor, in NewUser) (*CreatedUs
 	out.User, _ = a.store.GetUser(ctx, ac.AccountID, u.ID)
 	if out.User == nil {
 		out.User = u
+	}
+	if out.InvitationID != "" {
+		out.EmailStatus, out.EmailError = a.deliverNow(ctx, ac, u.ID, mailID)
 	}
 	return &out, nil
 }
@@ -267,6 +275,9 @@ func (a *App) UpdateUser(ctx context.Context, ac *Actor, id string, in UserUpdat
 		n := userNode(u)
 		return &change{action: "user.update", targetType: "user", targetID: u.ID, edits: []authz.Change{{UpsertUser: &n}}}, nil
 	})
+	if err == nil && in.Password != nil {
+		a.notify(ctx, ac, id, mail.KindPasswordChanged, "")
+	}
 	return out, err
 }
 
@@ -281,6 +292,7 @@ func (a *App) SetUserEnabled(ctx context.Context, ac *Actor, id string, enabled 
 		return nil, err
 	}
 	var out *portico.User
+	changed := false
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		u, err := tx.GetUser(ctx, ac.AccountID, id)
 		if err != nil {
@@ -318,6 +330,7 @@ func (a *App) SetUserEnabled(ctx context.Context, ac *Actor, id string, enabled 
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return nil, err
 		}
+		changed = true
 		n := userNode(u)
 		edits := []authz.Change{{UpsertUser: &n}}
 		if !enabled {
@@ -330,6 +343,13 @@ func (a *App) SetUserEnabled(ctx context.Context, ac *Actor, id string, enabled 
 		out = u
 		return &change{action: action, targetType: "user", targetID: u.ID, edits: edits}, nil
 	})
+	if err == nil && changed {
+		kind := mail.KindAccountDisabled
+		if enabled {
+			kind = mail.KindAccountEnabled
+		}
+		a.notify(ctx, ac, id, kind, "")
+	}
 	return out, err
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"strings"
+	"time"
 
 	gomail "github.com/wneessen/go-mail"
 )
@@ -47,7 +48,17 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
 	}
-	opts := []gomail.Option{gomail.WithPort(s.cfg.Port), gomail.WithTimeout(s.cfg.Timeout)}
+	// The client's timeout bounds each step on the connection (it does not watch ctx once connected),
+	// so it is what keeps a slow server from holding the caller past ctx's deadline.
+	timeout := s.cfg.Timeout
+	if dl, ok := ctx.Deadline(); ok {
+		left := time.Until(dl)
+		if left <= 0 {
+			return fmt.Errorf("send mail: %w", context.DeadlineExceeded)
+		}
+		timeout = min(timeout, left)
+	}
+	opts := []gomail.Option{gomail.WithPort(s.cfg.Port), gomail.WithTimeout(timeout)}
 	tc := s.cfg.TLSConfig
 	if tc == nil {
 		tc = &tls.Config{MinVersion: tls.VersionTLS12}
@@ -73,7 +84,7 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	if err != nil {
 		return fmt.Errorf("send mail: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
 		return fmt.Errorf("send mail to %s via %s:%d: %w", m.To, s.cfg.Host, s.cfg.Port, err)

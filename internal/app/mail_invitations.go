@@ -1,0 +1,118 @@
+package app
+
+import (
+	"context"
+	"strings"
+
+	"github.com/portico-dev/portico"
+	"github.com/portico-dev/portico/authz"
+	"github.com/portico-dev/portico/internal/mail"
+	"github.com/portico-dev/portico/internal/store"
+)
+
+// newInvitation creates an invitation for the invited user u and queues its email; it returns the
+// invitation, its link (the only clear copy of its token) and the queued message's id ("" without
+// email). It runs inside the caller's write.
+func (a *App) newInvitation(ctx context.Context, tx *store.Tx, ac *Actor, acc *portico.Account, u *portico.User) (*portico.Invitation, string, string, error) {
+	now := a.now()
+	secret := portico.NewSecret("inv")
+	inv := &portico.Invitation{ID: portico.NewID("inv"), AccountID: ac.AccountID, UserID: u.ID,
+		Hash: portico.HashSecret(secret), CreatedAt: now, ExpiresAt: now.Add(InvitationLifetime)}
+	if err := tx.CreateInvitation(ctx, inv); err != nil {
+		return nil, "", "", err
+	}
+	link := strings.TrimRight(a.BaseURL, "/") + "/invitations/" + secret
+	inviter := ac.Name
+	if ac.Kind == ActorSystem || inviter == "" {
+		inviter = acc.Name
+	}
+	mailID, err := a.queueMail(ctx, tx, acc, u, mail.KindInvitation, inv.ID,
+		mail.Data{ActorName: inviter, Link: link, ExpiresAt: inv.ExpiresAt})
+	if err != nil {
+		return nil, "", "", err
+	}
+	return inv, link, mailID, nil
+}
+
+// GetInvitation returns an invited user's pending invitation, with its expiry (users.view).
+func (a *App) GetInvitation(ctx context.Context, ac *Actor, userID string) (*portico.Invitation, error) {
+	if err := a.authorize(ctx, ac, "user.invitation.view", portico.PermUsersView, authz.Account()); err != nil {
+		return nil, err
+	}
+	if _, err := a.store.GetUser(ctx, ac.AccountID, userID); err != nil {
+		return nil, err
+	}
+	return a.store.PendingInvitation(ctx, ac.AccountID, userID)
+}
+
+// ResendInvitation replaces an invited user's invitation with a new one: the old link stops working,
+// a message not yet sent for it is withdrawn, and the new link is emailed (users.invite).
+func (a *App) ResendInvitation(ctx context.Context, ac *Actor, userID string) (*CreatedUser, error) {
+	if err := a.authorize(ctx, ac, "user.invitation.resend", portico.PermUsersInvite, authz.Account()); err != nil {
+		return nil, err
+	}
+	var out CreatedUser
+	var mailID string
+	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+		u, err := tx.GetUser(ctx, ac.AccountID, userID)
+		if err != nil {
+			return nil, err
+		}
+		if u.State != portico.StateInvited {
+			return nil, portico.Errorf(portico.KindConflict, "this user has already completed registration")
+		}
+		acc, err := tx.GetAccount(ctx, ac.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		if err := a.revokeInvitations(ctx, tx, ac.AccountID, u.ID); err != nil {
+			return nil, err
+		}
+		inv, link, id, err := a.newInvitation(ctx, tx, ac, acc, u)
+		if err != nil {
+			return nil, err
+		}
+		out.User, out.InvitationLink, out.InvitationID, out.InvitationExpiresAt, mailID = u, link, inv.ID, &inv.ExpiresAt, id
+		return &change{action: "user.invitation.resend", targetType: "user", targetID: u.ID, detail: u.Email}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.EmailStatus, out.EmailError = a.deliverNow(ctx, ac, userID, mailID)
+	return &out, nil
+}
+
+// RevokeInvitation makes an invited user's link stop working and withdraws its unsent email
+// (users.invite). The invited user stays, with whatever was configured for them, and can be invited
+// again with ResendInvitation or deleted.
+func (a *App) RevokeInvitation(ctx context.Context, ac *Actor, userID string) error {
+	if err := a.authorize(ctx, ac, "user.invitation.revoke", portico.PermUsersInvite, authz.Account()); err != nil {
+		return err
+	}
+	return a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+		u, err := tx.GetUser(ctx, ac.AccountID, userID)
+		if err != nil {
+			return nil, err
+		}
+		if u.State != portico.StateInvited {
+			return nil, portico.Errorf(portico.KindConflict, "this user has already completed registration")
+		}
+		if err := a.revokeInvitations(ctx, tx, ac.AccountID, u.ID); err != nil {
+			return nil, err
+		}
+		return &change{action: "user.invitation.revoke", targetType: "user", targetID: u.ID, detail: u.Email}, nil
+	})
+}
+
+func (a *App) revokeInvitations(ctx context.Context, tx *store.Tx, accountID, userID string) error {
+	ids, err := tx.RevokeInvitations(ctx, accountID, userID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if _, err := tx.WithdrawMail(ctx, accountID, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
