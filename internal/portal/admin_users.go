@@ -126,6 +126,11 @@ type adminUserPage struct {
 	Groups    []portico.UserGroup
 	Self      bool
 	Saved     bool
+	// Invitation is an invited user's pending invitation (for its expiry); nil when none is valid.
+	Invitation *portico.Invitation
+	// Resent is set once, right after a resend: the new link and whether its email went.
+	Resent  *app.CreatedUser
+	Revoked bool
 }
 
 func (q *request) userPage() error {
@@ -143,6 +148,14 @@ func (q *request) renderUser(status int, pg *adminUserPage) error {
 			Saved: q.r.URL.Query().Get("saved") == "1"}
 	}
 	pg.User, pg.Languages, pg.Self = u, q.p.locales.options(), u.ID == q.actor.UserID
+	if u.State == portico.StateInvited && q.can(portico.PermUsersView) {
+		inv, err := q.p.app.GetInvitation(q.ctx, q.actor, u.ID)
+		if err != nil && !portico.IsKind(err, portico.KindNotFound) {
+			return err
+		}
+		pg.Invitation = inv
+		pg.Revoked = pg.Revoked || q.r.URL.Query().Get("revoked") == "1"
+	}
 	if q.can(portico.PermUserGroupsView) {
 		groups, err := q.p.app.ListUserGroups(q.ctx, q.actor)
 		if err != nil {
@@ -163,6 +176,13 @@ func (q *request) renderUser(status int, pg *adminUserPage) error {
 }
 
 func (q *request) updateUser() error {
+	// The invited user's Resend and Revoke buttons post here too, naming their action.
+	switch q.r.PostFormValue("invitation") {
+	case "resend":
+		return q.resendInvitation()
+	case "revoke":
+		return q.revokeInvitation()
+	}
 	pg := &adminUserPage{Name: q.r.PostFormValue("name"), Language: q.r.PostFormValue("language"),
 		adminForm: adminForm{Errors: map[string]string{}}}
 	id := q.r.PathValue("id")
@@ -202,4 +222,37 @@ func (q *request) deleteUser() error {
 		return err
 	}
 	return q.redirect("/users")
+}
+
+// resendInvitation answers the Resend button: a new link (shown once, like at invitation), emailed again.
+func (q *request) resendInvitation() error {
+	id := q.r.PathValue("id")
+	resent, err := q.p.app.ResendInvitation(q.ctx, q.actor, id)
+	if err != nil {
+		return q.userPageRefusal(id, err)
+	}
+	return q.renderUser(http.StatusOK, &adminUserPage{Name: resent.User.Name, Language: resent.User.Language,
+		adminForm: adminForm{Errors: map[string]string{}}, Resent: resent})
+}
+
+// revokeInvitation answers the Revoke button: the link stops working; the invited user stays.
+func (q *request) revokeInvitation() error {
+	id := q.r.PathValue("id")
+	if err := q.p.app.RevokeInvitation(q.ctx, q.actor, id); err != nil {
+		return q.userPageRefusal(id, err)
+	}
+	return q.redirect("/users/" + url.PathEscape(id) + "?revoked=1")
+}
+
+// userPageRefusal shows a refusal (such as a user who registered meanwhile) on the user's page.
+func (q *request) userPageRefusal(id string, err error) error {
+	fe, err := adminFormError(err)
+	if err != nil {
+		return err
+	}
+	u, gerr := q.p.app.GetUser(q.ctx, q.actor, id)
+	if gerr != nil {
+		return gerr
+	}
+	return q.renderUser(http.StatusConflict, &adminUserPage{Name: u.Name, Language: u.Language, adminForm: fe})
 }
