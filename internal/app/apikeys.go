@@ -51,9 +51,17 @@ func (a *App) CreateAPIKey(ctx context.Context, ac *Actor, name string, perms []
 	}); err != nil {
 		return nil, "", err
 	}
-	if ac.KeyPermissions != nil && len(perms) == 0 {
-		// A key made by a narrowed key is narrowed at least as much.
-		k.Permissions = ac.KeyPermissions.List()
+	if len(perms) == 0 {
+		// A key without a list holds what its creator holds now, at any scope, and never more: rights
+		// its creator gains later do not reach it. A key made by a narrowed key is narrowed as much.
+		held, err := a.heldAnywhere(ctx, ac)
+		if err != nil {
+			return nil, "", err
+		}
+		if ac.KeyPermissions != nil {
+			held = held.Intersect(*ac.KeyPermissions)
+		}
+		k.Permissions = held.List()
 	}
 	secret := portico.NewSecret("pk")
 	k.Hash = portico.HashSecret(secret)
@@ -67,6 +75,51 @@ func (a *App) CreateAPIKey(ctx context.Context, ac *Actor, name string, perms []
 		return nil, "", err
 	}
 	return k, secret, nil
+}
+
+// heldAnywhere returns every permission the user holds at some scope: everything for the owner, else
+// the permissions (with what they imply) of the roles assigned to the user or to a user group the
+// user belongs to, assignments that have expired left out.
+func (a *App) heldAnywhere(ctx context.Context, ac *Actor) (portico.PermissionSet, error) {
+	u, err := a.store.GetUser(ctx, ac.AccountID, ac.UserID)
+	if err != nil {
+		return portico.PermissionSet{}, err
+	}
+	if u.Owner {
+		return portico.AllPermissions(), nil
+	}
+	principals := map[string]bool{"user:" + u.ID: true}
+	groups, err := a.store.ListUserGroups(ctx, ac.AccountID)
+	if err != nil {
+		return portico.PermissionSet{}, err
+	}
+	for _, g := range groups {
+		for _, m := range g.MemberIDs {
+			if m == u.ID {
+				principals["user_group:"+g.ID] = true
+			}
+		}
+	}
+	roles, err := a.store.ListRoles(ctx, ac.AccountID)
+	if err != nil {
+		return portico.PermissionSet{}, err
+	}
+	byID := make(map[string]*portico.Role, len(roles))
+	for i := range roles {
+		byID[roles[i].ID] = &roles[i]
+	}
+	all, err := a.store.ListAssignments(ctx, ac.AccountID, store.AssignmentFilter{})
+	if err != nil {
+		return portico.PermissionSet{}, err
+	}
+	var held portico.PermissionSet
+	now := a.now()
+	for _, as := range all {
+		if r := byID[as.RoleID]; r != nil && principals[string(as.PrincipalType)+":"+as.PrincipalID] && as.ActiveAt(now) {
+			held = held.Union(r.PermissionSet().Expand())
+		}
+	}
+	return held, nil
 }
 
 // RevokeAPIKey revokes a key; it fails from its next use (api_keys.manage).
