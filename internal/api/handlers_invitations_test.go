@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -219,6 +220,9 @@ func TestInvitationEmail(t *testing.T) {
 
 func TestInvitationEmailFailure(t *testing.T) {
 	e := newEnv(t)
+	// The clock is set before the outbox loop starts, which reads it; the test moves it through skew.
+	var skew atomic.Int64
+	e.app.SetClock(func() time.Time { return time.Now().UTC().Add(time.Duration(skew.Load())) })
 	srv := withMail(t, e, mailtest.Options{Refuse: true})
 	owner := e.signIn(e.A.acc.Owner.Email)
 	var out invited
@@ -245,7 +249,7 @@ func TestInvitationEmailFailure(t *testing.T) {
 	// The outbox retries once the server accepts again and the retry is due: the queued message, with
 	// the link the inviter was given, arrives.
 	srv.SetRefuse(false)
-	e.app.SetClock(func() time.Time { return time.Now().UTC().Add(2 * time.Minute) })
+	skew.Store(int64(2 * time.Minute))
 	m := srv.WaitFor(t, "dora@example.test", "", 10*time.Second)
 	if token := invitationToken(t, m); !strings.HasSuffix(out.InvitationLink, "/"+token) {
 		t.Fatalf("retried message carries %s, want the link %s", token, out.InvitationLink)

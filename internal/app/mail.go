@@ -71,7 +71,8 @@ func (a *App) mailer() *mailer {
 // MailConfigured reports whether an SMTP server is configured.
 func (a *App) MailConfigured() bool { return a.mailer() != nil }
 
-// queueMail renders a message of kind to u in their language and stores it in the outbox, due now.
+// queueMail renders a message of kind to u in their language and stores it in the outbox: a notice is
+// due at once, an invitation after a lease (see deliverNow).
 // Without a mail sender it stores nothing and returns "".
 func (a *App) queueMail(ctx context.Context, tx *store.Tx, acc *portico.Account, u *portico.User, kind mail.Kind, ref string, d mail.Data) (string, error) {
 	if a.mailer() == nil {
@@ -89,8 +90,14 @@ func (a *App) queueMail(ctx context.Context, tx *store.Tx, acc *portico.Account,
 		return "", err
 	}
 	now := a.now()
+	due := now
+	if kind == mail.KindInvitation {
+		// The request delivers an invitation itself (deliverNow): the outbox loop leaves it alone for a
+		// lease, and takes it over only if that delivery never finished.
+		due = now.Add(mailLease)
+	}
 	m := &store.OutboxMail{ID: portico.NewID("mail"), AccountID: acc.ID, Ref: ref, Kind: string(kind), To: u.Email,
-		Subject: subject, Text: text, HTML: html, CreatedAt: now, NextAttemptAt: &now}
+		Subject: subject, Text: text, HTML: html, CreatedAt: now, NextAttemptAt: &due}
 	if err := tx.EnqueueMail(ctx, m); err != nil {
 		return "", err
 	}
@@ -112,7 +119,11 @@ func (a *App) deliverNow(ctx context.Context, ac *Actor, userID, mailID string) 
 		a.log.Error("read queued mail", "mail", mailID, "err", err)
 		return EmailQueued, "the message is queued"
 	}
-	err = a.attempt(ctx, m, msg)
+	claimAt := a.now()
+	if msg.NextAttemptAt != nil && msg.NextAttemptAt.After(claimAt) {
+		claimAt = *msg.NextAttemptAt // still under the lease queueMail gave it
+	}
+	err = a.attempt(ctx, m, msg, claimAt)
 	if err == nil {
 		return EmailSent, ""
 	}
@@ -125,10 +136,10 @@ func (a *App) deliverNow(ctx context.Context, ac *Actor, userID, mailID string) 
 
 var errNotClaimed = errors.New("another sender has the message")
 
-// attempt claims msg, sends it and records the outcome.
-func (a *App) attempt(ctx context.Context, m *mailer, msg *store.OutboxMail) error {
+// attempt claims msg if it is due at claimAt, sends it and records the outcome.
+func (a *App) attempt(ctx context.Context, m *mailer, msg *store.OutboxMail, claimAt time.Time) error {
 	now := a.now()
-	ok, err := a.store.ClaimMail(ctx, msg.ID, now, now.Add(mailLease))
+	ok, err := a.store.ClaimMail(ctx, msg.ID, claimAt, now.Add(mailLease))
 	if err != nil {
 		return err
 	}
@@ -249,7 +260,7 @@ func (a *App) flushOutbox(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			if err := a.attempt(ctx, m, &due[i]); err == nil {
+			if err := a.attempt(ctx, m, &due[i], a.now()); err == nil {
 				sent++
 			}
 		}
