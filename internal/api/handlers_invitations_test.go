@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+
+	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/mail"
 	"github.com/portico-dev/portico/internal/mail/mailtest"
 )
@@ -284,4 +287,33 @@ func TestInvitationWithoutMail(t *testing.T) {
 	if res.status != 201 || out.EmailStatus != "not_configured" || out.InvitationLink == "" {
 		t.Fatalf("invite without SMTP: %d %s", res.status, res.body)
 	}
+}
+
+// TestSecurityNoticesForKeysAndTwoFactor: a new API key and a 2FA reset each tell the user by email.
+func TestSecurityNoticesForKeysAndTwoFactor(t *testing.T) {
+	e := newEnv(t)
+	srv := withMail(t, e, mailtest.Options{})
+	ctx := context.Background()
+	a := e.A
+	if _, _, err := e.app.CreateAPIKey(ctx, a.ownerAct, "nightly export", nil); err != nil {
+		t.Fatal(err)
+	}
+	n := srv.WaitFor(t, a.acc.Owner.Email, "A new API key was created", 5*time.Second)
+	if !strings.Contains(n.Text, "nightly export") {
+		t.Fatalf("API key notice: %q", n.Text)
+	}
+	// The technician enrols in 2FA; the owner resets it.
+	tech := &app.Actor{Kind: app.ActorUser, AccountID: a.acc.Account.ID, UserID: a.user.ID, Name: a.user.Name}
+	if err := e.app.SetTwoFactorKey(make([]byte, 32)); err != nil {
+		t.Fatal(err)
+	}
+	enrol, err := e.app.StartTwoFactor(ctx, tech)
+	must(t, err)
+	code, err := totp.GenerateCode(enrol.Secret, time.Now())
+	must(t, err)
+	if _, err := e.app.ConfirmTwoFactor(ctx, tech, code); err != nil {
+		t.Fatal(err)
+	}
+	must(t, e.app.ResetTwoFactor(ctx, a.ownerAct, a.user.ID))
+	srv.WaitFor(t, a.user.Email, "two-factor authentication was reset", 5*time.Second)
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/authz"
+	"github.com/portico-dev/portico/internal/mail"
 	"github.com/portico-dev/portico/internal/store"
 )
 
@@ -74,6 +75,7 @@ func (a *App) CreateAPIKey(ctx context.Context, ac *Actor, name string, perms []
 	if err != nil {
 		return nil, "", err
 	}
+	a.notify(ctx, ac, ac.UserID, mail.KindAPIKeyCreated, k.Name)
 	return k, secret, nil
 }
 

@@ -33,6 +33,8 @@ type App struct {
 	signins *signinLimiter
 	// twoFactor seals TOTP secrets (SetTwoFactorKey); nil until a key is given.
 	twoFactor atomic.Pointer[cipher.AEAD]
+	// mail delivers invitations and notices (SetMailSender); nil when no SMTP server is configured.
+	mail atomic.Pointer[mailer]
 
 	// hooksMu guards the subscribers told of access changes and device deletions (see OnAccessChange).
 	hooksMu     sync.RWMutex

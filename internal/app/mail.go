@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/portico-dev/portico"
@@ -39,34 +38,24 @@ type mailer struct {
 	kick    chan struct{}
 }
 
-// mailers holds each App's mail settings. The App type is shared by every use case, so the mail
-// settings live beside it rather than in it.
-var mailers sync.Map // *App → *mailer
-
 // SetMailSender configures email delivery; nil turns it off (invitation links are then only returned
 // to the inviter, and notices are not sent).
 func (a *App) SetMailSender(s mail.Sender) {
 	if s == nil {
-		mailers.Delete(a)
+		a.mail.Store(nil)
 		return
 	}
-	mailers.Store(a, &mailer{sender: s, timeout: MailDeliveryTimeout, kick: make(chan struct{}, 1)})
+	a.mail.Store(&mailer{sender: s, timeout: MailDeliveryTimeout, kick: make(chan struct{}, 1)})
 }
 
 // SetMailDeliveryTimeout changes how long an invitation waits for its email (tests of slow servers).
 func (a *App) SetMailDeliveryTimeout(d time.Duration) {
 	if m := a.mailer(); m != nil {
-		mailers.Store(a, &mailer{sender: m.sender, timeout: d, kick: m.kick})
+		a.mail.Store(&mailer{sender: m.sender, timeout: d, kick: m.kick})
 	}
 }
 
-func (a *App) mailer() *mailer {
-	m, ok := mailers.Load(a)
-	if !ok {
-		return nil
-	}
-	return m.(*mailer)
-}
+func (a *App) mailer() *mailer { return a.mail.Load() }
 
 // MailConfigured reports whether an SMTP server is configured.
 func (a *App) MailConfigured() bool { return a.mailer() != nil }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/authz"
+	"github.com/portico-dev/portico/internal/mail"
 	"github.com/portico-dev/portico/internal/store"
 )
 
@@ -324,7 +325,7 @@ func (a *App) DisableTwoFactor(ctx context.Context, ac *Actor, code string) erro
 	if err := selfOnly(ac); err != nil {
 		return err
 	}
-	return a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		if _, err := a.proveSecondFactor(ctx, tx, ac, code); err != nil {
 			return nil, err
 		}
@@ -333,6 +334,10 @@ func (a *App) DisableTwoFactor(ctx context.Context, ac *Actor, code string) erro
 		}
 		return &change{action: "user.2fa_disable", targetType: "user", targetID: ac.UserID}, nil
 	})
+	if err == nil {
+		a.notify(ctx, ac, ac.UserID, mail.KindTwoFactorDisabled, "")
+	}
+	return err
 }
 
 // RegenerateRecoveryCodes replaces the actor's recovery codes (the old ones stop working) and returns
@@ -366,7 +371,7 @@ func (a *App) ResetTwoFactor(ctx context.Context, ac *Actor, userID string) erro
 	if err := a.authorize(ctx, ac, "user.2fa_reset", portico.PermUsersManage2FA, authz.Account()); err != nil {
 		return err
 	}
-	return a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		if _, err := tx.GetUser(ctx, ac.AccountID, userID); err != nil {
 			return nil, err
 		}
@@ -386,6 +391,10 @@ func (a *App) ResetTwoFactor(ctx context.Context, ac *Actor, userID string) erro
 		}
 		return &change{action: "user.2fa_reset", targetType: "user", targetID: userID}, nil
 	})
+	if err == nil {
+		a.notify(ctx, ac, userID, mail.KindTwoFactorReset, "")
+	}
+	return err
 }
 
 // UserHasTwoFactor reports whether a user of the actor's account has 2FA on (users.view), for the
