@@ -131,6 +131,9 @@ type adminUserPage struct {
 	// Resent is set once, right after a resend: the new link and whether its email went.
 	Resent  *app.CreatedUser
 	Revoked bool
+	// TwoFactor is whether the user has two-factor authentication on (shown to holders of
+	// users.manage_2fa, with the reset button).
+	TwoFactor bool
 }
 
 func (q *request) userPage() error {
@@ -155,6 +158,13 @@ func (q *request) renderUser(status int, pg *adminUserPage) error {
 		}
 		pg.Invitation = inv
 		pg.Revoked = pg.Revoked || q.r.URL.Query().Get("revoked") == "1"
+	}
+	if q.can(portico.PermUsersManage2FA) && u.State == portico.StateActivated {
+		has, err := q.p.app.UserHasTwoFactor(q.ctx, q.actor, u.ID)
+		if err != nil {
+			return err
+		}
+		pg.TwoFactor = has
 	}
 	if q.can(portico.PermUserGroupsView) {
 		groups, err := q.p.app.ListUserGroups(q.ctx, q.actor)

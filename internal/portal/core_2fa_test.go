@@ -150,3 +150,37 @@ func TestPortalHoldsBackUnenrolled(t *testing.T) {
 		}
 	}
 }
+
+// TestPortalResetTwoFactorButton: the user page offers "Reset 2FA" only for a user who has 2FA, and
+// the reset works from there.
+func TestPortalResetTwoFactorButton(t *testing.T) {
+	e := newTwoFactorTestEnv(t)
+	ctx := context.Background()
+	cu, err := e.app.CreateUser(ctx, e.owner, app.NewUser{Email: "tech@example.test", Name: "Terry", Password: testPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := e.browser()
+	owner.signIn("owner@example.test")
+	page := "/users/" + cu.User.ID
+	if _, body, _ := owner.get(page); strings.Contains(body, "/reset-2fa") {
+		t.Fatal("reset offered for a user without 2FA")
+	}
+	tech := &app.Actor{Kind: app.ActorUser, AccountID: e.owner.AccountID, UserID: cu.User.ID}
+	enrol, err := e.app.StartTwoFactor(ctx, tech)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.ConfirmTwoFactor(ctx, tech, totpCode(t, enrol.Secret)); err != nil {
+		t.Fatal(err)
+	}
+	if _, body, _ := owner.get(page); !strings.Contains(body, "/reset-2fa") {
+		t.Fatal("no reset for a user with 2FA")
+	}
+	if code, _, _ := owner.post(page+"/reset-2fa", nil); code != http.StatusSeeOther {
+		t.Fatalf("reset: %d", code)
+	}
+	if has, _ := e.app.UserHasTwoFactor(ctx, e.owner, cu.User.ID); has {
+		t.Fatal("2FA still on after the reset")
+	}
+}
