@@ -212,16 +212,8 @@ func adminSetUserEnabled(enabled bool) func(*request) error {
 	return func(q *request) error {
 		id := q.r.PathValue("id")
 		if _, err := q.p.app.SetUserEnabled(q.ctx, q.actor, id, enabled); err != nil {
-			fe, err := adminFormError(err)
-			if err != nil {
-				return err
-			}
 			// A refusal such as the seat limit is shown on the user's page, in place.
-			u, gerr := q.p.app.GetUser(q.ctx, q.actor, id)
-			if gerr != nil {
-				return gerr
-			}
-			return q.renderUser(http.StatusConflict, &adminUserPage{Name: u.Name, Language: u.Language, adminForm: fe})
+			return q.userPageRefusal(id, err)
 		}
 		return q.redirect("/users/" + url.PathEscape(id))
 	}
@@ -254,7 +246,8 @@ func (q *request) revokeInvitation() error {
 	return q.redirect("/users/" + url.PathEscape(id) + "?revoked=1")
 }
 
-// userPageRefusal shows a refusal (such as a user who registered meanwhile) on the user's page.
+// userPageRefusal shows a refusal (the seat limit, a user who registered meanwhile) on the user's
+// page.
 func (q *request) userPageRefusal(id string, err error) error {
 	fe, err := adminFormError(err)
 	if err != nil {
