@@ -88,6 +88,10 @@ func (a *App) CreateUser(ctx context.Context, ac *Actor, in NewUser) (*CreatedUs
 		if err != nil {
 			return nil, err
 		}
+		policy, err := passwordPolicy(ctx, tx, acc)
+		if err != nil {
+			return nil, err
+		}
 		if err := validate(func(v *portico.Validation) {
 			u.Email = portico.ValidateEmail(v, "email", in.Email)
 			if u.Name == "" && u.Email != "" {
@@ -95,7 +99,7 @@ func (a *App) CreateUser(ctx context.Context, ac *Actor, in NewUser) (*CreatedUs
 			}
 			u.Validate(v)
 			if in.Password != "" {
-				validatePassword(v, "password", in.Password, acc.Settings.PasswordMinLength)
+				validatePassword(v, "password", in.Password, policy)
 			}
 		}); err != nil {
 			return nil, err
@@ -138,20 +142,6 @@ func (a *App) CreateUser(ctx context.Context, ac *Actor, in NewUser) (*CreatedUs
 	return &out, nil
 }
 
-func validatePassword(v *portico.Validation, field, pw string, min int) {
-	if min < 8 {
-		min = 8
-	}
-	switch {
-	case len([]rune(pw)) < min:
-		v.Add(field, "must be at least %d characters", min)
-	case len(pw) > 1024:
-		v.Add(field, "must be at most 1024 bytes")
-	case strings.TrimSpace(pw) == "":
-		v.Add(field, "must not be blank")
-	}
-}
-
 // AcceptInvitation completes an invited user's registration with their name and password. The link
 // works once and expires.
 func (a *App) AcceptInvitation(ctx context.Context, secret, name, password, sourceIP string) (*portico.User, error) {
@@ -186,9 +176,13 @@ func (a *App) AcceptInvitation(ctx context.Context, secret, name, password, sour
 		if strings.TrimSpace(name) != "" {
 			u.Name = strings.TrimSpace(name)
 		}
+		policy, err := passwordPolicy(ctx, tx, acc)
+		if err != nil {
+			return nil, err
+		}
 		if err := validate(func(v *portico.Validation) {
 			u.Validate(v)
-			validatePassword(v, "password", password, acc.Settings.PasswordMinLength)
+			validatePassword(v, "password", password, policy)
 		}); err != nil {
 			return nil, err
 		}
@@ -257,10 +251,14 @@ func (a *App) UpdateUser(ctx context.Context, ac *Actor, id string, in UserUpdat
 		if in.Theme != nil {
 			u.Theme = *in.Theme
 		}
+		policy, err := passwordPolicy(ctx, tx, acc)
+		if err != nil {
+			return nil, err
+		}
 		if err := validate(func(v *portico.Validation) {
 			u.Validate(v)
 			if in.Password != nil {
-				validatePassword(v, "password", *in.Password, acc.Settings.PasswordMinLength)
+				validatePassword(v, "password", *in.Password, policy)
 			}
 		}); err != nil {
 			return nil, err
