@@ -65,6 +65,10 @@ func (a *App) checkPasswordSignIn(ctx context.Context, email, password, sourceIP
 		}
 		return nil, nil, portico.Errorf(portico.KindUnauthenticated, "this user is disabled")
 	}
+	if err := a.passwordSignInRefused(ctx, u); err != nil { // SSO enforced (sso.go)
+		a.auditFailed(ctx, ac, "session.create", "user", u.ID, "password sign-in refused: SSO enforced")
+		return nil, nil, err
+	}
 	return u, ac, nil
 }
 

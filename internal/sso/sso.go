@@ -175,9 +175,12 @@ func New(cfg Config) (*SP, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sso: parse certificate: %w", err)
 	}
-	idp, err := ParseIdPMetadata(cfg.IdPMetadata)
-	if err != nil {
-		return nil, fmt.Errorf("sso: IdP metadata: %w", err)
+	// Without IdP metadata the SP can still publish its own (the IdP administrator needs it first).
+	var idp *saml.EntityDescriptor
+	if len(cfg.IdPMetadata) > 0 {
+		if idp, err = ParseIdPMetadata(cfg.IdPMetadata); err != nil {
+			return nil, fmt.Errorf("sso: IdP metadata: %w", err)
+		}
 	}
 	metaS, acsS, _ := URLs(cfg.BaseURL, cfg.AccountID)
 	metaURL, err := url.Parse(metaS)
@@ -225,6 +228,9 @@ func (s *SP) Metadata() ([]byte, error) {
 // StartLogin makes an authentication request and returns the IdP URL to send the browser to and the
 // request's id, which the caller must remember until the response comes.
 func (s *SP) StartLogin(relayState string) (redirect *url.URL, requestID string, err error) {
+	if s.sp.IDPMetadata == nil {
+		return nil, "", ErrNoIdP
+	}
 	req, err := s.sp.MakeAuthenticationRequest(s.sp.GetSSOBindingLocation(saml.HTTPRedirectBinding),
 		saml.HTTPRedirectBinding, saml.HTTPPostBinding)
 	if err != nil {
@@ -264,6 +270,9 @@ type Identity struct {
 	RequestID    string
 }
 
+// ErrNoIdP is returned when sign-in is attempted before the IdP's metadata is configured.
+var ErrNoIdP = errors.New("sso: no identity provider is configured")
+
 // ErrNoEmail is returned for a valid response that carries no usable email.
 var ErrNoEmail = errors.New("the identity provider sent no email address")
 
@@ -271,6 +280,9 @@ var ErrNoEmail = errors.New("the identity provider sent no email address")
 // issuer, audience, destination, validity times and that it answers requestID (one the caller made
 // and has not seen answered). It returns who signed in.
 func (s *SP) ParseResponse(r *http.Request, requestID string) (*Identity, error) {
+	if s.sp.IDPMetadata == nil {
+		return nil, ErrNoIdP
+	}
 	// The library reads r.PostForm without parsing it.
 	if err := r.ParseForm(); err != nil {
 		return nil, fmt.Errorf("sso: read response form: %w", err)
