@@ -99,6 +99,11 @@ func matrix() map[string]matrixCase {
 		"getLicences":     {perm: portico.PermBillingView, without: []portico.Permission{portico.PermBillingView, portico.PermAccountView}, build: same(req{})},
 		"listPermissions": {build: same(req{})},
 
+		"getIPAllowlist":    {perm: portico.PermIPAllowlistView, build: same(req{})},
+		"setIPAllowlist":    {perm: portico.PermIPAllowlistManage, build: same(req{body: map[string]any{"entries": []any{}}})},
+		"getPasswordPolicy": {perm: portico.PermAccountView, build: same(req{})},
+		"setPasswordPolicy": {perm: portico.PermAccountManage, build: same(req{body: map[string]any{"min_length": 10, "require_mix": false}})},
+
 		"listUsers": {perm: portico.PermUsersView, build: same(req{query: "?status=active"})},
 		"createUser": {perm: portico.PermUsersInvite, build: func(e *env, f *fixture) req {
 			return req{body: map[string]any{"email": uniq("new") + "@example.test", "name": "New"}}

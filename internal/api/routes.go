@@ -3,7 +3,7 @@ package api
 // routes is the route table. Each entry registers one mux pattern and one OpenAPI operation; the
 // permission column is documentation (the app decides), and the tests hold every entry to it.
 func routes() []Route {
-	return withTwoFactorGate([]Route{
+	return withAccountGates(withTwoFactorGate([]Route{
 		// Session, invitations, the caller and the account.
 		{Method: "POST", Path: "/api/v1/session", OperationID: "signIn", Summary: "Sign in with email, password and, for users with 2FA, totp (a current code or a recovery code; without it: 401 naming the field totp); sets the session cookie", Permission: "public", Status: ok, Public: true, ep: jsonBody(signInWithCode)},
 		{Method: "DELETE", Path: "/api/v1/session", OperationID: "signOut", Summary: "Sign out: end the session of the cookie sent", Permission: "public", Status: noContnt, Public: true, ep: noBody(signOut)},
@@ -122,6 +122,12 @@ func routes() []Route {
 		{Method: "POST", Path: "/api/v1/api-keys", OperationID: "createAPIKey", Summary: "Create an API key acting as the caller, optionally narrowed; the secret is shown once", Permission: "api_keys.manage", Status: created, ep: jsonBody(createAPIKey)},
 		{Method: "DELETE", Path: "/api/v1/api-keys/{id}", OperationID: "revokeAPIKey", Summary: "Revoke an API key", Permission: "api_keys.manage", Status: noContnt, ep: noBody(revokeAPIKey)},
 
+		// Account hardening.
+		{Method: "GET", Path: "/api/v1/ip-allowlist", OperationID: "getIPAllowlist", Summary: "The account's IP allow list (empty: every address) and the caller's own address as the server sees it", Permission: "ip_allowlist.view", Status: ok, ep: noBody(getIPAllowlist)},
+		{Method: "PUT", Path: "/api/v1/ip-allowlist", OperationID: "setIPAllowlist", Summary: "Replace the IP allow list (IPv4/IPv6 CIDRs or addresses); a list that excludes the caller's own address needs i_understand: true. People outside a non-empty list are refused (403); agents are not subject to it", Permission: "ip_allowlist.manage", Status: ok, ep: jsonBody(setIPAllowlist)},
+		{Method: "GET", Path: "/api/v1/password-policy", OperationID: "getPasswordPolicy", Summary: "What new passwords must be: minimum length and whether letters and digits are required (common passwords are always refused)", Permission: "account.view", Status: ok, ep: noBody(getPasswordPolicy)},
+		{Method: "PUT", Path: "/api/v1/password-policy", OperationID: "setPasswordPolicy", Summary: "Replace the password policy; it applies wherever a password is set from then on", Permission: "account.manage", Status: ok, ep: jsonBody(setPasswordPolicy)},
+
 		// Enrollment.
 		{Method: "GET", Path: "/api/v1/enrollment-tokens", OperationID: "listEnrollmentTokens", Summary: "List enrollment tokens (never their secrets)", Permission: "installers.access (at account level: all; otherwise those of the groups where it is held)", Status: ok, Query: pageQuery, ep: noBody(listEnrollmentTokens)},
 		{Method: "POST", Path: "/api/v1/enrollment-tokens", OperationID: "createEnrollmentToken", Summary: "Create an enrollment token, optionally bound to a device group; the secret is shown once", Permission: "installers.access (at the token's group, or account level)", Status: created, ep: jsonBody(createEnrollmentToken)},
@@ -134,5 +140,5 @@ func routes() []Route {
 		{Method: "GET", Path: "/healthz", OperationID: "health", Summary: "Liveness: 200 whenever the process serves", Permission: "public", Status: ok, Public: true, ep: noBody(health)},
 		{Method: "GET", Path: "/readyz", OperationID: "ready", Summary: "Readiness: 200 when the database answers", Permission: "public", Status: ok, Public: true, ep: noBody(ready)},
 		{Method: "GET", Path: "/metrics", OperationID: "metrics", Summary: "Prometheus metrics (text format)", Permission: "public", Status: ok, Public: true, ep: noBody(metricsHandler)},
-	})
+	}))
 }
