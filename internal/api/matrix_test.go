@@ -157,6 +157,9 @@ func matrix() map[string]matrixCase {
 			return req{id: f.userGroup.ID, body: map[string]any{"user_ids": []string{f.user.ID}}}
 		}},
 
+		"getSSO": {perm: portico.PermAccountManage, build: same(req{})},
+		"putSSO": {perm: portico.PermAccountManage, build: same(req{body: map[string]any{"enabled": false}})},
+
 		"getDirectory": {perm: portico.PermUsersInvite, build: same(req{})},
 		"putDirectory": {perm: portico.PermUserGroupsManage, build: same(req{body: map[string]any{"url": "ldap://127.0.0.1:1", "base_dn": "dc=example,dc=org"}})},
 		"previewDirectory": {perm: portico.PermUsersInvite, build: func(e *env, f *fixture) req {

@@ -52,6 +52,11 @@ func routes() []Route {
 		{Method: "POST", Path: "/api/v1/directory/import", OperationID: "importDirectory", Summary: "Start importing the directory's users (invited) and groups; returns the job to poll", Permission: "users.invite and user_groups.manage", Status: created, ep: noBody(importDirectory)},
 		{Method: "GET", Path: "/api/v1/directory/jobs/{id}", OperationID: "getDirectoryJob", Summary: "An import job: its progress, then its result", Permission: "users.invite", Status: ok, ep: noBody(getDirectoryJob)},
 
+		// SAML single sign-on. The SAML endpoints themselves (/saml/{account}/metadata, /login, /acs)
+		// are the portal's.
+		{Method: "GET", Path: "/api/v1/sso", OperationID: "getSSO", Summary: "The account's SAML single sign-on configuration and the service provider's URLs and certificate to give to the IdP (never its private key)", Permission: "account.manage", Status: ok, ep: noBody(getSSO)},
+		{Method: "PUT", Path: "/api/v1/sso", OperationID: "putSSO", Summary: "Configure SAML single sign-on: IdP metadata (idp_metadata_url is fetched, else idp_metadata_xml), the email attribute, enforcement (password sign-in refused for all but the owner) and creation of unknown users within the seat limit; the first save generates the service provider's key pair", Permission: "account.manage", Status: ok, ep: jsonBody(putSSO)},
+
 		// Roles.
 		{Method: "GET", Path: "/api/v1/roles", OperationID: "listRoles", Summary: "List roles, system roles first", Permission: "roles.view", Status: ok, Query: pageQuery, ep: noBody(listRoles)},
 		{Method: "POST", Path: "/api/v1/roles", OperationID: "createRole", Summary: "Create a role; a list lacking prerequisites is refused naming each", Permission: "roles.manage", Status: created, ep: jsonBody(createRole)},
