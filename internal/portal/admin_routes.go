@@ -58,6 +58,8 @@ func (p *Portal) adminRoutes() []route {
 		{pattern: "GET /audit", handle: (*request).auditPage},
 
 		{pattern: "GET /settings", handle: (*request).settingsPage},
+		{pattern: "GET /settings/ip-allowlist", handle: (*request).ipAllowlistPage},
+		{pattern: "POST /settings/ip-allowlist", handle: (*request).saveIPAllowlist},
 		{pattern: "POST /settings", handle: (*request).saveSettings},
 		{pattern: "GET /billing", handle: (*request).billingPage},
 		{pattern: "POST /billing", handle: (*request).saveBilling},

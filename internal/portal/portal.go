@@ -153,8 +153,9 @@ func (p *Portal) wrap(rt route) http.Handler {
 		if q.me != nil && q.me.User.Theme != "" {
 			q.theme = q.me.User.Theme
 		}
-		// An account that requires 2FA lets its users reach nothing but enrolment until they enrol.
-		if !rt.public && q.holdForTwoFactor(rt.pattern) {
+		// An account with an IP allow list refuses its people from elsewhere, before anything else; an
+		// account that requires 2FA lets its users reach nothing but enrolment until they enrol.
+		if !rt.public && (q.holdForAllowlist() || q.holdForTwoFactor(rt.pattern)) {
 			return
 		}
 		if err := rt.handle(q); err != nil {
