@@ -79,13 +79,15 @@ func New(a *app.App, opt Options) (*Portal, error) {
 	static, _ := fs.Sub(files, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	var all []route
-	for _, rs := range [][]route{p.coreRoutes(), p.deviceRoutes(), p.adminRoutes(), p.sessionRoutes()} {
+	for _, rs := range [][]route{p.coreRoutes(), p.deviceRoutes(), p.adminRoutes(), p.sessionRoutes(), p.ssoRoutes()} {
 		all = append(all, rs...)
 	}
 	for _, rt := range all {
 		mux.Handle(rt.pattern, p.wrap(rt))
 	}
 	csrf := http.NewCrossOriginProtection()
+	// The IdP's form posts the SAML answer from its own origin; the signed, tracked answer is the proof.
+	csrf.AddInsecureBypassPattern("POST /saml/{account}/acs")
 	p.handler = securityHeaders(csrf.Handler(mux))
 	return p, nil
 }
