@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -62,6 +63,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 	db.register(fs, "portico-data")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	publicURL := fs.String("public-url", "", "the address users reach the portal at (for invitation links); default http(s)://ADDR")
+	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or networks of reverse proxies whose X-Forwarded-For is believed (for the audit log and the IP allow list)")
 	var tlsFiles tlsFlags
 	fs.StringVar(&tlsFiles.cert, "tls-cert", "", "serve HTTPS with this certificate (PEM, with its chain); agents then connect over wss")
 	fs.StringVar(&tlsFiles.key, "tls-key", "", "the certificate's private key (PEM)")
@@ -72,6 +74,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 	if (tlsFiles.cert == "") != (tlsFiles.key == "") {
 		return errors.New("--tls-cert and --tls-key go together")
 	}
+	trusted, err := app.ParseTrustedProxies(*proxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	tlsFiles.trustedProxies = trusted
 	var sender *mail.SMTP
 	if *smtpURL != "" {
 		cfg, err := mail.ParseURL(*smtpURL)
@@ -124,7 +131,11 @@ func useTwoFactorKey(a *app.App, dataDir string, log *slog.Logger) {
 
 // tlsFlags name the certificate and key of an HTTPS server; empty for plain HTTP (local use, or
 // behind a reverse proxy that terminates TLS).
-type tlsFlags struct{ cert, key string }
+type tlsFlags struct {
+	cert, key string
+	// trustedProxies are the reverse proxies in front of the server (--trusted-proxies).
+	trustedProxies []netip.Prefix
+}
 
 // serve listens on addr and serves until ctx ends, then shuts down gracefully. ready, when set, is
 // called with the listening address once the server accepts connections.
@@ -156,12 +167,12 @@ func serve(ctx context.Context, a *app.App, addr, publicURL string, stdout io.Wr
 		return fmt.Errorf("start the agent hub: %w", err)
 	}
 	defer h.Close()
-	web, err := portal.New(a, portal.Options{Logger: log, Hub: h})
+	web, err := portal.New(a, portal.Options{Logger: log, Hub: h, TrustedProxies: tlsFiles.trustedProxies})
 	if err != nil {
 		return fmt.Errorf("load the portal: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           routeRoot(api.New(a, api.Options{Logger: log, Hub: h}), web),
+		Handler:           routeRoot(api.New(a, api.Options{Logger: log, Hub: h, TrustedProxies: tlsFiles.trustedProxies}), web),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	fmt.Fprintf(stdout, "Portico is listening on %s\n", url)

@@ -8,8 +8,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -31,9 +31,9 @@ type Options struct {
 	// so that a handler or app method that forgot to authorize fails loudly; otherwise such a request
 	// is only logged.
 	Strict bool
-	// TrustProxy takes the client address from the first hop of X-Forwarded-For. Set it only behind a
-	// proxy that overwrites the header, or clients could forge their address in the audit log.
-	TrustProxy bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is believed (read from the right,
+	// skipping trusted hops: see app.ClientAddress); empty means the connection's own address.
+	TrustedProxies []netip.Prefix
 	// Hub serves the live agent connections and remote sessions; nil answers those endpoints 503.
 	Hub *hub.Hub
 }
@@ -236,21 +236,9 @@ func (s *server) authenticate(r *http.Request, ip string) (*app.Actor, error) {
 	return s.app.AuthenticateSession(r.Context(), ck.Value, ip)
 }
 
-// sourceIP is the client address recorded in the audit log.
+// sourceIP is the client address: recorded in the audit log and checked against the IP allow list.
 func (s *server) sourceIP(r *http.Request) string {
-	if s.opts.TrustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if ip := strings.TrimSpace(first); net.ParseIP(ip) != nil {
-				return ip
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return app.ClientAddress(r.RemoteAddr, r.Header.Get("X-Forwarded-For"), s.opts.TrustedProxies)
 }
 
 // secureRequest reports whether the client reached us over TLS, directly or through a proxy.

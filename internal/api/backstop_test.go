@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 )
 
@@ -38,17 +39,19 @@ func TestBackstop(t *testing.T) {
 }
 
 func TestSourceIP(t *testing.T) {
+	proxy := []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}
 	r := httptest.NewRequest("GET", "/", nil)
 	r.RemoteAddr = "192.0.2.1:5555"
 	r.Header.Set("X-Forwarded-For", "203.0.113.9, 10.0.0.1")
 	if got := (&server{}).sourceIP(r); got != "192.0.2.1" {
-		t.Errorf("untrusted proxy: %s", got)
+		t.Errorf("no trusted proxy: %s", got)
 	}
-	if got := (&server{opts: Options{TrustProxy: true}}).sourceIP(r); got != "203.0.113.9" {
+	// Behind a trusted proxy the header is read from the right: 10.0.0.1 is the last hop the proxy saw.
+	if got := (&server{opts: Options{TrustedProxies: proxy}}).sourceIP(r); got != "10.0.0.1" {
 		t.Errorf("trusted proxy: %s", got)
 	}
-	r.Header.Set("X-Forwarded-For", "garbage")
-	if got := (&server{opts: Options{TrustProxy: true}}).sourceIP(r); got != "192.0.2.1" {
-		t.Errorf("garbage header: %s", got)
+	r.RemoteAddr = "198.51.100.3:5555" // not the proxy: its header is the client's own claim
+	if got := (&server{opts: Options{TrustedProxies: proxy}}).sourceIP(r); got != "198.51.100.3" {
+		t.Errorf("untrusted peer: %s", got)
 	}
 }

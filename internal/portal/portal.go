@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -40,6 +41,8 @@ type Options struct {
 	Hub *hub.Hub
 	// SecureCookies marks cookies Secure (set when the portal is served over TLS).
 	SecureCookies bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is believed (see app.ClientAddress).
+	TrustedProxies []netip.Prefix
 }
 
 // Portal serves the web portal.
@@ -146,6 +149,7 @@ type crumb struct {
 func (p *Portal) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		r = r.WithContext(context.WithValue(r.Context(), trustedProxiesKey{}, p.opt.TrustedProxies))
 		q := &request{p: p, w: w, r: r, ctx: r.Context(), theme: "system"}
 		if err := q.authenticate(); err != nil && !rt.public {
 			q.toSignIn(err)
@@ -266,11 +270,11 @@ func (q *request) fail(err error) {
 	}
 }
 
-// clientIP is the address the request came from.
+// clientIP is the address the request came from (behind a trusted proxy, the one it names).
 func clientIP(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
-	}
-	return strings.Trim(host, "[]")
+	trusted, _ := r.Context().Value(trustedProxiesKey{}).([]netip.Prefix)
+	return app.ClientAddress(r.RemoteAddr, r.Header.Get("X-Forwarded-For"), trusted)
 }
+
+// trustedProxiesKey carries Options.TrustedProxies in each request's context, for clientIP.
+type trustedProxiesKey struct{}
