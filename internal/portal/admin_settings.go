@@ -19,6 +19,8 @@ type adminSettingsPage struct {
 	// Raw keeps posted numbers that did not parse, so the field shows what was typed.
 	Raw   map[string]string
 	Saved bool
+	// RequireMix is the password policy's letters-and-digits rule.
+	RequireMix bool
 }
 
 func (q *request) settingsPage() error {
@@ -28,9 +30,13 @@ func (q *request) settingsPage() error {
 	if err != nil {
 		return err
 	}
+	policy, err := q.p.app.GetPasswordPolicy(q.ctx, q.actor)
+	if err != nil {
+		return err
+	}
 	return q.render(http.StatusOK, "admin/settings", adminSettingsPage{Account: acc, Name: acc.Name,
 		Settings: acc.Settings, Raw: map[string]string{}, adminForm: adminForm{Errors: map[string]string{}},
-		Saved: q.r.URL.Query().Get("saved") == "1"})
+		Saved: q.r.URL.Query().Get("saved") == "1", RequireMix: policy.RequireMix})
 }
 
 // adminFormInt reads an integer field; a value that is not a number gets a field message in the
@@ -60,19 +66,35 @@ func (q *request) saveSettings() error {
 	q.adminFormInt("password_min_length", &s.PasswordMinLength, pg.Errors, pg.Raw)
 	s.InstallerGroupAssignment = q.adminChecked("installer_group_assignment")
 	s.TechnicianDisplayName = strings.TrimSpace(q.r.PostFormValue("technician_display_name"))
+	pg.RequireMix = q.adminChecked("password_require_mix")
 	if len(pg.Errors) > 0 {
 		return q.render(http.StatusUnprocessableEntity, "admin/settings", pg)
 	}
 	name := pg.Name
 	if _, err := q.p.app.UpdateAccount(q.ctx, q.actor, app.AccountUpdate{Name: &name, Settings: s}); err != nil {
-		form, err := adminFormError(err)
-		if err != nil {
-			return err
+		return q.settingsRefused(pg, err)
+	}
+	policy, err := q.p.app.GetPasswordPolicy(q.ctx, q.actor)
+	if err != nil {
+		return err
+	}
+	if policy.RequireMix != pg.RequireMix {
+		if _, err := q.p.app.SetPasswordPolicy(q.ctx, q.actor, app.PasswordPolicy{MinLength: s.PasswordMinLength,
+			RequireMix: pg.RequireMix}); err != nil {
+			return q.settingsRefused(pg, err)
 		}
-		pg.adminForm = form
-		return q.render(http.StatusUnprocessableEntity, "admin/settings", pg)
 	}
 	return q.redirect("/settings?saved=1")
+}
+
+// settingsRefused shows a refused save on the settings form, with its field messages.
+func (q *request) settingsRefused(pg adminSettingsPage, err error) error {
+	form, err := adminFormError(err)
+	if err != nil {
+		return err
+	}
+	pg.adminForm = form
+	return q.render(http.StatusUnprocessableEntity, "admin/settings", pg)
 }
 
 // adminBillingPage shows the licence figures and, to billing managers, the limits to edit.
@@ -83,8 +105,7 @@ type adminBillingPage struct {
 	ManagedLimit int
 	SeatLimit    int
 	Raw          map[string]string
-	// CanEdit: changing the plan limits goes through the account update, which needs account.manage
-	// besides billing.manage.
+	// CanEdit: changing the plan limits needs billing.manage.
 	CanEdit bool
 	Saved   bool
 }
@@ -105,7 +126,7 @@ func (q *request) renderBilling(status int, pg *adminBillingPage) error {
 			adminForm: adminForm{Errors: map[string]string{}}, Saved: q.r.URL.Query().Get("saved") == "1"}
 	}
 	pg.Licences = l
-	pg.CanEdit = q.can(portico.PermBillingManage) && q.can(portico.PermAccountManage)
+	pg.CanEdit = q.can(portico.PermBillingManage)
 	return q.render(status, "admin/billing", pg)
 }
 
