@@ -313,3 +313,27 @@ func TestTemplatesHaveNoUntranslatedText(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSettingsPasswordMix: the settings page turns the letters-and-digits rule on and off.
+func TestSettingsPasswordMix(t *testing.T) {
+	e := newTestEnv(t)
+	b := e.browser()
+	b.signIn("owner@example.test")
+	form := url.Values{"name": {"Example Ltd"}, "idle_timeout_minutes": {"15"}, "password_min_length": {"10"},
+		"technician_display_name": {""}, "password_require_mix": {"on"}}
+	if code, body, _ := b.post("/settings", form); code != http.StatusSeeOther {
+		t.Fatalf("save: %d\n%s", code, body)
+	}
+	policy, err := e.app.GetPasswordPolicy(context.Background(), e.owner)
+	if err != nil || !policy.RequireMix {
+		t.Fatalf("policy after turning the rule on: %+v %v", policy, err)
+	}
+	if _, body, _ := b.get("/settings"); !strings.Contains(body, `id="password_require_mix" name="password_require_mix" checked`) {
+		t.Fatal("the settings page does not show the rule on")
+	}
+	form.Del("password_require_mix")
+	b.post("/settings", form)
+	if policy, _ := e.app.GetPasswordPolicy(context.Background(), e.owner); policy.RequireMix {
+		t.Fatal("the rule is still on after turning it off")
+	}
+}
