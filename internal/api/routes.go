@@ -3,7 +3,7 @@ package api
 // routes is the route table. Each entry registers one mux pattern and one OpenAPI operation; the
 // permission column is documentation (the app decides), and the tests hold every entry to it.
 func routes() []Route {
-	return withAccountGates(withTwoFactorGate([]Route{
+	return withAccountGates(withTwoFactorGate(withLegalGate([]Route{
 		// Session, invitations, the caller and the account.
 		{Method: "POST", Path: "/api/v1/session", OperationID: "signIn", Summary: "Sign in with email, password and, for users with 2FA, totp (a current code or a recovery code; without it: 401 naming the field totp); sets the session cookie", Permission: "public", Status: ok, Public: true, ep: jsonBody(signInWithCode)},
 		{Method: "DELETE", Path: "/api/v1/session", OperationID: "signOut", Summary: "Sign out: end the session of the cookie sent", Permission: "public", Status: noContnt, Public: true, ep: noBody(signOut)},
@@ -133,6 +133,12 @@ func routes() []Route {
 		{Method: "GET", Path: "/api/v1/password-policy", OperationID: "getPasswordPolicy", Summary: "What new passwords must be: minimum length and whether letters and digits are required (common passwords are always refused)", Permission: "account.view", Status: ok, ep: noBody(getPasswordPolicy)},
 		{Method: "PUT", Path: "/api/v1/password-policy", OperationID: "setPasswordPolicy", Summary: "Replace the password policy; it applies wherever a password is set from then on", Permission: "account.manage", Status: ok, ep: jsonBody(setPasswordPolicy)},
 
+		// Terms of service and privacy policy. While the account has versions a user has not accepted,
+		// every other authenticated route but 2FA enrolment answers 403 naming the field "legal".
+		{Method: "GET", Path: "/api/v1/legal", OperationID: "getLegal", Summary: "The current terms of service and privacy policy (version and text or url; an empty version asks for nothing) and whether the caller accepted them", Permission: "authenticated", Status: ok, ep: noBody(getLegal)},
+		{Method: "PUT", Path: "/api/v1/legal", OperationID: "setLegal", Summary: "Set the current version of each document (a version label and either a text of at most 20,000 characters or an http(s) url); a new version makes every user accept again", Permission: "legal.manage", Status: ok, ep: jsonBody(setLegal)},
+		{Method: "POST", Path: "/api/v1/legal/accept", OperationID: "acceptLegal", Summary: "Accept the current versions; recorded with the time and the caller's address", Permission: "authenticated", Status: ok, ep: noBody(acceptLegal)},
+
 		// Enrollment.
 		{Method: "GET", Path: "/api/v1/enrollment-tokens", OperationID: "listEnrollmentTokens", Summary: "List enrollment tokens (never their secrets)", Permission: "installers.access (at account level: all; otherwise those of the groups where it is held)", Status: ok, Query: pageQuery, ep: noBody(listEnrollmentTokens)},
 		{Method: "POST", Path: "/api/v1/enrollment-tokens", OperationID: "createEnrollmentToken", Summary: "Create an enrollment token, optionally bound to a device group; the secret is shown once", Permission: "installers.access (at the token's group, or account level)", Status: created, ep: jsonBody(createEnrollmentToken)},
@@ -145,5 +151,5 @@ func routes() []Route {
 		{Method: "GET", Path: "/healthz", OperationID: "health", Summary: "Liveness: 200 whenever the process serves", Permission: "public", Status: ok, Public: true, ep: noBody(health)},
 		{Method: "GET", Path: "/readyz", OperationID: "ready", Summary: "Readiness: 200 when the database answers", Permission: "public", Status: ok, Public: true, ep: noBody(ready)},
 		{Method: "GET", Path: "/metrics", OperationID: "metrics", Summary: "Prometheus metrics (text format)", Permission: "public", Status: ok, Public: true, ep: noBody(metricsHandler)},
-	}))
+	})))
 }
