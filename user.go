@@ -111,4 +111,12 @@ type WebSession struct {
 	CreatedAt  time.Time `json:"created_at"`
 	LastSeenAt time.Time `json:"last_seen_at"`
 	SourceIP   string    `json:"source_ip"`
+	// Method is how the session was opened: SessionPassword or SessionSSO.
+	Method string `json:"method"`
 }
+
+// How a portal session was opened.
+const (
+	SessionPassword = "password"
+	SessionSSO      = "sso"
+)

@@ -90,6 +90,8 @@ type Actor struct {
 	KeyPermissions *portico.PermissionSet
 	DeviceID       string
 	SourceIP       string
+	// ViaSSO marks a portal session opened through single sign-on.
+	ViaSSO bool
 
 	decided atomic.Bool
 }

@@ -55,7 +55,8 @@ func (a *App) AuthenticateSession(ctx context.Context, secret, sourceIP string) 
 			return nil, err
 		}
 	}
-	return &Actor{Kind: ActorUser, AccountID: u.AccountID, UserID: u.ID, Name: u.Name, SourceIP: sourceIP}, nil
+	return &Actor{Kind: ActorUser, AccountID: u.AccountID, UserID: u.ID, Name: u.Name, SourceIP: sourceIP,
+		ViaSSO: ws.Method == portico.SessionSSO}, nil
 }
 
 // AuthenticateAPIKey resolves a bearer API key to its actor: the key's owner, narrowed to the key's

@@ -258,3 +258,31 @@ func TestSSOSettings(t *testing.T) {
 	_, err = e.a.PutSSO(e.ctx, tech, SSOInput{})
 	wantKind(t, err, portico.KindForbidden)
 }
+
+// TestSSOSessionSkipsTheTwoFactorGate: in an account that requires 2FA, a session the identity
+// provider vouched for is not held back (the IdP is its second factor); the same user signing in
+// with a password is.
+func TestSSOSessionSkipsTheTwoFactorGate(t *testing.T) {
+	e := newSSOEnv(t, SSOInput{Enabled: true})
+	e.setAccount(func(s *portico.AccountSettings) { s.Require2FA = true })
+	cu, err := e.a.CreateUser(e.ctx, e.owner, NewUser{Email: "alice@example.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.idp.AddUser(t, "alice", "idp-password", "alice@example.test", "Alice Liddell")
+	secret, _, err := e.finish(e.answer("alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ac, err := e.a.AuthenticateSession(e.ctx, secret, "192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.a.TwoFactorGate(e.ctx, ac); err != nil {
+		t.Fatalf("SSO session held back by the 2FA gate: %v", err)
+	}
+	pw := &Actor{Kind: ActorUser, AccountID: cu.User.AccountID, UserID: cu.User.ID}
+	if err := e.a.TwoFactorGate(e.ctx, pw); !portico.IsKind(err, portico.KindForbidden) {
+		t.Fatalf("a password session of the same user: %v, want held back", err)
+	}
+}

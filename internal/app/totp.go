@@ -422,6 +422,9 @@ func (a *App) TwoFactorGate(ctx context.Context, ac *Actor) error {
 	if ac == nil || (ac.Kind != ActorUser && ac.Kind != ActorAPIKey) || ac.AccountID == "" {
 		return nil
 	}
+	if ac.ViaSSO {
+		return nil // the identity provider is this session's second factor
+	}
 	acc, err := a.store.GetAccount(ctx, ac.AccountID)
 	if err != nil {
 		return err

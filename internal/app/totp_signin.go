@@ -106,12 +106,17 @@ func (a *App) secondFactor(ctx context.Context, u *portico.User, ac *Actor, tf *
 }
 
 // openWebSession starts a portal session for a user who passed every factor.
+// detail "sso" marks a session the identity provider vouched for (see TwoFactorGate).
 func (a *App) openWebSession(ctx context.Context, u *portico.User, ac *Actor, detail string) (string, error) {
 	now := a.now()
 	a.signins.succeed(u.Email)
 	secret := portico.NewSecret("ps")
+	method := portico.SessionPassword
+	if detail == "sso" {
+		method = portico.SessionSSO
+	}
 	ws := &portico.WebSession{Hash: portico.HashSecret(secret), AccountID: u.AccountID, UserID: u.ID,
-		CreatedAt: now, LastSeenAt: now, SourceIP: ac.SourceIP}
+		CreatedAt: now, LastSeenAt: now, SourceIP: ac.SourceIP, Method: method}
 	if err := a.store.CreateWebSession(ctx, ws); err != nil {
 		return "", err
 	}

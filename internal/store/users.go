@@ -205,8 +205,11 @@ func (q *querier) MarkInvitationUsed(ctx context.Context, id string, at time.Tim
 // CreateWebSession stores a signed-in portal session.
 func (q *querier) CreateWebSession(ctx context.Context, ws *portico.WebSession) error {
 	ws.CreatedAt, ws.LastSeenAt = normTime(ws.CreatedAt), normTime(ws.LastSeenAt)
-	_, err := q.exec(ctx, `INSERT INTO web_sessions (hash, account_id, user_id, created_at, last_seen_at, source_ip)
-		VALUES ($1, $2, $3, $4, $5, $6)`, ws.Hash, ws.AccountID, ws.UserID, ws.CreatedAt, ws.LastSeenAt, ws.SourceIP)
+	if ws.Method == "" {
+		ws.Method = portico.SessionPassword
+	}
+	_, err := q.exec(ctx, `INSERT INTO web_sessions (hash, account_id, user_id, created_at, last_seen_at, source_ip, method)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, ws.Hash, ws.AccountID, ws.UserID, ws.CreatedAt, ws.LastSeenAt, ws.SourceIP, ws.Method)
 	if kind, _ := constraintViolation(err); kind == "foreign_key" {
 		return fmt.Errorf("create web session: %w", notFound("user"))
 	}
@@ -216,9 +219,9 @@ func (q *querier) CreateWebSession(ctx context.Context, ws *portico.WebSession) 
 // GetWebSession returns the session whose secret has this hash.
 func (q *querier) GetWebSession(ctx context.Context, hash string) (*portico.WebSession, error) {
 	var ws portico.WebSession
-	err := q.queryRow(ctx, `SELECT hash, account_id, user_id, created_at, last_seen_at, source_ip
+	err := q.queryRow(ctx, `SELECT hash, account_id, user_id, created_at, last_seen_at, source_ip, method
 		FROM web_sessions WHERE hash = $1`, hash).
-		Scan(&ws.Hash, &ws.AccountID, &ws.UserID, timeCol{&ws.CreatedAt}, timeCol{&ws.LastSeenAt}, &ws.SourceIP)
+		Scan(&ws.Hash, &ws.AccountID, &ws.UserID, timeCol{&ws.CreatedAt}, timeCol{&ws.LastSeenAt}, &ws.SourceIP, &ws.Method)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("session")
 	}
