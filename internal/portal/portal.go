@@ -82,7 +82,7 @@ func New(a *app.App, opt Options) (*Portal, error) {
 	static, _ := fs.Sub(files, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	var all []route
-	for _, rs := range [][]route{p.coreRoutes(), p.deviceRoutes(), p.adminRoutes(), p.sessionRoutes(), p.ssoRoutes()} {
+	for _, rs := range [][]route{p.coreRoutes(), p.deviceRoutes(), p.adminRoutes(), p.sessionRoutes(), p.ssoRoutes(), p.legalRoutes()} {
 		all = append(all, rs...)
 	}
 	for _, rt := range all {
@@ -160,8 +160,9 @@ func (p *Portal) wrap(rt route) http.Handler {
 			q.theme = q.me.User.Theme
 		}
 		// An account with an IP allow list refuses its people from elsewhere, before anything else; an
-		// account that requires 2FA lets its users reach nothing but enrolment until they enrol.
-		if !rt.public && (q.holdForAllowlist() || q.holdForTwoFactor(rt.pattern)) {
+		// account that requires 2FA lets its users reach nothing but enrolment until they enrol; an
+		// account with terms of service lets them reach nothing but acceptance until they accept.
+		if !rt.public && (q.holdForAllowlist() || q.holdForTwoFactor(rt.pattern) || q.holdForLegal(rt.pattern)) {
 			return
 		}
 		if err := rt.handle(q); err != nil {
