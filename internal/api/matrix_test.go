@@ -108,6 +108,12 @@ func matrix() map[string]matrixCase {
 		"getLegal":    {authOnly: true, build: same(req{})},
 		"setLegal":    {perm: portico.PermLegalManage, build: same(req{body: map[string]any{}})},
 		"acceptLegal": {authOnly: true, build: same(req{})},
+		"getBranding": {authOnly: true, build: same(req{})},
+		"uploadLogo":  {perm: portico.PermBrandingManage, build: func(e *env, f *fixture) req { return req{body: rawJSON(testLogo(e.t, 8, 8))} }},
+		"deleteLogo": {perm: portico.PermBrandingManage, build: func(e *env, f *fixture) req {
+			check(e.app.SetLogo(ctx, f.sys, []byte(testLogo(e.t, 8, 8))))(e.t)
+			return req{}
+		}},
 
 		"listUsers": {perm: portico.PermUsersView, build: same(req{query: "?status=active"})},
 		"createUser": {perm: portico.PermUsersInvite, build: func(e *env, f *fixture) req {

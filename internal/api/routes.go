@@ -139,6 +139,11 @@ func routes() []Route {
 		{Method: "PUT", Path: "/api/v1/legal", OperationID: "setLegal", Summary: "Set the current version of each document (a version label and either a text of at most 20,000 characters or an http(s) url); a new version makes every user accept again", Permission: "legal.manage", Status: ok, ep: jsonBody(setLegal)},
 		{Method: "POST", Path: "/api/v1/legal/accept", OperationID: "acceptLegal", Summary: "Accept the current versions; recorded with the time and the caller's address", Permission: "authenticated", Status: ok, ep: noBody(acceptLegal)},
 
+		// Branding.
+		{Method: "GET", Path: "/api/v1/branding", OperationID: "getBranding", Summary: "Whether the account has a logo, and its type and size", Permission: "authenticated", Status: ok, ep: noBody(getBranding)},
+		{Method: "POST", Path: "/api/v1/branding/logo", OperationID: "uploadLogo", Summary: "Replace the logo shown in the portal's top bar: the image as the raw body, or the part named logo of a multipart/form-data body; PNG or JPEG (read from the bytes, not the declared type), at most 512 KiB and 1024×1024 px; SVG and anything else are refused naming the field logo", Permission: "branding.manage", Status: ok, ep: noBody(uploadLogo)},
+		{Method: "DELETE", Path: "/api/v1/branding/logo", OperationID: "deleteLogo", Summary: "Remove the logo; the portal shows the product name again", Permission: "branding.manage", Status: noContnt, ep: noBody(deleteLogo)},
+
 		// Enrollment.
 		{Method: "GET", Path: "/api/v1/enrollment-tokens", OperationID: "listEnrollmentTokens", Summary: "List enrollment tokens (never their secrets)", Permission: "installers.access (at account level: all; otherwise those of the groups where it is held)", Status: ok, Query: pageQuery, ep: noBody(listEnrollmentTokens)},
 		{Method: "POST", Path: "/api/v1/enrollment-tokens", OperationID: "createEnrollmentToken", Summary: "Create an enrollment token, optionally bound to a device group; the secret is shown once", Permission: "installers.access (at the token's group, or account level)", Status: created, ep: jsonBody(createEnrollmentToken)},
