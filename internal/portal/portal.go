@@ -82,7 +82,7 @@ func New(a *app.App, opt Options) (*Portal, error) {
 	static, _ := fs.Sub(files, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	var all []route
-	for _, rs := range [][]route{p.coreRoutes(), p.deviceRoutes(), p.adminRoutes(), p.sessionRoutes(), p.ssoRoutes(), p.legalRoutes()} {
+	for _, rs := range [][]route{p.coreRoutes(), p.deviceRoutes(), p.adminRoutes(), p.sessionRoutes(), p.ssoRoutes(), p.legalRoutes(), p.brandingRoutes()} {
 		all = append(all, rs...)
 	}
 	for _, rt := range all {

@@ -135,6 +135,9 @@ type view struct {
 	// IdleSeconds is the account's idle timeout, for the warning script; 0 on public pages.
 	IdleSeconds int
 	Path        string
+	// HasLogo makes the top bar show the account's logo (served at /branding/logo) instead of the
+	// product name.
+	HasLogo bool
 }
 
 // page is the data every page template receives: the layout's view and the page's own data.
@@ -188,6 +191,7 @@ func (q *request) view(withMenu bool) (*view, error) {
 	if q.me != nil {
 		v.User, v.Account = q.me.User, q.me.Account
 		v.IdleSeconds = q.me.Account.Settings.IdleTimeoutMinutes * 60
+		v.HasLogo = q.p.app.AccountHasLogo(q.ctx, q.me.Account.ID) // branding: logo in the top bar
 	}
 	if q.me != nil && withMenu {
 		m, err := q.menu()
