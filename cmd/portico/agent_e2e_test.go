@@ -439,11 +439,18 @@ func TestAgentSessions(t *testing.T) {
 	ag := runAgent(t, config, dev, env...)
 	e.waitDevice(t, dev, "available", func(d deviceJSON) bool { return d.Status == "available" })
 
-	// Inventory reached the server.
-	var inv map[string]any
-	e.api.must("GET", "/api/v1/devices/"+dev+"/inventory", nil, &inv, 200)
-	if b, _ := json.Marshal(inv); !strings.Contains(string(b), "hostname") {
-		t.Fatalf("inventory: %s", b)
+	// Inventory reaches the server (written in the background, shortly after the connection).
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		var inv map[string]any
+		e.api.must("GET", "/api/v1/devices/"+dev+"/inventory", nil, &inv, 200)
+		b, _ := json.Marshal(inv)
+		if strings.Contains(string(b), "hostname") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("inventory: %s", b)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 
 	s, _ := openSession(t, e.srv.URL, e.key, dev, "terminal", "chat", "file_transfer", "task_manager", "screenshot", "screen_view", "message")
