@@ -125,7 +125,6 @@ func (a *App) GetBranding(ctx context.Context, ac *Actor) (*Branding, error) {
 // AccountHasLogo reports whether the account has a logo, for the portal's top bar. A failure to read
 // counts as no logo: the bar then shows the product name.
 func (a *App) AccountHasLogo(ctx context.Context, accountID string) bool {
-	// This reads the stored image itself; at most MaxLogoBytes from the local database per page.
-	_, _, err := a.store.GetLogo(ctx, accountID)
-	return err == nil
+	has, err := a.store.HasLogo(ctx, accountID)
+	return err == nil && has
 }

@@ -88,6 +88,17 @@ func (q *querier) GetLogo(ctx context.Context, accountID string) ([]byte, string
 	return logo, typ, nil
 }
 
+// HasLogo reports whether the account has a logo, without reading it.
+func (q *querier) HasLogo(ctx context.Context, accountID string) (bool, error) {
+	var n int
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM account_policies
+		WHERE account_id = $1 AND logo IS NOT NULL AND LENGTH(logo) > 0`, accountID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("has logo: %w", err)
+	}
+	return n > 0, nil
+}
+
 // PutLogo replaces the account's logo; an empty logo removes it.
 func (q *querier) PutLogo(ctx context.Context, accountID string, logo []byte, mediaType string, at time.Time) error {
 	var v any

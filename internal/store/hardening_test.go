@@ -51,6 +51,7 @@ func testLogo(t *testing.T, s *Store) {
 	wantKind(t, err, portico.KindNotFound)
 	must(t, s.PutAccountPolicy(ctx, f.acc.ID, &AccountPolicy{PasswordRequireMix: true}, now))
 	must(t, s.PutLogo(ctx, f.acc.ID, []byte{0x89, 'P', 'N', 'G'}, "image/png", at(time.Minute)))
+	equal(t, must1[bool](t)(s.HasLogo(ctx, f.acc.ID)), true)
 	logo, typ, err := s.GetLogo(ctx, f.acc.ID)
 	must(t, err)
 	equal(t, string(logo), "\x89PNG")
@@ -64,6 +65,9 @@ func testLogo(t *testing.T, s *Store) {
 	must(t, s.PutLogo(ctx, f.acc.ID, nil, "", at(3*time.Minute)))
 	_, _, err = s.GetLogo(ctx, f.acc.ID)
 	wantKind(t, err, portico.KindNotFound)
+	equal(t, must1[bool](t)(s.HasLogo(ctx, f.acc.ID)), false)
+	g := newFixture(t, s, "Globex")
+	equal(t, must1[bool](t)(s.HasLogo(ctx, g.acc.ID)), false)
 }
 
 func testLegalAcceptances(t *testing.T, s *Store) {
