@@ -337,3 +337,20 @@ func TestSettingsPasswordMix(t *testing.T) {
 		t.Fatal("the rule is still on after turning it off")
 	}
 }
+
+// TestSettingsLinksToTheOtherSettingsPages: the settings page leads to SSO, the IP allow list, the
+// legal texts and branding, for the owner.
+func TestSettingsLinksToTheOtherSettingsPages(t *testing.T) {
+	e := newTestEnv(t)
+	b := e.browser()
+	b.signIn("owner@example.test")
+	_, body, _ := b.get("/settings")
+	for _, link := range []string{"/settings/sso", "/settings/ip-allowlist", "/settings/legal", "/settings/branding"} {
+		if !strings.Contains(body, `href="`+link+`"`) {
+			t.Errorf("the settings page does not link to %s", link)
+		}
+		if code, _, _ := b.get(link); code != http.StatusOK {
+			t.Errorf("GET %s: %d", link, code)
+		}
+	}
+}
