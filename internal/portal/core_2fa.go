@@ -36,21 +36,7 @@ func (q *request) holdForTwoFactor(pattern string) bool {
 	if q.actor == nil || twoFactorOpenPages[pattern] {
 		return false
 	}
-	err := q.p.app.TwoFactorGate(q.ctx, q.actor)
-	if err == nil {
-		return false
-	}
-	if portico.KindOf(err) != portico.KindForbidden {
-		q.fail(err)
-		return true
-	}
-	if q.r.Header.Get("HX-Request") != "" {
-		q.w.Header().Set("HX-Redirect", "/profile/2fa")
-		q.w.WriteHeader(http.StatusForbidden)
-		return true
-	}
-	http.Redirect(q.w, q.r, "/profile/2fa", http.StatusSeeOther)
-	return true
+	return q.holdBack(q.p.app.TwoFactorGate(q.ctx, q.actor), "/profile/2fa")
 }
 
 // signInCode is the second step of signing in: the pending sign-in's token and a code.

@@ -30,25 +30,11 @@ func (q *request) holdForLegal(pattern string) bool {
 	if q.actor == nil || legalOpenPages[pattern] || twoFactorOpenPages[pattern] {
 		return false
 	}
-	err := q.p.app.LegalGate(q.ctx, q.actor)
-	if err == nil {
-		return false
-	}
-	if portico.KindOf(err) != portico.KindForbidden {
-		q.fail(err)
-		return true
-	}
 	target := "/legal/accept"
 	if q.r.Method == http.MethodGet && q.r.URL.Path != "/" {
 		target += "?next=" + url.QueryEscape(q.r.URL.RequestURI())
 	}
-	if q.r.Header.Get("HX-Request") != "" {
-		q.w.Header().Set("HX-Redirect", target)
-		q.w.WriteHeader(http.StatusForbidden)
-		return true
-	}
-	http.Redirect(q.w, q.r, target, http.StatusSeeOther)
-	return true
+	return q.holdBack(q.p.app.LegalGate(q.ctx, q.actor), target)
 }
 
 // legalAcceptData is the acceptance page.

@@ -228,6 +228,26 @@ func (q *request) canOn(perm portico.Permission, t authz.Target) bool {
 // crumb appends a breadcrumb.
 func (q *request) crumb(label, url string) { q.crumbs = append(q.crumbs, crumb{label, url}) }
 
+// holdBack answers a request an account gate (2FA enrolment, legal acceptance) refused: err of
+// another kind than forbidden fails the request; forbidden sends the browser to target (with
+// HX-Redirect for htmx requests). It reports whether it answered, that is whether err was not nil.
+func (q *request) holdBack(err error, target string) bool {
+	if err == nil {
+		return false
+	}
+	if portico.KindOf(err) != portico.KindForbidden {
+		q.fail(err)
+		return true
+	}
+	if q.r.Header.Get("HX-Request") != "" {
+		q.w.Header().Set("HX-Redirect", target)
+		q.w.WriteHeader(http.StatusForbidden)
+		return true
+	}
+	http.Redirect(q.w, q.r, target, http.StatusSeeOther)
+	return true
+}
+
 // redirect answers a form post with a redirect (or HX-Redirect for htmx requests).
 func (q *request) redirect(target string) error {
 	if q.r.Header.Get("HX-Request") != "" {
