@@ -90,7 +90,7 @@ func TestWindowPostProtection(t *testing.T) {
 		}, 403, false},
 		{"wrong token", func(w *Window) windowCall {
 			return windowCall{method: "POST", path: "/api/answer", body: `{"session_id":"s1","accept":true}`,
-				header: map[string]string{WindowTokenHeader: "0" + w.Token()[1:]}}
+				header: map[string]string{WindowTokenHeader: wrongToken(w.Token())}}
 		}, 403, false},
 		{"token but foreign origin", func(w *Window) windowCall {
 			return windowCall{method: "POST", path: "/api/answer", body: `{"session_id":"s1","accept":true}`,
@@ -165,4 +165,13 @@ func TestWindowChatAndEnd(t *testing.T) {
 	if len(msgs) != 2 || msgs[0].body.(protocol.Chat).Text != "hello" || msgs[1].body.(protocol.SessionEnd).By != "end_user" {
 		t.Errorf("sent %+v", msgs)
 	}
+}
+
+// wrongToken differs from token in its first character (a fixed "0" would equal a token that starts
+// with one).
+func wrongToken(token string) string {
+	if token[0] == '0' {
+		return "1" + token[1:]
+	}
+	return "0" + token[1:]
 }
