@@ -173,8 +173,12 @@ func (a *App) importDirectory(ctx context.Context, ac *Actor, cfg directory.Conf
 		a.saveJob(ctx, job)
 	}
 
-	detail := fmt.Sprintf("users: %d created, %d updated; groups: %d created, %d updated; memberships: +%d −%d; %d removed from the directory, %d skipped",
-		plan.UsersCreate, plan.UsersUpdate, plan.GroupsCreate, plan.GroupsUpdate, plan.MembersAdd, plan.MembersRemove, len(plan.Removed), len(plan.Skipped))
+	devices, err := a.syncDeviceDirectoryGroups(ctx, ac, snap.Computers)
+	if err != nil {
+		return plan, err
+	}
+	detail := fmt.Sprintf("users: %d created, %d updated; groups: %d created, %d updated; memberships: +%d −%d; %d removed from the directory, %d skipped; %d devices given their directory groups",
+		plan.UsersCreate, plan.UsersUpdate, plan.GroupsCreate, plan.GroupsUpdate, plan.MembersAdd, plan.MembersRemove, len(plan.Removed), len(plan.Skipped), devices)
 	err = a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		return &change{action: "directory.import", targetType: "account", targetID: ac.AccountID, detail: detail}, nil
 	})

@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -255,5 +256,57 @@ func TestDirectoryImportUnreachable(t *testing.T) {
 	}
 	if j := waitJob(t, e, e.owner, job.ID); j.State != JobFailed || j.Error == "" {
 		t.Fatalf("job %+v, want failed with an error", j)
+	}
+}
+
+// TestDirectoryImportGivesDevicesTheirGroups: computers in the directory pass their groups (nested
+// ones included) to the devices of the same host name, and an assignment rule on directory_group
+// then places them.
+func TestDirectoryImportGivesDevicesTheirGroups(t *testing.T) {
+	srv := slapdtest.Start(t)
+	slapdtest.Seed(t, srv, 300)
+	e := newEnv(t)
+	tok := e.token("")
+	backend := e.enroll(tok, strings.ToUpper(slapdtest.BackendComputer)) // same name, other case
+	sales := e.enroll(tok, slapdtest.SalesComputer+".corp.example.org")  // qualified name
+	other := e.enroll(tok, "reception-pc")
+	pw := slapdtest.AdminPassword
+	if _, err := e.a.SetDirectoryConfig(e.ctx, e.owner, DirectoryInput{Config: directory.Config{URL: srv.URL,
+		BindDN: slapdtest.Admin, BaseDN: slapdtest.Base}, BindPassword: &pw}); err != nil {
+		t.Fatal(err)
+	}
+	importDirectory(t, e)
+	if got := e.get(backend).DirectoryGroups; !slices.Equal(got, []string{"Backend", "Engineering", "Staff"}) {
+		t.Fatalf("%s directory groups %v", slapdtest.BackendComputer, got)
+	}
+	if got := e.get(sales).DirectoryGroups; !slices.Equal(got, []string{"Sales", "Staff"}) {
+		t.Fatalf("%s directory groups %v", slapdtest.SalesComputer, got)
+	}
+	if got := e.get(other).DirectoryGroups; len(got) != 0 {
+		t.Fatalf("a device the directory does not know got groups %v", got)
+	}
+	if !contains(e.history(backend), "device.directory_groups") {
+		t.Fatalf("history of %s: %v", backend, e.history(backend))
+	}
+	// A rule on the nested group Engineering would move the backend machine only.
+	lab := e.group("Engineering devices", "")
+	on := false
+	r, err := e.a.CreateRule(e.ctx, e.owner, RuleInput{Name: "Engineering", Enabled: &on, Match: portico.MatchAll, TargetGroupID: lab,
+		Conditions: []portico.RuleCondition{{Property: portico.PropDirectoryGroup, Operator: portico.OpEquals, Value: "Engineering"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dry, err := e.a.DryRun(e.ctx, e.owner, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dry.Matches) != 1 || dry.Matches[0].DeviceID != backend {
+		t.Fatalf("dry run %+v, want only %s", dry.Matches, backend)
+	}
+	// Importing again changes nothing.
+	before := len(e.history(backend))
+	importDirectory(t, e)
+	if after := len(e.history(backend)); after != before {
+		t.Fatalf("a second import wrote history again (%d → %d)", before, after)
 	}
 }

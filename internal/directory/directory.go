@@ -50,6 +50,10 @@ type Config struct {
 	// GroupNameAttr names a group; MemberAttr lists a group's members (DNs of users or groups).
 	GroupNameAttr string `json:"group_name_attr"`
 	MemberAttr    string `json:"member_attr"`
+	// ComputerFilter finds computer entries and ComputerNameAttr gives a computer's host name, matched
+	// against devices' host names so that devices learn their directory groups.
+	ComputerFilter   string `json:"computer_filter"`
+	ComputerNameAttr string `json:"computer_name_attr"`
 	// PageSize is the number of entries per page of the paged search.
 	PageSize int `json:"page_size"`
 	// Timeout bounds dialling and each request.
@@ -73,12 +77,16 @@ func (c Config) WithDefaults() Config {
 		def(&c.LoginAttr, "sAMAccountName")
 		def(&c.EmailAttr, "mail")
 		def(&c.NameAttr, "displayName")
+		def(&c.ComputerFilter, "(objectClass=computer)")
+		def(&c.ComputerNameAttr, "dNSHostName")
 	default:
 		def(&c.UserFilter, "(objectClass=inetOrgPerson)")
 		def(&c.GroupFilter, "(objectClass=groupOfNames)")
 		def(&c.LoginAttr, "uid")
 		def(&c.EmailAttr, "mail")
 		def(&c.NameAttr, "cn")
+		def(&c.ComputerFilter, "(objectClass=device)")
+		def(&c.ComputerNameAttr, "cn")
 	}
 	def(&c.GroupNameAttr, "cn")
 	def(&c.MemberAttr, "member")
@@ -118,7 +126,7 @@ func (c Config) Problems() map[string]string {
 			p["bind_dn"] = "is not a valid DN"
 		}
 	}
-	for field, f := range map[string]string{"user_filter": c.UserFilter, "group_filter": c.GroupFilter} {
+	for field, f := range map[string]string{"user_filter": c.UserFilter, "group_filter": c.GroupFilter, "computer_filter": c.ComputerFilter} {
 		if strings.TrimSpace(f) == "" {
 			continue
 		}
@@ -150,10 +158,19 @@ type Group struct {
 	Users []string `json:"users"`
 }
 
+// Computer is a computer entry: its host name and the names of every group it is in, directly or
+// through nested groups, sorted.
+type Computer struct {
+	DN       string   `json:"dn"`
+	Hostname string   `json:"hostname"`
+	Groups   []string `json:"groups"`
+}
+
 // Snapshot is what was read from the directory, with memberships resolved.
 type Snapshot struct {
-	Users  []User  `json:"users"`
-	Groups []Group `json:"groups"`
+	Users     []User     `json:"users"`
+	Groups    []Group    `json:"groups"`
+	Computers []Computer `json:"computers"`
 }
 
 // Progress is told how many entries have been read so far, after every page.
@@ -187,7 +204,11 @@ func Fetch(ctx context.Context, cfg Config, progress Progress) (*Snapshot, error
 	if err != nil {
 		return nil, fmt.Errorf("search groups: %w", err)
 	}
-	return resolve(cfg, userEntries, groupEntries), nil
+	computerEntries, err := search(ctx, conn, cfg, cfg.ComputerFilter, []string{cfg.ComputerNameAttr, "cn", "memberOf"}, report)
+	if err != nil {
+		return nil, fmt.Errorf("search computers: %w", err)
+	}
+	return resolve(cfg, userEntries, groupEntries, computerEntries), nil
 }
 
 // Connect dials the directory, upgrades to TLS when asked and binds (anonymously when BindDN is empty).
@@ -282,9 +303,20 @@ func NormalizeDN(dn string) string {
 	return b.String()
 }
 
-// resolve turns entries into users and groups with transitive memberships.
-func resolve(cfg Config, userEntries, groupEntries []*ldap.Entry) *Snapshot {
-	snap := &Snapshot{Users: []User{}, Groups: []Group{}}
+// resolve turns entries into users, groups and computers with transitive memberships.
+func resolve(cfg Config, userEntries, groupEntries, computerEntries []*ldap.Entry) *Snapshot {
+	snap := &Snapshot{Users: []User{}, Groups: []Group{}, Computers: []Computer{}}
+	for _, e := range computerEntries {
+		host := strings.TrimSpace(e.GetAttributeValue(cfg.ComputerNameAttr))
+		if host == "" {
+			host = strings.TrimSpace(e.GetAttributeValue("cn"))
+		}
+		snap.Computers = append(snap.Computers, Computer{DN: e.DN, Hostname: strings.ToLower(host), Groups: []string{}})
+	}
+	computers := map[string]*Computer{} // normalised DN → computer
+	for i := range snap.Computers {
+		computers[NormalizeDN(snap.Computers[i].DN)] = &snap.Computers[i]
+	}
 	users := map[string]*User{} // normalised DN → user
 	for _, e := range userEntries {
 		u := User{DN: e.DN, Login: e.GetAttributeValue(cfg.LoginAttr), Email: strings.ToLower(strings.TrimSpace(e.GetAttributeValue(cfg.EmailAttr))),
@@ -323,7 +355,7 @@ func resolve(cfg Config, userEntries, groupEntries []*ldap.Entry) *Snapshot {
 			add(key, NormalizeDN(m))
 		}
 	}
-	for _, e := range userEntries {
+	for _, e := range append(append([]*ldap.Entry{}, userEntries...), computerEntries...) {
 		for _, g := range e.GetAttributeValues("memberOf") {
 			if gk := NormalizeDN(g); groupDN[gk] != "" {
 				add(gk, NormalizeDN(e.DN))
@@ -340,6 +372,7 @@ func resolve(cfg Config, userEntries, groupEntries []*ldap.Entry) *Snapshot {
 	for _, gk := range keys {
 		visited := map[string]bool{gk: true}
 		found := map[string]bool{}
+		foundComputers := map[*Computer]bool{}
 		stack := []string{gk}
 		for len(stack) > 0 {
 			cur := stack[len(stack)-1]
@@ -347,6 +380,10 @@ func resolve(cfg Config, userEntries, groupEntries []*ldap.Entry) *Snapshot {
 			for m := range members[cur] {
 				if u := users[m]; u != nil {
 					found[u.DN] = true
+					continue
+				}
+				if c := computers[m]; c != nil {
+					foundComputers[c] = true
 					continue
 				}
 				if groupDN[m] != "" && !visited[m] {
@@ -365,8 +402,15 @@ func resolve(cfg Config, userEntries, groupEntries []*ldap.Entry) *Snapshot {
 			u.Groups = append(u.Groups, g.DN)
 		}
 		sort.Strings(g.Users)
+		for c := range foundComputers {
+			c.Groups = append(c.Groups, g.Name)
+		}
 		snap.Groups = append(snap.Groups, g)
 	}
+	for i := range snap.Computers {
+		sort.Strings(snap.Computers[i].Groups)
+	}
+	sort.Slice(snap.Computers, func(i, j int) bool { return snap.Computers[i].DN < snap.Computers[j].DN })
 	for i := range snap.Users {
 		sort.Strings(snap.Users[i].Groups)
 	}

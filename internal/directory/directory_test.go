@@ -22,9 +22,20 @@ func TestFetchNestedGroupsWithPaging(t *testing.T) {
 	if len(snap.Users) != n {
 		t.Fatalf("%d users, want %d", len(snap.Users), n)
 	}
-	// 320 users in pages of 50 are 7 pages, then one page of 8 groups.
-	if len(reports) < 8 || reports[len(reports)-1] != n+8 {
-		t.Errorf("progress reports %v, want ≥ 8 pages ending at %d", reports, n+8)
+	// 320 users in pages of 50 are 7 pages, then one page of 8 groups and one of 2 computers.
+	if len(reports) < 9 || reports[len(reports)-1] != n+8+2 {
+		t.Errorf("progress reports %v, want ≥ 9 pages ending at %d", reports, n+8+2)
+	}
+	// Computers learn their groups through nesting too: Backend ∈ Engineering ∈ Staff.
+	hosts := map[string][]string{}
+	for _, c := range snap.Computers {
+		hosts[c.Hostname] = c.Groups
+	}
+	if got := hosts[slapdtest.BackendComputer]; !equalFold(got, []string{"Backend", "Engineering", "Staff"}) {
+		t.Errorf("%s groups %v", slapdtest.BackendComputer, got)
+	}
+	if got := hosts[slapdtest.SalesComputer]; !equalFold(got, []string{"Sales", "Staff"}) {
+		t.Errorf("%s groups %v", slapdtest.SalesComputer, got)
 	}
 	groups := map[string]directory.Group{}
 	for _, g := range snap.Groups {

@@ -168,6 +168,15 @@ func UserDN(i int) string { return fmt.Sprintf("uid=user%03d,ou=people,%s", i, B
 // GroupDN is the DN of the test group named cn.
 func GroupDN(cn string) string { return fmt.Sprintf("cn=%s,ou=groups,%s", cn, Base) }
 
+// ComputerDN is the DN of a seeded computer (a device entry named by its host name).
+func ComputerDN(host string) string { return fmt.Sprintf("cn=%s,ou=computers,%s", host, Base) }
+
+// Seeded computers: ws-backend-1 is in Backend (so in Engineering and Staff too), ws-sales-1 in Sales.
+const (
+	BackendComputer = "ws-backend-1"
+	SalesComputer   = "ws-sales-1"
+)
+
 // Email is the email of test user i.
 func Email(i int) string { return fmt.Sprintf("user%03d@example.org", i) }
 
@@ -188,7 +197,7 @@ func Seed(t testing.TB, s *Server, n int) int {
 		t.Fatalf("Seed needs at least 300 users, got %d", n)
 	}
 	s.do(t, func(c *ldap.Conn) error {
-		for _, ou := range []string{"people", "groups"} {
+		for _, ou := range []string{"people", "groups", "computers"} {
 			if err := add(c, "ou="+ou+","+Base, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {ou}}); err != nil {
 				return err
 			}
@@ -205,6 +214,11 @@ func Seed(t testing.TB, s *Server, n int) int {
 				return err
 			}
 		}
+		for _, host := range []string{BackendComputer, SalesComputer} {
+			if err := add(c, ComputerDN(host), map[string][]string{"objectClass": {"device"}, "cn": {host}}); err != nil {
+				return err
+			}
+		}
 		users := func(from, to int) []string {
 			var out []string
 			for i := from; i < to; i++ {
@@ -216,9 +230,9 @@ func Seed(t testing.TB, s *Server, n int) int {
 			cn      string
 			members []string
 		}{
-			{"Backend", users(0, 100)},
+			{"Backend", append(users(0, 100), ComputerDN(BackendComputer))},
 			{"Frontend", users(100, 150)},
-			{"Sales", users(150, 250)},
+			{"Sales", append(users(150, 250), ComputerDN(SalesComputer))},
 			{"Support", users(250, n)},
 			{"Engineering", append([]string{GroupDN("Backend"), GroupDN("Frontend")}, UserDN(0))},
 			{"Staff", []string{GroupDN("Engineering"), GroupDN("Sales")}},
