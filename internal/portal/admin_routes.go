@@ -16,6 +16,10 @@ func (p *Portal) adminRoutes() []route {
 		{pattern: "POST /users/{id}/enable", handle: adminSetUserEnabled(true)},
 		{pattern: "POST /users/{id}/delete", handle: (*request).deleteUser},
 
+		{pattern: "GET /api-keys", handle: (*request).apiKeysPage},
+		{pattern: "POST /api-keys", handle: (*request).createAPIKey},
+		{pattern: "POST /api-keys/{id}/revoke", handle: (*request).revokeAPIKey},
+
 		{pattern: "GET /directory", handle: (*request).directoryPage},
 		{pattern: "POST /directory", handle: (*request).saveDirectory},
 		{pattern: "POST /directory/preview", handle: (*request).previewDirectory},
