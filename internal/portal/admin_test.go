@@ -3,10 +3,7 @@ package portal
 import (
 	"context"
 	"database/sql"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -287,31 +284,11 @@ func TestAdminRuleForm(t *testing.T) {
 	wantStatus(t, "apply", code, http.StatusSeeOther, body)
 }
 
-// adminEnvWithDir is newTestEnv with a known data directory, so that a test can tamper with the
-// database behind the app's back.
+// adminEnvWithDir is newTestEnv and its data directory, so that a test can tamper with the database
+// behind the app's back.
 func adminEnvWithDir(t *testing.T) (*testEnv, string) {
-	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := store.OpenAndMigrate(ctx, store.Config{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	a := app.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	acc, err := a.CreateAccount(ctx, app.NewAccount{Company: "Example Ltd", OwnerEmail: "owner@example.test",
-		OwnerName: "Olivia Owner", OwnerPassword: testPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := New(a, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(p)
-	t.Cleanup(srv.Close)
-	return &testEnv{t: t, app: a, srv: srv, acc: acc,
-		owner: &app.Actor{Kind: app.ActorUser, AccountID: acc.Account.ID, UserID: acc.Owner.ID}}, dir
+	e := newTestEnv(t)
+	return e, e.dir
 }
 
 func TestAdminAuditLogAndChain(t *testing.T) {

@@ -20,7 +20,9 @@ import (
 
 // testEnv is a portal over a real SQLite store with one account.
 type testEnv struct {
-	t     *testing.T
+	t *testing.T
+	// dir is the data directory of the SQLite store, for tests that tamper with it behind the app.
+	dir   string
 	app   *app.App
 	srv   *httptest.Server
 	acc   *app.CreatedAccount
@@ -32,7 +34,8 @@ const testPassword = "correct horse battery"
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.OpenAndMigrate(ctx, store.Config{DataDir: t.TempDir()})
+	dir := t.TempDir()
+	st, err := store.OpenAndMigrate(ctx, store.Config{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +52,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	}
 	srv := httptest.NewServer(p)
 	t.Cleanup(srv.Close)
-	return &testEnv{t: t, app: a, srv: srv, acc: acc,
+	return &testEnv{t: t, dir: dir, app: a, srv: srv, acc: acc,
 		owner: &app.Actor{Kind: app.ActorUser, AccountID: acc.Account.ID, UserID: acc.Owner.ID}}
 }
 
