@@ -16,8 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/portico-dev/portico/internal/agent"
 	"github.com/portico-dev/portico/internal/protocol"
 )
@@ -39,7 +37,7 @@ func TestRunProcessAgainstFakeServer(t *testing.T) {
 
 	hellos := make(chan protocol.Hello, 4)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := websocket.Accept(w, r, nil)
+		ws, err := protocol.Upgrader().Upgrade(w, r, nil)
 		if err != nil {
 			return
 		}

@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
+	"github.com/gorilla/websocket"
 
 	"github.com/portico-dev/portico/internal/protocol"
 )
@@ -41,11 +41,11 @@ const (
 
 // fleet is the set of simulated agents of one run.
 type fleet struct {
-	cfg   config
-	log   *slog.Logger
-	hc    *http.Client
-	start time.Time
-	phase atomic.Int32
+	cfg    config
+	log    *slog.Logger
+	dialer *websocket.Dialer
+	start  time.Time
+	phase  atomic.Int32
 
 	// rtt holds heartbeat round trips per phase (ramp, hold).
 	rtt [2]*histogram
@@ -71,20 +71,16 @@ type fleet struct {
 func newFleet(cfg config, log *slog.Logger) *fleet {
 	var rr atomic.Uint64
 	ips := cfg.sourceIPs
-	tr := &http.Transport{
-		// Each agent's socket leaves from the next source address, so that no one address runs out of
-		// ephemeral ports.
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			ip := ips[rr.Add(1)%uint64(len(ips))]
-			d := net.Dialer{Timeout: dialTimeout, LocalAddr: &net.TCPAddr{IP: ip.AsSlice()}}
-			return d.DialContext(ctx, network, addr)
-		},
-		// The HTTP buffers only see the upgrade; after it the WebSocket library buffers on its own.
-		ReadBufferSize:  1024,
-		WriteBufferSize: 1024,
-		MaxIdleConns:    -1,
+	dialer := protocol.Dialer(nil)
+	dialer.Proxy = nil
+	// Each agent's socket leaves from the next source address, so that no one address runs out of
+	// ephemeral ports.
+	dialer.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		ip := ips[rr.Add(1)%uint64(len(ips))]
+		d := net.Dialer{Timeout: dialTimeout, LocalAddr: &net.TCPAddr{IP: ip.AsSlice()}}
+		return d.DialContext(ctx, network, addr)
 	}
-	f := &fleet{cfg: cfg, log: log, hc: &http.Client{Transport: tr}, failures: map[string]int64{},
+	f := &fleet{cfg: cfg, log: log, dialer: dialer, failures: map[string]int64{},
 		rtt: [2]*histogram{newHistogram(), newHistogram()}}
 	f.runCtx, f.cancelRuns = context.WithCancel(context.Background())
 	return f
@@ -164,7 +160,7 @@ func (f *fleet) connect(ctx context.Context, i int, d device) error {
 	hdr.Set("X-Portico-Device", d.ID)
 	hdr.Set("User-Agent", "portico-loadagents")
 	dialCtx, cancel := context.WithTimeout(ctx, dialTimeout)
-	ws, resp, err := websocket.Dial(dialCtx, connectURL(f.cfg.server), &websocket.DialOptions{HTTPClient: f.hc, HTTPHeader: hdr})
+	ws, resp, err := f.dialer.DialContext(dialCtx, connectURL(f.cfg.server), hdr)
 	cancel()
 	if err != nil {
 		if resp != nil && resp.StatusCode >= 400 {

@@ -33,7 +33,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
+	"github.com/gorilla/websocket"
 
 	"github.com/portico-dev/portico/internal/protocol"
 )
@@ -204,6 +204,7 @@ type tech struct {
 	json chan map[string]any
 	bin  map[byte]chan []byte
 	mu   sync.Mutex
+	wmu  sync.Mutex // one writer at a time on the WebSocket
 }
 
 // openSession dials the session endpoint with an API key; it returns the HTTP status when the upgrade
@@ -219,7 +220,7 @@ func dialSession(t *testing.T, base string, header http.Header, deviceID string,
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	u := strings.Replace(base, "http://", "ws://", 1) + "/api/v1/devices/" + deviceID + "/session?actions=" + strings.Join(actions, ",")
-	c, res, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: header})
+	c, res, err := websocket.DefaultDialer.DialContext(ctx, u, header)
 	if err != nil {
 		cancel()
 		if res != nil {
@@ -232,11 +233,11 @@ func dialSession(t *testing.T, base string, header http.Header, deviceID string,
 	go func() {
 		defer close(tc.json)
 		for {
-			typ, b, err := c.Read(ctx)
+			typ, b, err := c.ReadMessage()
 			if err != nil {
 				return
 			}
-			if typ == websocket.MessageText {
+			if typ == websocket.TextMessage {
 				var m map[string]any
 				if json.Unmarshal(b, &m) == nil {
 					tc.json <- m
@@ -248,7 +249,7 @@ func dialSession(t *testing.T, base string, header http.Header, deviceID string,
 			}
 		}
 	}()
-	t.Cleanup(func() { c.CloseNow(); cancel() })
+	t.Cleanup(func() { c.Close(); cancel() })
 	return tc, 101
 }
 
@@ -266,14 +267,18 @@ func (tc *tech) channel(n byte) chan []byte {
 func (tc *tech) send(m map[string]any) {
 	tc.t.Helper()
 	b, _ := json.Marshal(m)
-	if err := tc.c.Write(tc.ctx, websocket.MessageText, b); err != nil {
+	tc.wmu.Lock()
+	defer tc.wmu.Unlock()
+	if err := tc.c.WriteMessage(websocket.TextMessage, b); err != nil {
 		tc.t.Fatalf("technician write: %v", err)
 	}
 }
 
 func (tc *tech) sendBin(channel byte, msg []byte) {
 	tc.t.Helper()
-	if err := tc.c.Write(tc.ctx, websocket.MessageBinary, append([]byte{channel}, msg...)); err != nil {
+	tc.wmu.Lock()
+	defer tc.wmu.Unlock()
+	if err := tc.c.WriteMessage(websocket.BinaryMessage, append([]byte{channel}, msg...)); err != nil {
 		tc.t.Fatalf("technician write: %v", err)
 	}
 }

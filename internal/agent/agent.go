@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
+	"github.com/gorilla/websocket"
 
 	"github.com/portico-dev/portico/internal/protocol"
 )
@@ -62,7 +62,7 @@ type Options struct {
 type Agent struct {
 	opt     Options
 	log     *slog.Logger
-	http    *http.Client
+	dialer  *websocket.Dialer
 	lastInv atomic.Pointer[string] // fingerprint of the inventory last sent
 }
 
@@ -88,9 +88,7 @@ func New(opt Options) *Agent {
 			return CollectInventory(ctx, CollectOptions{AgentVersion: opt.Version, Supported: opt.Actions.Supported})
 		}
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = opt.TLSConfig
-	return &Agent{opt: opt, log: opt.Logger, http: &http.Client{Transport: tr}}
+	return &Agent{opt: opt, log: opt.Logger, dialer: protocol.Dialer(opt.TLSConfig)}
 }
 
 // ConnectURL is the WebSocket URL of a server's agent endpoint: wss for https servers.
@@ -176,7 +174,7 @@ func (a *Agent) connect(ctx context.Context, url string) (welcomed time.Time, er
 	hdr.Set("X-Portico-Device", a.opt.Config.DeviceID)
 	hdr.Set("User-Agent", "portico-agent/"+a.opt.Version)
 	dialCtx, cancelDial := context.WithTimeout(ctx, a.opt.HelloTimeout)
-	ws, resp, err := websocket.Dial(dialCtx, url, &websocket.DialOptions{HTTPClient: a.http, HTTPHeader: hdr})
+	ws, resp, err := a.dialer.DialContext(dialCtx, url, hdr)
 	cancelDial()
 	if err != nil {
 		if resp != nil && resp.StatusCode == http.StatusUnauthorized {

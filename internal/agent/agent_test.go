@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/portico-dev/portico/internal/protocol"
 )
 
@@ -63,7 +61,7 @@ func (fs *fakeServer) connect(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid agent credential", http.StatusUnauthorized)
 		return
 	}
-	ws, err := websocket.Accept(w, r, nil)
+	ws, err := protocol.Upgrader().Upgrade(w, r, nil)
 	if err != nil {
 		return
 	}

@@ -85,7 +85,7 @@ func serverError(status int, body []byte) *ServerError {
 	return se
 }
 
-// responseError reads a refused response's explanation (coder/websocket leaves the first KiB of the
+// responseError reads a refused response's explanation (the WebSocket dialer leaves the first KiB of the
 // body readable after a failed handshake).
 func responseError(resp *http.Response) *ServerError {
 	var body []byte

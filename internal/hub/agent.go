@@ -9,8 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/protocol"
 )
@@ -60,7 +58,7 @@ func (a *agent) lastBeatTime() time.Time { return time.Unix(0, a.lastBeat.Load()
 // ServeAgent upgrades an authenticated agent's request to the agent WebSocket and serves it until the
 // connection ends. The caller has authenticated the device's credential (ac is the agent's actor).
 func (h *Hub) ServeAgent(w http.ResponseWriter, r *http.Request, ac *app.Actor) {
-	ws, err := websocket.Accept(w, r, nil)
+	ws, err := protocol.Upgrader().Upgrade(w, r, nil)
 	if err != nil {
 		h.log.Info("agent upgrade failed", "device", ac.DeviceID, "err", err)
 		return

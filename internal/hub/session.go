@@ -15,7 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/coder/websocket"
+	"github.com/gorilla/websocket"
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
@@ -47,7 +47,7 @@ type session struct {
 	deviceID string
 	grant    *app.SessionGrant
 	agent    *agent
-	ws       *websocket.Conn
+	ws       *techConn
 
 	ctx    context.Context // ends when the session ends
 	cancel context.CancelFunc
@@ -153,15 +153,16 @@ type techRequest struct {
 // session until either side ends it. The caller has authorized the grant and checked that the agent is
 // online; if it went offline since, the session ends at once with that reason.
 func (h *Hub) ServeSession(w http.ResponseWriter, r *http.Request, g *app.SessionGrant) {
-	ws, err := websocket.Accept(w, r, nil) // the default refuses another site's origin
+	conn, err := protocol.Upgrader().Upgrade(w, r, nil) // its origin check refuses another site's page
 	if err != nil {
 		h.log.Info("session upgrade failed", "device", g.Device.ID, "err", err)
 		return
 	}
-	ws.SetReadLimit(1 + protocol.MaxPayload)
+	conn.SetReadLimit(1 + protocol.MaxPayload)
+	ws := newTechConn(conn)
 	a := h.agent(g.Device.ID)
 	if a == nil {
-		_ = ws.Close(websocket.StatusTryAgainLater, "device is offline")
+		ws.close(websocket.CloseTryAgainLater, "device is offline", false)
 		return
 	}
 	ctx, cancel := context.WithTimeout(h.ctx, writeTimeout)
@@ -169,7 +170,7 @@ func (h *Hub) ServeSession(w http.ResponseWriter, r *http.Request, g *app.Sessio
 	cancel()
 	if err != nil {
 		h.log.Error("start session", "device", g.Device.ID, "err", err)
-		_ = ws.Close(websocket.StatusInternalError, "the session could not be recorded")
+		ws.close(websocket.CloseInternalServerErr, "the session could not be recorded", false)
 		return
 	}
 	s := &session{h: h, id: rec.ID, deviceID: g.Device.ID, grant: g, agent: a, ws: ws, rec: *rec,
@@ -273,7 +274,7 @@ func (s *session) writeLoop() {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 		defer cancel()
-		return s.ws.Write(ctx, websocket.MessageText, b) == nil
+		return s.ws.write(ctx, websocket.TextMessage, b) == nil
 	}
 	for {
 		select {
@@ -292,7 +293,7 @@ func (s *session) writeLoop() {
 				}
 			}
 			r := s.record()
-			_ = s.ws.Close(websocket.StatusNormalClosure, clip(r.EndReason, 120))
+			s.ws.close(websocket.CloseNormalClosure, clip(r.EndReason, 120), true)
 			return
 		}
 	}
@@ -302,11 +303,12 @@ func (s *session) writeLoop() {
 func (s *session) readLoop() {
 	// One buffer for every message: Stream.Send and json.Unmarshal copy what they keep, and a
 	// buffer per message was most of the relay's cost.
+	defer close(s.ws.readDone)
 	var buf bytes.Buffer
 	for {
-		// Not s.ctx: a Read whose context ends closes the WebSocket at once, before the final state
-		// reaches the technician. The close in writeLoop ends this Read instead.
-		typ, r, err := s.ws.Reader(context.Background())
+		// The read goes on after the session ended, until the technician answers the close frame
+		// that writeLoop sends (or that close gives up), so that the connection ends cleanly.
+		typ, r, err := s.ws.reader()
 		if err == nil {
 			buf.Reset()
 			_, err = buf.ReadFrom(r)
@@ -314,13 +316,18 @@ func (s *session) readLoop() {
 		data := buf.Bytes()
 		if err != nil {
 			reason := "the technician disconnected"
-			if st := websocket.CloseStatus(err); st == websocket.StatusMessageTooBig {
+			if tooLarge(err) {
 				reason = "the technician sent a message that is too large"
 			}
 			s.end("technician", reason)
 			return
 		}
-		if typ == websocket.MessageBinary {
+		select {
+		case <-s.ended:
+			continue // what the technician sent after the end is ignored
+		default:
+		}
+		if typ == websocket.BinaryMessage {
 			s.fromTechBinary(data)
 			continue
 		}
@@ -329,26 +336,24 @@ func (s *session) readLoop() {
 			s.sendTech(techError{Type: "error", Message: "messages must be JSON objects with a type: " + err.Error()})
 			continue
 		}
-		if done := s.handle(req); done {
-			return
-		}
+		s.handle(req)
 	}
 }
 
-// handle acts on one technician message; it reports whether the session ended.
-func (s *session) handle(req techRequest) bool {
+// handle acts on one technician message.
+func (s *session) handle(req techRequest) {
 	connecting := s.record().State == store.SessionConnecting
 	switch req.Type {
 	case "cancel":
 		s.end("technician", "cancelled by the technician")
-		return true
+		return
 	case "end":
 		s.end("technician", "ended by the technician")
-		return true
+		return
 	}
 	if connecting {
 		s.sendTech(techError{Type: "error", Message: fmt.Sprintf("%q is not possible while connecting: wait for the state active, or cancel", req.Type)})
-		return false
+		return
 	}
 	switch req.Type {
 	case "open":
@@ -362,7 +367,6 @@ func (s *session) handle(req techRequest) bool {
 	default:
 		s.sendTech(techError{Type: "error", Message: fmt.Sprintf("unknown message type %q", req.Type)})
 	}
-	return false
 }
 
 // open opens a stream to the agent for one action on a channel and relays the agent's side back.
@@ -427,7 +431,7 @@ func (s *session) relayToTech(ch int, rl *relay) {
 		out = append(append(out[:0], byte(ch)), msg...)
 		// As in readLoop, the write's context must not end with the session; the final close ends a
 		// write blocked on a technician who stopped reading.
-		if err := s.ws.Write(context.Background(), websocket.MessageBinary, out); err != nil {
+		if err := s.ws.write(context.Background(), websocket.BinaryMessage, out); err != nil {
 			reason = "the technician's connection failed"
 			_ = rl.stream.Close(reason)
 			break

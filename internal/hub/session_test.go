@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coder/websocket"
+	"github.com/gorilla/websocket"
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
@@ -151,7 +151,7 @@ func TestSessionRelay(t *testing.T) {
 	if m := tc.expect("opened", ""); m.Channel != 3 {
 		t.Fatalf("opened %+v", m)
 	}
-	must(t, tc.c.Write(context.Background(), websocket.MessageBinary, append([]byte{3}, "ls\n"...)))
+	must(t, tc.c.WriteMessage(websocket.BinaryMessage, append([]byte{3}, "ls\n"...)))
 	m := tc.expect("binary", "")
 	if m.binary[0] != 3 || string(m.binary[1:]) != "echo:terminal:ls\n" {
 		t.Fatalf("relayed %q", m.binary)

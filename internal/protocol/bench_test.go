@@ -7,8 +7,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-
-	"github.com/coder/websocket"
 )
 
 // drain is an OnStream handler that reads until the stream ends and reports how many bytes it got.
@@ -69,14 +67,14 @@ func BenchmarkStreamThroughput(b *testing.B) {
 	b.Run("websocket", func(b *testing.B) {
 		got := make(chan int, 1)
 		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ws, err := websocket.Accept(w, r, nil)
+			ws, err := Upgrader().Upgrade(w, r, nil)
 			if err != nil {
 				return
 			}
 			_ = NewConn(WebSocket(ws), Options{Role: RoleServer, OnStream: drain(got)}).Run(r.Context())
 		}))
 		defer hs.Close()
-		ws, _, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(hs.URL, "http"), nil)
+		ws, _, err := Dialer(nil).Dial("ws"+strings.TrimPrefix(hs.URL, "http"), nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coder/websocket"
+	"github.com/gorilla/websocket"
 )
 
 // wsServer accepts WebSocket connections and serves each with a server-side Conn whose streams echo.
@@ -18,7 +18,7 @@ func wsServer(t *testing.T) (*httptest.Server, chan error) {
 	t.Helper()
 	results := make(chan error, 16)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := websocket.Accept(w, r, nil)
+		ws, err := Upgrader().Upgrade(w, r, nil)
 		if err != nil {
 			t.Errorf("accept: %v", err)
 			return
@@ -32,7 +32,7 @@ func wsServer(t *testing.T) (*httptest.Server, chan error) {
 
 func dial(t *testing.T, url string) *websocket.Conn {
 	t.Helper()
-	ws, _, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(url, "http"), nil)
+	ws, _, err := Dialer(nil).Dial("ws"+strings.TrimPrefix(url, "http"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,43 +68,43 @@ func TestWebSocket(t *testing.T) {
 
 	// A second client sends one message beyond MaxFrameSize: only its connection is dropped.
 	bad := dial(t, srv.URL)
-	defer bad.CloseNow()
+	defer bad.Close()
 	// Read concurrently, so that the server's close handshake is answered at once.
 	closed := make(chan error, 1)
 	go func() {
-		_, _, err := bad.Read(ctx)
+		_, _, err := bad.ReadMessage()
 		closed <- err
 	}()
-	if err := bad.Write(ctx, websocket.MessageBinary, rawFrame(FrameData, 1, make([]byte, MaxFrameSize))); err != nil {
+	if err := bad.WriteMessage(websocket.BinaryMessage, rawFrame(FrameData, 1, make([]byte, MaxFrameSize))); err != nil {
 		t.Fatal(err)
 	}
 	if err := <-results; !errors.Is(err, ErrFrameTooLarge) {
 		t.Errorf("server Run for the oversized message: %v, want ErrFrameTooLarge", err)
 	}
-	if err := <-closed; websocket.CloseStatus(err) != websocket.StatusMessageTooBig {
-		t.Errorf("client read after the oversized message: %v, want status %v", err, websocket.StatusMessageTooBig)
+	if err := <-closed; !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
+		t.Errorf("client read after the oversized message: %v, want status %v", err, websocket.CloseMessageTooBig)
 	}
 
 	// A third sends a malformed frame: dropped with a policy violation.
 	bad2 := dial(t, srv.URL)
-	defer bad2.CloseNow()
+	defer bad2.Close()
 	closed = make(chan error, 1)
 	go func() {
 		for {
-			if _, _, err := bad2.Read(ctx); err != nil { // the error control message comes first
+			if _, _, err := bad2.ReadMessage(); err != nil { // the error control message comes first
 				closed <- err
 				return
 			}
 		}
 	}()
-	if err := bad2.Write(ctx, websocket.MessageBinary, []byte{0xff, 0xff}); err != nil {
+	if err := bad2.WriteMessage(websocket.BinaryMessage, []byte{0xff, 0xff}); err != nil {
 		t.Fatal(err)
 	}
 	if err := <-results; !errors.Is(err, ErrProtocolViolation) {
 		t.Errorf("server Run for the malformed frame: %v, want a protocol violation", err)
 	}
-	if closeErr := <-closed; websocket.CloseStatus(closeErr) != websocket.StatusPolicyViolation {
-		t.Errorf("client read after the malformed frame: %v, want status %v", closeErr, websocket.StatusPolicyViolation)
+	if closeErr := <-closed; !websocket.IsCloseError(closeErr, websocket.ClosePolicyViolation) {
+		t.Errorf("client read after the malformed frame: %v, want status %v", closeErr, websocket.ClosePolicyViolation)
 	}
 
 	roundTrip()

@@ -1,0 +1,58 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// closeWait bounds how long closing a technician's WebSocket waits for the browser to answer the
+// close frame.
+const closeWait = 2 * time.Second
+
+// techConn is a technician's session WebSocket. The JSON writer and the relays of every channel write
+// to it, so writes take a lock; a close does not, so that it can end a write blocked on a technician
+// who stopped reading.
+type techConn struct {
+	ws       *websocket.Conn
+	wmu      sync.Mutex
+	readDone chan struct{} // closed by the session's read loop when it returns
+}
+
+func newTechConn(ws *websocket.Conn) *techConn {
+	return &techConn{ws: ws, readDone: make(chan struct{})}
+}
+
+// reader returns the next message.
+func (t *techConn) reader() (int, io.Reader, error) { return t.ws.NextReader() }
+
+// write sends one message, giving up at ctx's deadline (none: it waits for the technician).
+func (t *techConn) write(ctx context.Context, typ int, b []byte) error {
+	t.wmu.Lock()
+	defer t.wmu.Unlock()
+	deadline, _ := ctx.Deadline()
+	_ = t.ws.SetWriteDeadline(deadline)
+	return t.ws.WriteMessage(typ, b)
+}
+
+// close sends a close frame with code and reason, waits for the technician's answer while the read
+// loop runs (closing at once could reset the connection before the frame is read), and drops the
+// connection.
+func (t *techConn) close(code int, reason string, reading bool) {
+	deadline := time.Now().Add(closeWait)
+	err := t.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), deadline)
+	if err == nil && reading {
+		select {
+		case <-t.readDone:
+		case <-time.After(time.Until(deadline)):
+		}
+	}
+	_ = t.ws.Close()
+}
+
+// tooLarge reports whether a read failed because the technician's message exceeded the read limit.
+func tooLarge(err error) bool { return errors.Is(err, websocket.ErrReadLimit) }
