@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -130,18 +131,21 @@ func BenchmarkRelayFileTransfer(b *testing.B) {
 		var got atomic.Int64
 		all := make(chan struct{})
 		tc := fileChannel(b, func(s *protocol.Stream) {
-			// The agent consumes chunks as fast as they come, checking each one.
-			for {
-				msg, err := s.Recv(context.Background())
-				if err != nil {
-					return
-				}
+			// The agent consumes chunks as fast as they come, checking each one, with RecvFunc as the
+			// agent's file transfer does.
+			check := func(msg []byte) error {
 				if _, data, err := protocol.DecodeFileChunk(msg); err != nil || len(data) != protocol.MaxFileChunk {
-					s.Close("bad chunk")
-					return
+					return errors.New("bad chunk")
 				}
 				if got.Add(1) == want {
 					close(all)
+				}
+				return nil
+			}
+			for {
+				if err := s.RecvFunc(context.Background(), check); err != nil {
+					s.Close(err.Error())
+					return
 				}
 			}
 		})

@@ -415,27 +415,32 @@ func (s *session) relayToTech(ch int, rl *relay) {
 	defer s.relays.Done()
 	reason := ""
 	out := make([]byte, 0, 1+protocol.MaxPayload) // reused: the write copies it into the frame
-	for {
-		msg, err := rl.stream.Recv(s.ctx)
-		if err != nil {
-			var se *protocol.StreamError
-			switch {
-			case errors.Is(err, io.EOF):
-			case errors.As(err, &se):
-				reason = se.Reason
-			default:
-				reason = err.Error()
-			}
-			break
-		}
+	var writeErr error
+	forward := func(msg []byte) error {
 		out = append(append(out[:0], byte(ch)), msg...)
 		// As in readLoop, the write's context must not end with the session; the final close ends a
 		// write blocked on a technician who stopped reading.
-		if err := s.ws.write(context.Background(), websocket.BinaryMessage, out); err != nil {
+		writeErr = s.ws.write(context.Background(), websocket.BinaryMessage, out)
+		return writeErr
+	}
+	for {
+		// RecvFunc lends the agent's message for the write instead of copying it out first.
+		err := rl.stream.RecvFunc(s.ctx, forward)
+		if err == nil {
+			continue
+		}
+		var se *protocol.StreamError
+		switch {
+		case writeErr != nil:
 			reason = "the technician's connection failed"
 			_ = rl.stream.Close(reason)
-			break
+		case errors.Is(err, io.EOF):
+		case errors.As(err, &se):
+			reason = se.Reason
+		default:
+			reason = err.Error()
 		}
+		break
 	}
 	s.mu.Lock()
 	if s.streams[ch] == rl {

@@ -9,7 +9,8 @@ import (
 // A WebSocket connection in binary mode is the production transport (see WebSocket); tests may use
 // an in-memory pipe (see Pipe).
 //
-// ReadMessage returns a slice the caller owns (Conn hands it to Stream.Recv without copying);
+// ReadMessage returns a slice the caller owns (Conn hands it to Stream.Recv without copying, and
+// recycles it afterwards when its capacity is MaxFrameSize);
 // WriteMessage must not keep b after it returns. A Conn calls ReadMessage from Run only, and
 // WriteMessage from one goroutine at a time.
 type Transport interface {
@@ -103,6 +104,13 @@ func (s *Stream) Send(ctx context.Context, msg []byte) error { return s.impl.sen
 // Recv returns the next message. It returns io.EOF after the peer closed the stream normally, and
 // a *StreamError carrying the peer's reason otherwise.
 func (s *Stream) Recv(ctx context.Context) ([]byte, error) { return s.impl.recv(ctx) }
+
+// RecvFunc passes the next message to fn and returns fn's error, with Recv's errors otherwise. The
+// message is only valid until fn returns: its memory is then reused, which spares a copy and an
+// allocation per message to consumers that write it on at once (a relay, a file being written).
+func (s *Stream) RecvFunc(ctx context.Context, fn func(msg []byte) error) error {
+	return s.impl.recvFunc(ctx, fn)
+}
 
 // Close ends the stream in both directions. A non-empty reason reaches the peer as a *StreamError.
 func (s *Stream) Close(reason string) error { return s.impl.close(reason) }

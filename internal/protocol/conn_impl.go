@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -38,11 +39,22 @@ func messageCost(n int) int {
 	return n
 }
 
-// frameBufs recycles encoding buffers, so an idle connection holds none.
+// frameBufs recycles buffers of MaxFrameSize bytes: encoding buffers, and the buffers large messages
+// are read into, which stay with the message until Recv hands it over. An idle connection holds none.
 var frameBufs = sync.Pool{New: func() any {
 	b := make([]byte, 0, MaxFrameSize)
 	return &b
 }}
+
+// recycle returns a buffer to frameBufs if it is one of theirs (its capacity says so); the caller
+// must own it and not use it again.
+func recycle(b []byte) {
+	if cap(b) != MaxFrameSize {
+		return
+	}
+	b = b[:0]
+	frameBufs.Put(&b)
+}
 
 // violationCloser is implemented by transports that report a protocol violation to the peer
 // differently from a normal close (the WebSocket transport uses a different status code).
@@ -194,7 +206,7 @@ func (c *connImpl) handle(ctx context.Context, b []byte) error {
 	case FrameOpen:
 		return c.handleOpen(ctx, f)
 	case FrameData:
-		return c.handleData(f)
+		return c.handleData(f, b)
 	case FrameWindow:
 		return c.handleWindow(f)
 	case FrameClose:
@@ -268,12 +280,15 @@ func (c *connImpl) lookup(f Frame) (*streamImpl, error) {
 	return nil, fmt.Errorf("%w: %s frame for stream %d, which was never opened", ErrProtocolViolation, f.Type, f.Stream)
 }
 
-func (c *connImpl) handleData(f Frame) error {
+// handleData queues a data frame's payload on its stream. b is the whole frame; the stream gives it
+// back to frameBufs once the payload has been received.
+func (c *connImpl) handleData(f Frame, b []byte) error {
 	s, err := c.lookup(f)
 	if s == nil {
+		recycle(b)
 		return err
 	}
-	return s.deliver(f.Payload)
+	return s.deliver(f.Payload, b)
 }
 
 func (c *connImpl) handleWindow(f Frame) error {
@@ -521,13 +536,19 @@ type streamImpl struct {
 
 	mu         sync.Mutex
 	ended      bool
-	sendErr    error    // what Send returns once ended
-	recvErr    error    // what Recv returns once ended and the queue is drained
-	queue      [][]byte // received messages not yet returned by Recv
-	head       int      // index of the next message in queue
-	credit     int      // bytes this side may still send
-	peerCredit int      // bytes the peer may still send
-	consumed   int      // bytes returned by Recv and not yet granted back to the peer
+	sendErr    error      // what Send returns once ended
+	recvErr    error      // what Recv returns once ended and the queue is drained
+	queue      []received // received messages not yet returned by Recv
+	head       int        // index of the next message in queue
+	credit     int        // bytes this side may still send
+	peerCredit int        // bytes the peer may still send
+	consumed   int        // bytes returned by Recv and not yet granted back to the peer
+}
+
+// received is a message waiting in a stream's queue, and the frame buffer it was read into.
+type received struct {
+	msg   []byte
+	frame []byte
 }
 
 func signal(ch chan struct{}) {
@@ -537,21 +558,23 @@ func signal(ch chan struct{}) {
 	}
 }
 
-// deliver queues a message received from the peer.
-func (s *streamImpl) deliver(msg []byte) error {
+// deliver queues a message received from the peer; frame is the buffer it was read into.
+func (s *streamImpl) deliver(msg, frame []byte) error {
 	cost := messageCost(len(msg))
 	s.mu.Lock()
 	if s.ended {
 		s.mu.Unlock()
+		recycle(frame)
 		return nil
 	}
 	if cost > s.peerCredit {
 		credit := s.peerCredit
 		s.mu.Unlock()
+		recycle(frame)
 		return fmt.Errorf("%w: stream %d: %d bytes of data beyond a credit of %d", ErrProtocolViolation, s.id, cost, credit)
 	}
 	s.peerCredit -= cost
-	s.queue = append(s.queue, msg)
+	s.queue = append(s.queue, received{msg: msg, frame: frame})
 	s.mu.Unlock()
 	signal(s.readable)
 	return nil
@@ -660,11 +683,35 @@ func (s *streamImpl) send(ctx context.Context, msg []byte) error {
 }
 
 func (s *streamImpl) recv(ctx context.Context) ([]byte, error) {
+	r, err := s.next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if cap(r.frame) != MaxFrameSize {
+		return r.msg, nil // the message has a buffer of its own
+	}
+	msg := bytes.Clone(r.msg)
+	recycle(r.frame)
+	return msg, nil
+}
+
+func (s *streamImpl) recvFunc(ctx context.Context, fn func([]byte) error) error {
+	r, err := s.next(ctx)
+	if err != nil {
+		return err
+	}
+	err = fn(r.msg)
+	recycle(r.frame)
+	return err
+}
+
+// next takes the next message from the queue, waiting for one, and returns credit to the peer.
+func (s *streamImpl) next(ctx context.Context) (received, error) {
 	for {
 		s.mu.Lock()
 		if s.head < len(s.queue) {
-			msg := s.queue[s.head]
-			s.queue[s.head] = nil
+			r := s.queue[s.head]
+			s.queue[s.head] = received{}
 			s.head++
 			if s.head == len(s.queue) {
 				s.queue, s.head = s.queue[:0], 0
@@ -674,7 +721,7 @@ func (s *streamImpl) recv(ctx context.Context) ([]byte, error) {
 			}
 			grant := 0
 			if !s.ended {
-				s.consumed += messageCost(len(msg))
+				s.consumed += messageCost(len(r.msg))
 				if s.consumed >= s.c.window/2 {
 					grant = s.consumed
 					s.consumed = 0
@@ -685,19 +732,19 @@ func (s *streamImpl) recv(ctx context.Context) ([]byte, error) {
 			if grant > 0 {
 				s.sendWindow(ctx, grant)
 			}
-			return msg, nil
+			return r, nil
 		}
 		if s.ended {
 			err := s.recvErr
 			s.mu.Unlock()
-			return nil, err
+			return received{}, err
 		}
 		s.mu.Unlock()
 		select {
 		case <-s.readable:
 		case <-s.done:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return received{}, ctx.Err()
 		}
 	}
 }

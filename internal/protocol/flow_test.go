@@ -15,7 +15,7 @@ func buffered(s *Stream) int {
 	defer s.impl.mu.Unlock()
 	n := 0
 	for _, m := range s.impl.queue[s.impl.head:] {
-		n += messageCost(len(m))
+		n += messageCost(len(m.msg))
 	}
 	return n
 }

@@ -106,17 +106,16 @@ func (t *wsTransport) readMessage() ([]byte, error) {
 	if err != nil {
 		return nil, readError(err)
 	}
-	// Read into a pooled buffer and copy out the exact size: one allocation per message instead of
-	// the many of a growing buffer.
+	// Read into a pooled buffer. A large message keeps it: Conn recycles it once the message has
+	// been received. A small one is copied out, so that the many small messages of idle agents
+	// (heartbeats) do not each hold, then drop, a buffer of MaxFrameSize.
 	bp := frameBufs.Get().(*[]byte)
-	defer frameBufs.Put(bp)
 	buf := (*bp)[:cap(*bp)]
 	n := 0
 	for {
 		if n == len(buf) {
 			// More than MaxFrameSize: the read limit fails the next read.
 			buf = append(buf, 0)[:cap(buf)]
-			*bp = buf
 		}
 		m, err := r.Read(buf[n:])
 		n += m
@@ -124,14 +123,25 @@ func (t *wsTransport) readMessage() ([]byte, error) {
 			break
 		}
 		if err != nil {
+			recycle(buf)
 			return nil, readError(err)
 		}
 	}
 	if typ != websocket.BinaryMessage {
+		recycle(buf)
 		return nil, fmt.Errorf("%w: %s websocket message, want binary", ErrMalformed, messageTypeName(typ))
 	}
-	return bytes.Clone(buf[:n]), nil
+	if n > keepBufferAbove {
+		return buf[:n], nil
+	}
+	msg := bytes.Clone(buf[:n])
+	recycle(buf)
+	return msg, nil
 }
+
+// keepBufferAbove is the size above which a message read stays in its pooled buffer rather than
+// being copied out.
+const keepBufferAbove = 16 << 10
 
 func (t *wsTransport) WriteMessage(ctx context.Context, b []byte) error {
 	// Writes are serialised by Conn, so setting the deadline here cannot race another write.

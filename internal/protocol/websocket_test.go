@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -117,5 +118,68 @@ func TestWebSocket(t *testing.T) {
 	}
 	if err := <-results; err == nil {
 		t.Error("server Run returned nil when the client left")
+	}
+}
+
+// TestWebSocketLentMessages covers large messages, which stay in the pooled buffer they were read
+// into: a message from Recv is the caller's for good, one lent to RecvFunc only until it returns, and
+// neither is overwritten by the messages read after it.
+func TestWebSocketLentMessages(t *testing.T) {
+	srv, _ := wsServer(t)
+	ctx := context.Background()
+	client := startConn(t, WebSocket(dial(t, srv.URL)), Options{Role: RoleAgent})
+	s, err := client.conn.Open(ctx, OpenRequest{SessionID: "s", Action: "terminal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 40 // beyond the window, so buffers are recycled and reused while this runs
+	sizes := []int{keepBufferAbove + 1, MaxPayload, 100, MaxPayload - 1}
+	go func() {
+		for i := range n {
+			if err := s.Send(ctx, bytes.Repeat([]byte{byte(i)}, sizes[i%len(sizes)])); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	var kept [][]byte
+	for i := range n {
+		want := bytes.Repeat([]byte{byte(i)}, sizes[i%len(sizes)])
+		if i%2 == 0 {
+			got, err := s.Recv(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("message %d from Recv differs", i)
+			}
+			kept = append(kept, got)
+			continue
+		}
+		var lent []byte
+		err := s.RecvFunc(ctx, func(msg []byte) error {
+			if !bytes.Equal(msg, want) {
+				return fmt.Errorf("message %d lent to RecvFunc differs", i)
+			}
+			lent = msg
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(lent) != len(want) {
+			t.Fatalf("message %d: RecvFunc saw %d bytes, want %d", i, len(lent), len(want))
+		}
+	}
+	for j, got := range kept {
+		i := 2 * j
+		if !bytes.Equal(got, bytes.Repeat([]byte{byte(i)}, sizes[i%len(sizes)])) {
+			t.Errorf("message %d from Recv changed after later messages were read", i)
+		}
+	}
+	wantErr := errors.New("stop")
+	go func() { _ = s.Send(ctx, []byte("last")) }()
+	if err := s.RecvFunc(ctx, func([]byte) error { return wantErr }); err != wantErr {
+		t.Errorf("RecvFunc returned %v, want fn's error", err)
 	}
 }

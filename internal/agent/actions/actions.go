@@ -34,6 +34,7 @@ var errNoDisplay = errors.New("no display available")
 type stream interface {
 	Send(ctx context.Context, msg []byte) error
 	Recv(ctx context.Context) ([]byte, error)
+	RecvFunc(ctx context.Context, fn func(msg []byte) error) error
 	Close(reason string) error
 }
 

@@ -24,15 +24,14 @@ const partSuffix = ".portico-part"
 func serveFiles(ctx context.Context, s stream, _ json.RawMessage) error {
 	ft := &fileTransfer{s: s}
 	defer ft.abortUpload()
+	// handle keeps nothing of a message once it returns (chunks are written, requests decoded), so
+	// the message's memory can be lent rather than copied out.
+	handle := func(msg []byte) error { return ft.handle(ctx, msg) }
 	for {
-		msg, err := s.Recv(ctx)
-		if err != nil {
+		if err := s.RecvFunc(ctx, handle); err != nil {
 			if peerClosed(err) {
 				return nil
 			}
-			return err
-		}
-		if err := ft.handle(ctx, msg); err != nil {
 			return err
 		}
 	}

@@ -18,6 +18,10 @@ func (d *discardStream) Recv(ctx context.Context) ([]byte, error) {
 	<-ctx.Done()
 	return nil, ctx.Err()
 }
+func (d *discardStream) RecvFunc(ctx context.Context, _ func([]byte) error) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
 func (d *discardStream) Close(string) error { return nil }
 
 // BenchmarkUploadChunk measures the agent's handling of one upload chunk: decode, hash, write.
