@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -38,6 +37,9 @@ const (
 	// techBuffer is how many JSON messages may wait for a slow technician before chat lines are
 	// dropped (stream data is never dropped: it waits instead).
 	techBuffer = 256
+	// maxTechMessage is the largest message a technician may send: a channel byte and a stream
+	// message.
+	maxTechMessage = 1 + protocol.MaxPayload
 )
 
 // session is one live remote session: a technician's WebSocket relayed to an agent.
@@ -158,7 +160,7 @@ func (h *Hub) ServeSession(w http.ResponseWriter, r *http.Request, g *app.Sessio
 		h.log.Info("session upgrade failed", "device", g.Device.ID, "err", err)
 		return
 	}
-	conn.SetReadLimit(1 + protocol.MaxPayload)
+	conn.SetReadLimit(maxTechMessage)
 	ws := newTechConn(conn)
 	a := h.agent(g.Device.ID)
 	if a == nil {
@@ -301,19 +303,20 @@ func (s *session) writeLoop() {
 
 // readLoop reads the technician's messages until the WebSocket fails or the session ends.
 func (s *session) readLoop() {
-	// One buffer for every message: Stream.Send and json.Unmarshal copy what they keep, and a
-	// buffer per message was most of the relay's cost.
+	// Messages are read after room for a frame header, so that a channel's data goes to its stream
+	// without a copy (SendInPlace); json.Unmarshal copies what it keeps.
 	defer close(s.ws.readDone)
-	var buf bytes.Buffer
+	up := s.startUpstream()
+	defer up.stop()
 	for {
+		buf := up.buffer()
 		// The read goes on after the session ended, until the technician answers the close frame
 		// that writeLoop sends (or that close gives up), so that the connection ends cleanly.
 		typ, r, err := s.ws.reader()
+		n := 0
 		if err == nil {
-			buf.Reset()
-			_, err = buf.ReadFrom(r)
+			n, err = readMessage(r, buf[protocol.FrameHeadroom:])
 		}
-		data := buf.Bytes()
 		if err != nil {
 			reason := "the technician disconnected"
 			if tooLarge(err) {
@@ -324,15 +327,19 @@ func (s *session) readLoop() {
 		}
 		select {
 		case <-s.ended:
+			up.release(buf)
 			continue // what the technician sent after the end is ignored
 		default:
 		}
 		if typ == websocket.BinaryMessage {
-			s.fromTechBinary(data)
+			up.send(buf[:protocol.FrameHeadroom+n])
 			continue
 		}
+		up.drain() // a request must not overtake the data sent before it
 		var req techRequest
-		if err := json.Unmarshal(data, &req); err != nil {
+		err = json.Unmarshal(buf[protocol.FrameHeadroom:protocol.FrameHeadroom+n], &req)
+		up.release(buf)
+		if err != nil {
 			s.sendTech(techError{Type: "error", Message: "messages must be JSON objects with a type: " + err.Error()})
 			continue
 		}
@@ -455,7 +462,9 @@ func (s *session) relayToTech(ch int, rl *relay) {
 
 // fromTechBinary relays one binary message to its channel's stream. Send waits while the agent's
 // window is full; this goroutine then stops reading the technician, which is the backpressure.
-func (s *session) fromTechBinary(data []byte) {
+// buf holds the message after protocol.FrameHeadroom bytes of room.
+func (s *session) fromTechBinary(buf []byte) {
+	data := buf[protocol.FrameHeadroom:]
 	if len(data) < 1 {
 		s.sendTech(techError{Type: "error", Message: "a binary message starts with its channel byte"})
 		return
@@ -468,7 +477,8 @@ func (s *session) fromTechBinary(data []byte) {
 		s.sendTech(techError{Type: "error", Message: fmt.Sprintf("channel %d is not open", ch)})
 		return
 	}
-	if err := rl.stream.Send(s.ctx, data[1:]); err != nil && s.ctx.Err() == nil {
+	// buf[1:] has the room SendInPlace needs in front of the channel's data.
+	if err := rl.stream.SendInPlace(s.ctx, buf[1:]); err != nil && s.ctx.Err() == nil {
 		s.closeChannel(ch, "could not send: "+err.Error())
 	}
 }

@@ -54,5 +54,39 @@ func (t *techConn) close(code int, reason string, reading bool) {
 	_ = t.ws.Close()
 }
 
+// readMessage reads the rest of a message into buf and returns its length. The connection's read
+// limit keeps a message within buf; one that still does not fit is an error.
+func readMessage(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for {
+		if n == len(buf) {
+			var probe [1]byte
+			m, err := r.Read(probe[:])
+			if m > 0 {
+				return n, errMessageTooLarge
+			}
+			if err == io.EOF {
+				return n, nil
+			}
+			if err != nil {
+				return n, err
+			}
+			continue
+		}
+		m, err := r.Read(buf[n:])
+		n += m
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
+var errMessageTooLarge = errors.New("websocket message larger than the read buffer")
+
 // tooLarge reports whether a read failed because the technician's message exceeded the read limit.
-func tooLarge(err error) bool { return errors.Is(err, websocket.ErrReadLimit) }
+func tooLarge(err error) bool {
+	return errors.Is(err, websocket.ErrReadLimit) || errors.Is(err, errMessageTooLarge)
+}

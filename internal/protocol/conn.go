@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 )
 
@@ -100,6 +101,16 @@ func (s *Stream) Request() OpenRequest { return s.impl.req }
 
 // Send sends one message of at most MaxPayload bytes, waiting while the peer's window is exhausted.
 func (s *Stream) Send(ctx context.Context, msg []byte) error { return s.impl.send(ctx, msg) }
+
+// FrameHeadroom is the room SendInPlace needs in front of a message.
+const FrameHeadroom = 1 + binary.MaxVarintLen32
+
+// SendInPlace is Send for a message read into a buffer with room in front of it: buf[FrameHeadroom:]
+// is the message, and the frame's header is written into buf[:FrameHeadroom], which spares copying
+// the message into a frame. buf must not be used again until SendInPlace returns.
+func (s *Stream) SendInPlace(ctx context.Context, buf []byte) error {
+	return s.impl.sendInPlace(ctx, buf)
+}
 
 // Recv returns the next message. It returns io.EOF after the peer closed the stream normally, and
 // a *StreamError carrying the peer's reason otherwise.

@@ -374,7 +374,11 @@ func (c *connImpl) writeFrame(ctx context.Context, f Frame, cancellable bool) er
 		return err
 	}
 	*bp = b
+	return c.writeEncoded(ctx, f.Type, b, cancellable)
+}
 
+// writeEncoded writes an encoded frame of type typ under the write lock, as writeFrame does.
+func (c *connImpl) writeEncoded(ctx context.Context, typ FrameType, b []byte, cancellable bool) error {
 	if err := c.lockWrites(ctx); err != nil {
 		return err
 	}
@@ -397,7 +401,7 @@ func (c *connImpl) writeFrame(ctx context.Context, f Frame, cancellable bool) er
 		}
 		// A transport that failed a write is broken; Run's next read reports it and ends the
 		// connection.
-		return fmt.Errorf("protocol: write %s frame: %w", f.Type, err)
+		return fmt.Errorf("protocol: write %s frame: %w", typ, err)
 	}
 	return nil
 }
@@ -639,6 +643,28 @@ func (s *streamImpl) endByConn(err error) {
 }
 
 func (s *streamImpl) send(ctx context.Context, msg []byte) error {
+	return s.sendData(ctx, msg, func() error {
+		return s.c.writeFrame(ctx, Frame{Type: FrameData, Stream: s.id, Payload: msg}, false)
+	})
+}
+
+func (s *streamImpl) sendInPlace(ctx context.Context, buf []byte) error {
+	if len(buf) < FrameHeadroom {
+		return fmt.Errorf("protocol: stream %d: SendInPlace needs %d bytes of headroom, got a buffer of %d", s.id, FrameHeadroom, len(buf))
+	}
+	msg := buf[FrameHeadroom:]
+	return s.sendData(ctx, msg, func() error {
+		var hdr [FrameHeadroom]byte
+		h := binary.AppendUvarint(append(hdr[:0], byte(FrameData)), uint64(s.id))
+		start := FrameHeadroom - len(h)
+		copy(buf[start:], h)
+		return s.c.writeEncoded(ctx, FrameData, buf[start:], false)
+	})
+}
+
+// sendData takes the credit a message of msg's size costs, waiting for it, and then writes it with
+// write. Credit taken for a write that did not happen is given back.
+func (s *streamImpl) sendData(ctx context.Context, msg []byte, write func() error) error {
 	if len(msg) > MaxPayload {
 		return fmt.Errorf("protocol: stream %d: %w: message of %d bytes, at most %d", s.id, ErrFrameTooLarge, len(msg), MaxPayload)
 	}
@@ -668,8 +694,7 @@ func (s *streamImpl) send(ctx context.Context, msg []byte) error {
 			return ctx.Err()
 		}
 	}
-	err := s.c.writeFrame(ctx, Frame{Type: FrameData, Stream: s.id, Payload: msg}, false)
-	if err != nil {
+	if err := write(); err != nil {
 		if ctx.Err() != nil {
 			// Nothing was written: give the credit back.
 			s.mu.Lock()

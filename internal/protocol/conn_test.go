@@ -401,6 +401,42 @@ func TestSendTooLarge(t *testing.T) {
 	}
 }
 
+// TestSendInPlace sends messages framed in the room in front of them, on streams whose ids take one
+// to three bytes, and checks what arrives and what is refused.
+func TestSendInPlace(t *testing.T) {
+	ctx := context.Background()
+	srv, _ := newPair(t, Options{}, Options{OnStream: echo})
+	for _, id := range []uint32{2, 200, 20000} {
+		srv.conn.impl.mu.Lock()
+		srv.conn.impl.nextID = id // ids of one, two and three varint bytes
+		srv.conn.impl.mu.Unlock()
+		s, err := srv.conn.Open(ctx, OpenRequest{SessionID: "s", Action: "file_transfer"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, size := range []int{0, 1, 1000, MaxPayload} {
+			want := bytes.Repeat([]byte{byte(size)}, size)
+			buf := append(bytes.Repeat([]byte{0xEE}, FrameHeadroom), want...)
+			if err := s.SendInPlace(ctx, buf); err != nil {
+				t.Fatalf("stream %d, %d bytes: %v", id, size, err)
+			}
+			got, err := s.Recv(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("stream %d: sent %d bytes in place, the echo has %d and differs", id, size, len(got))
+			}
+		}
+		if err := s.SendInPlace(ctx, make([]byte, FrameHeadroom-1)); err == nil {
+			t.Error("SendInPlace without room for the header succeeded")
+		}
+		if err := s.SendInPlace(ctx, make([]byte, FrameHeadroom+MaxPayload+1)); !errors.Is(err, ErrFrameTooLarge) {
+			t.Errorf("SendInPlace of %d bytes: %v, want ErrFrameTooLarge", MaxPayload+1, err)
+		}
+	}
+}
+
 func TestRefusedStreams(t *testing.T) {
 	ctx := context.Background()
 	t.Run("no OnStream", func(t *testing.T) {

@@ -64,6 +64,12 @@ type wsTransport struct {
 	readEnded chan struct{}
 	endOnce   sync.Once
 	reading   chan struct{} // holds a token while a ReadMessage is in progress
+
+	// The context reads are watched for, kept from one ReadMessage to the next: Run passes the same
+	// one every time, and registering with it once per connection rather than once per message
+	// spares the server's shared context a lock and a map update per heartbeat.
+	readCtx   context.Context
+	stopWatch func() bool
 }
 
 // WebSocket returns a Transport over an established WebSocket connection. It sets the connection's
@@ -89,10 +95,16 @@ func (t *wsTransport) closeOn(ctx context.Context) func() bool {
 func (t *wsTransport) ReadMessage(ctx context.Context) ([]byte, error) {
 	t.reading <- struct{}{}
 	defer func() { <-t.reading }()
-	stop := t.closeOn(ctx)
-	defer stop()
+	if ctx != t.readCtx {
+		if t.stopWatch != nil {
+			t.stopWatch()
+		}
+		t.readCtx, t.stopWatch = ctx, t.closeOn(ctx)
+	}
 	b, err := t.readMessage()
 	if err != nil {
+		t.stopWatch()
+		t.readCtx, t.stopWatch = nil, nil
 		t.endOnce.Do(func() { close(t.readEnded) })
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, fmt.Errorf("%w: %w", ctxErr, err)
