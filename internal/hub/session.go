@@ -303,13 +303,11 @@ func (s *session) writeLoop() {
 
 // readLoop reads the technician's messages until the WebSocket fails or the session ends.
 func (s *session) readLoop() {
-	// Messages are read after room for a frame header, so that a channel's data goes to its stream
-	// without a copy (SendInPlace); json.Unmarshal copies what it keeps.
+	// One buffer for every message, read into after room for a frame header, so that a channel's
+	// data goes to its stream without a copy (SendInPlace); json.Unmarshal copies what it keeps.
 	defer close(s.ws.readDone)
-	up := s.startUpstream()
-	defer up.stop()
+	buf := make([]byte, protocol.FrameHeadroom+maxTechMessage)
 	for {
-		buf := up.buffer()
 		// The read goes on after the session ended, until the technician answers the close frame
 		// that writeLoop sends (or that close gives up), so that the connection ends cleanly.
 		typ, r, err := s.ws.reader()
@@ -327,19 +325,15 @@ func (s *session) readLoop() {
 		}
 		select {
 		case <-s.ended:
-			up.release(buf)
 			continue // what the technician sent after the end is ignored
 		default:
 		}
 		if typ == websocket.BinaryMessage {
-			up.send(buf[:protocol.FrameHeadroom+n])
+			s.fromTechBinary(buf[:protocol.FrameHeadroom+n])
 			continue
 		}
-		up.drain() // a request must not overtake the data sent before it
 		var req techRequest
-		err = json.Unmarshal(buf[protocol.FrameHeadroom:protocol.FrameHeadroom+n], &req)
-		up.release(buf)
-		if err != nil {
+		if err := json.Unmarshal(buf[protocol.FrameHeadroom:protocol.FrameHeadroom+n], &req); err != nil {
 			s.sendTech(techError{Type: "error", Message: "messages must be JSON objects with a type: " + err.Error()})
 			continue
 		}
