@@ -247,3 +247,30 @@ func BenchmarkWriteToDecision(b *testing.B) {
 	b.ReportMetric(float64(lagTotal)/float64(b.N), "ack-to-decision-ns")
 	b.ReportMetric(float64(lagMax), "max-ack-to-decision-ns")
 }
+
+// BenchmarkEnroll measures one agent enrollment into the generated account of 100,000 devices: the
+// transaction with its history and audit entries, the assignment rules, and the snapshot edit.
+func BenchmarkEnroll(b *testing.B) {
+	ctx := context.Background()
+	st, err := store.OpenAndMigrate(ctx, store.Config{DataDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	a := New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	owner, _, _, _ := seedBigAccount(b, a)
+	if _, err := a.snapshot(ctx, owner.AccountID); err != nil {
+		b.Fatal(err)
+	}
+	owner.MarkDecided()
+	_, token, err := a.CreateEnrollmentToken(ctx, owner, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, _, err := a.Enroll(ctx, EnrollInput{Token: token, Hostname: fmt.Sprintf("bench-%d", i), OSName: "Linux"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

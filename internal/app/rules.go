@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/portico-dev/portico"
@@ -194,7 +195,11 @@ func (a *App) ReorderRules(ctx context.Context, ac *Actor, ids []string) error {
 type ruleRun struct {
 	rules []portico.AssignmentRule
 	tree  *groupTree
-	free  int
+	// free is the number of managed-agent licences left, counted when a rule first matches: counting
+	// is a scan of the account's devices, which every enrollment would otherwise pay.
+	free     int
+	counted  bool
+	licences int
 }
 
 func (a *App) newRuleRun(ctx context.Context, tx *store.Tx, acc *portico.Account) (*ruleRun, error) {
@@ -202,22 +207,33 @@ func (a *App) newRuleRun(ctx context.Context, tx *store.Tx, acc *portico.Account
 	if err != nil {
 		return nil, fmt.Errorf("list assignment rules: %w", err)
 	}
+	run := &ruleRun{licences: acc.Settings.ManagedLicences}
+	if !slices.ContainsFunc(rules, func(r portico.AssignmentRule) bool { return r.Enabled }) {
+		return run, nil // nothing can fire: the groups are not needed
+	}
 	groups, err := tx.ListDeviceGroups(ctx, acc.ID)
 	if err != nil {
 		return nil, fmt.Errorf("list device groups: %w", err)
 	}
-	run := &ruleRun{tree: newGroupTree(groups)}
+	run.tree = newGroupTree(groups)
 	for _, r := range rules {
 		if r.Enabled && run.tree.byID[r.TargetGroupID] != nil {
 			run.rules = append(run.rules, r)
 		}
 	}
-	used, err := tx.CountLicensedDevices(ctx, acc.ID)
-	if err != nil {
-		return nil, fmt.Errorf("count licences: %w", err)
-	}
-	run.free = acc.Settings.ManagedLicences - used
 	return run, nil
+}
+
+// licenceFree reports whether a managed-agent licence is left for one more device.
+func (run *ruleRun) licenceFree(ctx context.Context, tx *store.Tx, accountID string) (bool, error) {
+	if !run.counted {
+		used, err := tx.CountLicensedDevices(ctx, accountID)
+		if err != nil {
+			return false, fmt.Errorf("count licences: %w", err)
+		}
+		run.free, run.counted = run.licences-used, true
+	}
+	return run.free > 0, nil
 }
 
 // firstMatch returns the first rule, in order, that matches d.
@@ -254,7 +270,11 @@ func (a *App) applyRules(ctx context.Context, tx *store.Tx, run *ruleRun, d *por
 		return out, tx.UpdateDevice(ctx, d)
 	}
 	target := run.tree.name(out.Rule.TargetGroupID)
-	if run.free <= 0 {
+	free, err := run.licenceFree(ctx, tx, d.AccountID)
+	if err != nil {
+		return out, err
+	}
+	if !free {
 		if err := tx.UpdateDevice(ctx, d); err != nil {
 			return out, err
 		}
