@@ -28,6 +28,17 @@ const (
 	bigAssignments = 50_000
 )
 
+// newBenchApp returns an App on a fresh SQLite store that is closed when the benchmark ends.
+func newBenchApp(b *testing.B) *App {
+	b.Helper()
+	st, err := store.OpenAndMigrate(context.Background(), store.Config{DataDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
 // seedBigAccount writes the generated account straight into the store in one transaction (the App's
 // use cases would audit every row, which is not what is measured) and returns the owner and a few
 // ids the benchmarks use.
@@ -159,12 +170,7 @@ func seedBigAccount(b *testing.B, a *App) (owner *Actor, users, devices []string
 // writer makes itself after the acknowledgement (which must already allow).
 func BenchmarkWriteToDecision(b *testing.B) {
 	ctx := context.Background()
-	st, err := store.OpenAndMigrate(ctx, store.Config{DataDir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	a := New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a := newBenchApp(b)
 	owner, users, devices, roleID := seedBigAccount(b, a)
 	snap, err := a.snapshot(ctx, owner.AccountID)
 	if err != nil {
@@ -252,12 +258,7 @@ func BenchmarkWriteToDecision(b *testing.B) {
 // transaction with its history and audit entries, the assignment rules, and the snapshot edit.
 func BenchmarkEnroll(b *testing.B) {
 	ctx := context.Background()
-	st, err := store.OpenAndMigrate(ctx, store.Config{DataDir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	a := New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a := newBenchApp(b)
 	owner, _, _, _ := seedBigAccount(b, a)
 	if _, err := a.snapshot(ctx, owner.AccountID); err != nil {
 		b.Fatal(err)
