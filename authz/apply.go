@@ -37,7 +37,7 @@ type applier struct {
 	ownUsers, ownUserSlot, ownUserGroups, ownUserGroupSlot, ownRoles bool
 	ownGroups, ownGroupSlot, ownDevices, ownGroupDevs, ownUnassigned bool
 	ownUserTables, ownGroupTables                                    bool
-	deviceShards, assignShards, principalShards                      [numShards]bool
+	deviceShards, assignShards, principalShards, scopeShards         [numShards]bool
 	ownLists                                                         map[int32]bool // groupDevs entries
 
 	dirty    map[string]bool // principals whose grant tables must be rebuilt
@@ -61,7 +61,7 @@ func newApplier(s *Snapshot, fresh bool) *applier {
 		a.ownGroups, a.ownGroupSlot, a.ownDevices, a.ownGroupDevs, a.ownUnassigned = true, true, true, true, true
 		a.ownUserTables, a.ownGroupTables = true, true
 		for i := range numShards {
-			a.deviceShards[i], a.assignShards[i], a.principalShards[i] = true, true, true
+			a.deviceShards[i], a.assignShards[i], a.principalShards[i], a.scopeShards[i] = true, true, true, true
 		}
 	}
 	return a
@@ -254,12 +254,15 @@ func (a *applier) upsertAssignment(n *portico.Assignment) {
 			a.removeAssignment(x.ID)
 		} else {
 			// Same principal: the id is already in its list.
+			a.countScope(old, -1)
 			s.assigns.set(x.ID, &x, &a.assignShards)
+			a.countScope(&x, 1)
 			a.dirty[key] = true
 			return
 		}
 	}
 	s.assigns.set(x.ID, &x, &a.assignShards)
+	a.countScope(&x, 1)
 	ids, _ := s.byPrincipal.get(key)
 	if !a.fresh {
 		ids = slices.Clip(ids) // never append into an array an older snapshot shares
@@ -275,6 +278,7 @@ func (a *applier) removeAssignment(id string) {
 		return
 	}
 	s.assigns.del(id, &a.assignShards)
+	a.countScope(old, -1)
 	key := principalKey(old.PrincipalType, old.PrincipalID)
 	ids, _ := s.byPrincipal.get(key)
 	ids = slices.DeleteFunc(slices.Clone(ids), func(x string) bool { return x == id })
@@ -284,6 +288,19 @@ func (a *applier) removeAssignment(id string) {
 		s.byPrincipal.set(key, ids, &a.principalShards)
 	}
 	a.dirty[key] = true
+}
+
+// countScope adds delta to the count of assignments scoped to x's device, if x is scoped to one.
+func (a *applier) countScope(x *portico.Assignment, delta int32) {
+	if x.ScopeType != portico.ScopeTypeDevice {
+		return
+	}
+	n, _ := a.s.deviceScopes.get(x.ScopeID)
+	if n += delta; n > 0 {
+		a.s.deviceScopes.set(x.ScopeID, n, &a.scopeShards)
+	} else {
+		a.s.deviceScopes.del(x.ScopeID, &a.scopeShards)
+	}
 }
 
 // dropPrincipal removes every assignment of a principal.
@@ -494,7 +511,15 @@ func (a *applier) finish() *Snapshot {
 			}
 		}
 	} else {
-		if len(a.changedRoles)+len(a.changedGroups)+len(a.changedDevices) > 0 {
+		// A new device matters only to assignments already scoped to it (made before it was known).
+		scoped := false
+		for id := range a.changedDevices {
+			if _, ok := s.deviceScopes.get(id); ok {
+				scoped = true
+				break
+			}
+		}
+		if len(a.changedRoles)+len(a.changedGroups) > 0 || scoped {
 			s.assigns.all(func(_ string, x *portico.Assignment) {
 				if a.changedRoles[x.RoleID] ||
 					(x.ScopeType == portico.ScopeTypeDeviceGroup && a.changedGroups[x.ScopeID]) ||

@@ -41,8 +41,11 @@ type Snapshot struct {
 
 	assigns     shardedMap[*portico.Assignment]
 	byPrincipal shardedMap[[]string] // principal key → its assignment ids, ascending
-	userTables  []*grantTable        // by user slot
-	groupTables []*grantTable        // by user group slot
+	// deviceScopes counts the assignments scoped to each device id, known or not yet, so that a new
+	// device only sends the applier through all assignments when one names it.
+	deviceScopes shardedMap[int32]
+	userTables   []*grantTable // by user slot
+	groupTables  []*grantTable // by user group slot
 }
 
 // New builds a snapshot from a graph. Unknown references (an assignment to a missing role, a device in
