@@ -5,14 +5,11 @@ import (
 	"errors"
 	"io"
 	"sync"
-	"time"
 
 	"github.com/gorilla/websocket"
-)
 
-// closeWait bounds how long closing a technician's WebSocket waits for the browser to answer the
-// close frame.
-const closeWait = 2 * time.Second
+	"github.com/portico-dev/portico/internal/protocol"
+)
 
 // techConn is a technician's session WebSocket. The JSON writer and the relays of every channel write
 // to it, so writes take a lock; a close does not, so that it can end a write blocked on a technician
@@ -39,19 +36,14 @@ func (t *techConn) write(ctx context.Context, typ int, b []byte) error {
 	return t.ws.WriteMessage(typ, b)
 }
 
-// close sends a close frame with code and reason, waits for the technician's answer while the read
-// loop runs (closing at once could reset the connection before the frame is read), and drops the
-// connection.
+// close sends a close frame with code and reason and drops the connection, after waiting for the
+// technician's answer while the read loop runs to see it.
 func (t *techConn) close(code int, reason string, reading bool) {
-	deadline := time.Now().Add(closeWait)
-	err := t.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), deadline)
-	if err == nil && reading {
-		select {
-		case <-t.readDone:
-		case <-time.After(time.Until(deadline)):
-		}
+	var answered <-chan struct{}
+	if reading {
+		answered = t.readDone
 	}
-	_ = t.ws.Close()
+	_ = protocol.CloseWebSocket(t.ws, code, reason, answered)
 }
 
 // readMessage reads the rest of a message into buf and returns its length. The connection's read

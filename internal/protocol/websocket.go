@@ -179,27 +179,36 @@ func (t *wsTransport) closeViolation(reason string) error {
 }
 
 func (t *wsTransport) close(code int, reason string) error {
+	// A read in progress sees the peer's answer; with none, nobody would, so there is no wait.
+	var answered <-chan struct{}
+	select {
+	case t.reading <- struct{}{}:
+		<-t.reading
+	default:
+		answered = t.readEnded
+	}
+	return CloseWebSocket(t.c, code, reason, answered)
+}
+
+// CloseWebSocket sends a close frame with code and reason, waits up to two seconds for answered to
+// be closed (the read loop's sign that the peer answered; nil waits for nothing), and closes the
+// connection. Closing at once could lose the close frame: a socket closed with unread data resets
+// the connection.
+func CloseWebSocket(c *websocket.Conn, code int, reason string, answered <-chan struct{}) error {
 	deadline := time.Now().Add(closeWait)
 	msg := websocket.FormatCloseMessage(code, clip(reason, maxCloseReason))
-	err := t.c.WriteControl(websocket.CloseMessage, msg, deadline)
-	if err == nil {
-		// Closing at once could lose the close frame: a socket closed with unread data resets the
-		// connection. A read in progress ends when the peer's close frame arrives.
+	err := c.WriteControl(websocket.CloseMessage, msg, deadline)
+	if err == nil && answered != nil {
 		select {
-		case t.reading <- struct{}{}:
-			<-t.reading // nobody is reading: nobody would see the answer
-		default:
-			select {
-			case <-t.readEnded:
-			case <-time.After(time.Until(deadline)):
-			}
+		case <-answered:
+		case <-time.After(time.Until(deadline)):
 		}
 	}
-	if cerr := t.c.Close(); err == nil {
+	if cerr := c.Close(); err == nil {
 		err = cerr
 	}
 	if errors.Is(err, websocket.ErrCloseSent) {
-		err = nil // the peer, or an earlier Close, already ended the connection
+		err = nil // the peer, or an earlier close, already ended the connection
 	}
 	return err
 }
