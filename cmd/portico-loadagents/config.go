@@ -25,6 +25,7 @@ type config struct {
 	sourceIPs       []netip.Addr  // client socket addresses, used in turn
 	serverPID       int           // the server process to read memory and CPU time from; 0 for none
 	jsonOut         string        // where the JSON summary goes; "-" or empty: standard output
+	inProcess       string        // data directory of a server run inside this process; empty for none
 }
 
 // parseArgs reads and checks the command line.
@@ -51,6 +52,8 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 	ips := fs.String("source-ips", "127.0.0.1", "client source addresses: a list (a,b,c) or a range (127.0.0.2-127.0.0.9)")
 	fs.IntVar(&c.serverPID, "server-pid", 0, "server process id, to report its resident memory and CPU time (Linux /proc)")
 	fs.StringVar(&c.jsonOut, "json", "-", `file for the JSON summary; "-" for standard output`)
+	fs.StringVar(&c.inProcess, "in-process", "", "data directory of an account (portico admin create-account --data DIR): run the server inside this\n"+
+		"process on in-memory connections instead of connecting to --server, for more agents than the open-file limit allows sockets")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -58,7 +61,12 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	var err error
-	if c.server, err = normalizeServer(c.server); err != nil {
+	if c.inProcess != "" {
+		if c.server != "" || c.serverPID != 0 {
+			return c, errInProcessFlags
+		}
+		c.server = inProcessURL
+	} else if c.server, err = normalizeServer(c.server); err != nil {
 		return c, err
 	}
 	if c.sourceIPs, err = parseSourceIPs(*ips); err != nil {

@@ -24,6 +24,11 @@ func TestParseArgs(t *testing.T) {
 		t.Errorf("source ips %v, want %v", c.sourceIPs, want)
 	}
 
+	c, err = parseArgs([]string{"--in-process", "/tmp/data", "--agents", "3"}, io.Discard)
+	if err != nil || c.server != inProcessURL || c.inProcess != "/tmp/data" {
+		t.Errorf("in-process: parsed %+v, %v", c, err)
+	}
+
 	tests := []struct {
 		name    string
 		args    []string
@@ -44,6 +49,8 @@ func TestParseArgs(t *testing.T) {
 		{"huge range", append(base, "--source-ips", "127.0.0.1-127.1.0.0"), "more than"},
 		{"stray argument", append(base, "extra"), "unexpected argument"},
 		{"unknown flag", append(base, "--nope"), "flag provided but not defined"},
+		{"in-process with a server", append(base, "--in-process", "/tmp/x"), "--server and --server-pid do not apply"},
+		{"in-process with a server pid", []string{"--in-process", "/tmp/x", "--agents", "1", "--server-pid", "7"}, "do not apply"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -68,7 +68,8 @@ type fleet struct {
 	runs       sync.WaitGroup // the agents' read loops
 }
 
-func newFleet(cfg config, log *slog.Logger) *fleet {
+// newFleet prepares the agents; dial, when not nil, replaces the sockets (the in-process server).
+func newFleet(cfg config, log *slog.Logger, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *fleet {
 	var rr atomic.Uint64
 	ips := cfg.sourceIPs
 	dialer := protocol.Dialer(nil)
@@ -79,6 +80,9 @@ func newFleet(cfg config, log *slog.Logger) *fleet {
 		ip := ips[rr.Add(1)%uint64(len(ips))]
 		d := net.Dialer{Timeout: dialTimeout, LocalAddr: &net.TCPAddr{IP: ip.AsSlice()}}
 		return d.DialContext(ctx, network, addr)
+	}
+	if dial != nil {
+		dialer.NetDialContext = dial
 	}
 	f := &fleet{cfg: cfg, log: log, dialer: dialer, failures: map[string]int64{},
 		rtt: [2]*histogram{newHistogram(), newHistogram()}}

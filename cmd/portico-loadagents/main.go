@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -48,14 +49,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	rep := &report{Server: cfg.server, Agents: cfg.agents, SourceIPs: len(cfg.sourceIPs), ServerPID: cfg.serverPID}
+	var dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	if cfg.inProcess != "" {
+		// The server's per-connection logs would drown the progress lines: warnings and errors only.
+		serverLog := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		srv, err := startInProcess(ctx, cfg.inProcess, cfg.sourceIPs, serverLog)
+		if err != nil {
+			return err
+		}
+		defer srv.stop()
+		dial = srv.dial
+		cfg.serverPID = os.Getpid()
+		log.Info("serving in this process", "data", cfg.inProcess)
+	}
+	rep := &report{Server: cfg.server, Agents: cfg.agents, SourceIPs: len(cfg.sourceIPs), ServerPID: cfg.serverPID,
+		InProcess: cfg.inProcess != ""}
 	if cfg.serverPID != 0 {
 		if _, err := readProc(cfg.serverPID); err != nil {
 			return fmt.Errorf("--server-pid: %w", err)
 		}
 	}
 
-	devs, err := devices(ctx, cfg, rep, log)
+	devs, err := devices(ctx, cfg, rep, log, dial)
 	if err != nil {
 		return err
 	}
@@ -63,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if ps, err := serverProc(cfg); err == nil {
 		rep.ServerBaseRSSMiB = float64(ps.RSSKiB) / 1024
 	}
-	f := newFleet(cfg, log)
+	f := newFleet(cfg, log, dial)
 	f.start = time.Now()
 	sampler := startSampler(f, rep, stderr)
 	log.Info("connecting", "agents", cfg.agents, "parallel", cfg.connectParallel, "from", sourceLabel(cfg.sourceIPs))
@@ -102,6 +117,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	} else if cfg.serverPID != 0 {
 		log.Warn("server process", "err", err)
 	}
+	if rep.InProcess {
+		split := measureSplit()
+		rep.Split = &split
+	}
 	f.phase.Store(phaseStop)
 	rep.FinalConnected = f.connected.Load()
 	rep.PeakConnected = f.peak.Load()
@@ -128,7 +147,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // devices returns cfg.agents devices: those of the devices file, and newly enrolled ones for the
 // rest.
-func devices(ctx context.Context, cfg config, rep *report, log *slog.Logger) ([]device, error) {
+func devices(ctx context.Context, cfg config, rep *report, log *slog.Logger,
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)) ([]device, error) {
 	devs, err := loadDevices(cfg.devicesFile)
 	if err != nil {
 		return nil, err
@@ -143,6 +163,10 @@ func devices(ctx context.Context, cfg config, rep *report, log *slog.Logger) ([]
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = cfg.enrollParallel
+	if dial != nil {
+		tr.DialContext = dial
+		tr.Proxy = nil
+	}
 	hc := &http.Client{Transport: tr, Timeout: time.Minute}
 	defer tr.CloseIdleConnections()
 	token, err := createToken(ctx, hc, cfg.server, cfg.apiKey)

@@ -151,6 +151,10 @@ type report struct {
 	HeartbeatsLost uint64 `json:"heartbeats_unanswered"`
 
 	ServerPID int `json:"server_pid,omitempty"`
+	// InProcess: the server ran inside the load generator (--in-process), so the server figures are
+	// those of the one process holding both ends, and Split divides its live memory between them.
+	InProcess bool       `json:"in_process,omitempty"`
+	Split     *heapSplit `json:"in_process_split,omitempty"`
 	// ServerRSS figures come from /proc/PID/status (VmRSS, VmHWM).
 	ServerBaseRSSMiB float64 `json:"server_rss_before_mib,omitempty"` // before any agent connected
 	ServerRSSMiB     float64 `json:"server_rss_mib,omitempty"`
@@ -184,10 +188,21 @@ func (r *report) writeText(w io.Writer) {
 	if hr := r.HeartbeatRamp; hr.Count > 0 {
 		fmt.Fprintf(w, "  (while connecting: %d acknowledged, p50 %.2f ms  p99 %.2f ms  max %.2f ms)\n", hr.Count, hr.P50MS, hr.P99MS, hr.MaxMS)
 	}
+	if r.InProcess {
+		fmt.Fprintf(w, "in process    server and agents in one process (pid %d), on in-memory connections: its figures follow\n", r.ServerPID)
+	}
 	if r.ServerPID != 0 {
 		fmt.Fprintf(w, "server        pid %d: RSS %.0f MiB (%.0f MiB before, peak %.0f MiB; %.1f KiB per connected agent), %d threads\n",
 			r.ServerPID, r.ServerRSSMiB, r.ServerBaseRSSMiB, r.ServerPeakRSSMiB, r.ServerRSSPerAgent, r.ServerThreads)
 		fmt.Fprintf(w, "              CPU %.1f s in all, %.1f%% of one core while holding\n", r.ServerCPUSeconds, r.ServerHoldCPUPercent)
+	}
+	if sp := r.Split; sp != nil {
+		fmt.Fprintf(w, "live memory   server: heap %.0f MiB + stacks %.0f MiB (%d goroutines); agents: heap %.0f MiB + stacks %.0f MiB (%d goroutines)\n",
+			sp.ServerMiB, sp.ServerStacksMiB, sp.ServerGoroutines, sp.AgentsMiB, sp.AgentStacksMiB, sp.AgentGoroutines)
+		if c := r.FinalConnected; c > 0 {
+			fmt.Fprintf(w, "              server %.1f KiB per connected agent, agents %.1f KiB each\n",
+				(sp.ServerMiB+sp.ServerStacksMiB)*1024/float64(c), (sp.AgentsMiB+sp.AgentStacksMiB)*1024/float64(c))
+		}
 	}
 	fmt.Fprintf(w, "this tool     RSS %.0f MiB, CPU %.1f s\n", r.ClientRSSMiB, r.ClientCPUSecs)
 }
