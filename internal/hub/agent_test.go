@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/portico-dev/portico"
+	"github.com/portico-dev/portico/internal/hub"
 	"github.com/portico-dev/portico/internal/protocol"
 	"github.com/portico-dev/portico/internal/store"
 )
@@ -159,5 +160,38 @@ func TestDeleteStopsAgent(t *testing.T) {
 	}
 	if _, status, err := e.dialAgent(id, cred); err == nil || status != http.StatusUnauthorized {
 		t.Fatalf("reconnect after delete: %d %v", status, err)
+	}
+}
+
+// TestShutdownRecordsEveryDisconnection closes the hub with agents connected: every device is left
+// Unavailable with its disconnection in the history, though the changes take several transactions.
+func TestShutdownRecordsEveryDisconnection(t *testing.T) {
+	t.Cleanup(hub.SetStatusChunk(4))
+	e := newEnv(t)
+	var ids []string
+	for range 11 {
+		id, cred := e.device()
+		e.online(id, cred)
+		ids = append(ids, id)
+	}
+	for _, id := range ids {
+		e.waitStatus(id, portico.DeviceAvailable)
+	}
+	e.hub.Close()
+	for _, id := range ids {
+		if d := e.getDevice(id); d.Status != portico.DeviceUnavailable {
+			t.Errorf("device %s is %s after shutdown, want Unavailable", id, d.Status)
+		}
+		hist, _, err := e.app.DeviceHistory(context.Background(), e.sys, id, store.HistoryFilter{})
+		must(t, err)
+		disconnected := 0
+		for _, h := range hist {
+			if h.Action == "disconnected" {
+				disconnected++
+			}
+		}
+		if disconnected != 1 {
+			t.Errorf("device %s: %d disconnections in its history, want 1: %+v", id, disconnected, hist)
+		}
 	}
 }

@@ -222,24 +222,32 @@ func (h *Hub) statusLoop() {
 	}
 }
 
-// writeStatuses writes the queued status changes, putting them back at the head of the queue when
-// the write fails; it reports whether it succeeded.
+// statusChunk bounds the status changes written in one transaction, so that a storm (every agent
+// reconnecting, or all of them leaving at shutdown) is written in transactions that each finish well
+// within writeTimeout rather than one that does not finish at all. A variable so tests can make it
+// small.
+var statusChunk = 2000
+
+// writeStatuses writes the queued status changes, statusChunk to a transaction, putting what was not
+// written back at the head of the queue when a write fails; it reports whether all were written.
 func (h *Hub) writeStatuses(ctx context.Context) bool {
 	h.statusMu.Lock()
 	batch := h.statusQueue
 	h.statusQueue = nil
 	h.statusMu.Unlock()
-	if len(batch) == 0 {
-		return true
-	}
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
-	defer cancel()
-	if err := h.app.RecordAgentEvents(wctx, batch); err != nil {
-		h.log.Error("store device statuses; will retry", "changes", len(batch), "err", err)
-		h.statusMu.Lock()
-		h.statusQueue = append(batch, h.statusQueue...)
-		h.statusMu.Unlock()
-		return false
+	for len(batch) > 0 {
+		chunk := batch[:min(len(batch), statusChunk)]
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+		err := h.app.RecordAgentEvents(wctx, chunk)
+		cancel()
+		if err != nil {
+			h.log.Error("store device statuses; will retry", "changes", len(batch), "err", err)
+			h.statusMu.Lock()
+			h.statusQueue = append(batch, h.statusQueue...)
+			h.statusMu.Unlock()
+			return false
+		}
+		batch = batch[len(chunk):]
 	}
 	return true
 }
