@@ -1,0 +1,210 @@
+package hub_test
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/portico-dev/portico/internal/protocol"
+)
+
+// ratioRoundChunks is how many file_transfer chunks one round moves each way (60 MiB).
+const ratioRoundChunks = 1024
+
+// BenchmarkRelayVersusTCP measures the relay against its baseline in alternation. Each round (one b.N
+// iteration) copies ratioRoundChunks chunks over one loopback TCP connection as
+// BenchmarkLoopbackTCPCopy does, then through a plain two-hop TCP forwarder as
+// BenchmarkLoopbackTCPProxy does, then uploads the same number through the relay as
+// BenchmarkRelayFileTransfer/upload does, then downloads them. All are percentages of the TCP copy. The machine's speed drifts from minute
+// to minute by more than the relay differs from the baseline, so each ratio is taken between
+// transfers made within a fraction of a second of each other, and the medians over the rounds are
+// reported: run it with -benchtime 20x or more.
+func BenchmarkRelayVersusTCP(b *testing.B) {
+	chunk := chunkMessage(b)
+	roundBytes := int64(ratioRoundChunks) * int64(len(chunk))
+
+	// The baseline: one connection, read by io.Copy into io.Discard, written by io.Copy.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(b, err)
+	defer ln.Close()
+	tcpDone := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			tcpDone <- err
+			return
+		}
+		defer c.Close()
+		for {
+			n, err := io.CopyN(io.Discard, c, roundBytes)
+			if err != nil || n != roundBytes {
+				tcpDone <- errors.Join(err, errors.New("short round"))
+				return
+			}
+			tcpDone <- nil
+		}
+	}()
+	tcp, err := net.Dial("tcp", ln.Addr().String())
+	must(b, err)
+	defer tcp.Close()
+
+	// The second baseline: the same bytes through a plain forwarder (two connections joined by
+	// io.Copy), the two hops any relay has, without WebSocket or framing.
+	proxyDone := make(chan error, 1)
+	sink, err := net.Listen("tcp", "127.0.0.1:0")
+	must(b, err)
+	defer sink.Close()
+	front, err := net.Listen("tcp", "127.0.0.1:0")
+	must(b, err)
+	defer front.Close()
+	go func() {
+		c, err := sink.Accept()
+		if err != nil {
+			proxyDone <- err
+			return
+		}
+		defer c.Close()
+		for {
+			n, err := io.CopyN(io.Discard, c, roundBytes)
+			if err != nil || n != roundBytes {
+				proxyDone <- errors.Join(err, errors.New("short round"))
+				return
+			}
+			proxyDone <- nil
+		}
+	}()
+	go func() {
+		in, err := front.Accept()
+		if err != nil {
+			return
+		}
+		defer in.Close()
+		out, err := net.Dial("tcp", sink.Addr().String())
+		if err != nil {
+			return
+		}
+		defer out.Close()
+		_, _ = io.Copy(out, in)
+	}()
+	proxy, err := net.Dial("tcp", front.Addr().String())
+	must(b, err)
+	defer proxy.Close()
+
+	// Upload: the agent consumes chunks with RecvFunc and says when a round's worth has come.
+	uploaded := make(chan struct{}, 1)
+	up := fileChannel(b, func(s *protocol.Stream) {
+		got := 0
+		check := func(msg []byte) error {
+			if _, data, err := protocol.DecodeFileChunk(msg); err != nil || len(data) != protocol.MaxFileChunk {
+				return errors.New("bad chunk")
+			}
+			if got++; got == ratioRoundChunks {
+				got = 0
+				uploaded <- struct{}{}
+			}
+			return nil
+		}
+		for {
+			if err := s.RecvFunc(context.Background(), check); err != nil {
+				s.Close(err.Error())
+				return
+			}
+		}
+	})
+	upMsg := append([]byte{1}, chunk...)
+
+	// Download: each message from the technician asks the agent for that many chunks.
+	down := fileChannel(b, func(s *protocol.Stream) {
+		for {
+			msg, err := s.Recv(context.Background())
+			if err != nil || len(msg) != 8 {
+				return
+			}
+			for range binary.BigEndian.Uint64(msg) {
+				if err := s.Send(context.Background(), chunk); err != nil {
+					return
+				}
+			}
+		}
+	})
+	ask := binary.BigEndian.AppendUint64([]byte{1}, ratioRoundChunks)
+	buf := make([]byte, 2*len(chunk))
+
+	mbps := func(d time.Duration) float64 { return float64(roundBytes) / d.Seconds() / 1e6 }
+	var tcpRates, proxyRates, upRates, downRates, proxyRatios, upRatios, downRatios []float64
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		if _, err := io.Copy(tcp, io.LimitReader(repeatReader(chunk), roundBytes)); err != nil {
+			b.Fatal(err)
+		}
+		must(b, <-tcpDone)
+		tcpRate := mbps(time.Since(start))
+
+		start = time.Now()
+		if _, err := io.Copy(proxy, io.LimitReader(repeatReader(chunk), roundBytes)); err != nil {
+			b.Fatal(err)
+		}
+		must(b, <-proxyDone)
+		proxyRate := mbps(time.Since(start))
+
+		start = time.Now()
+		for range ratioRoundChunks {
+			if err := up.c.WriteMessage(websocket.BinaryMessage, upMsg); err != nil {
+				b.Fatal(err)
+			}
+		}
+		select {
+		case <-uploaded:
+		case <-time.After(time.Minute):
+			b.Fatal("the agent did not receive a round of chunks")
+		}
+		upRate := mbps(time.Since(start))
+
+		start = time.Now()
+		must(b, down.c.WriteMessage(websocket.BinaryMessage, ask))
+		for range ratioRoundChunks {
+			typ, r, err := down.c.NextReader()
+			if err != nil {
+				b.Fatal(err)
+			}
+			n, err := io.ReadFull(r, buf[:1+len(chunk)])
+			if err != nil || typ != websocket.BinaryMessage || n != 1+len(chunk) || buf[0] != 1 {
+				b.Fatalf("technician got a %v message: %d bytes, %v", typ, n, err)
+			}
+		}
+		downRate := mbps(time.Since(start))
+
+		tcpRates, proxyRates = append(tcpRates, tcpRate), append(proxyRates, proxyRate)
+		upRates, downRates = append(upRates, upRate), append(downRates, downRate)
+		proxyRatios = append(proxyRatios, 100*proxyRate/tcpRate)
+		upRatios, downRatios = append(upRatios, 100*upRate/tcpRate), append(downRatios, 100*downRate/tcpRate)
+	}
+	b.StopTimer()
+	b.ReportMetric(median(tcpRates), "tcp-MB/s")
+	b.ReportMetric(median(proxyRates), "proxy-MB/s")
+	b.ReportMetric(median(proxyRatios), "proxy-%")
+	b.ReportMetric(median(upRates), "upload-MB/s")
+	b.ReportMetric(median(downRates), "download-MB/s")
+	b.ReportMetric(median(upRatios), "upload-%")
+	b.ReportMetric(median(downRatios), "download-%")
+	b.ReportMetric(slices.Min(upRatios), "upload-min-%")
+	b.ReportMetric(slices.Min(downRatios), "download-min-%")
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
