@@ -52,7 +52,7 @@ func BenchmarkRelayRoundTrip(b *testing.B) {
 
 // chunkMessage is one file_transfer chunk as the technician's browser sends it: the protocol's
 // largest chunk (60 KiB of content behind its 9-byte header).
-func chunkMessage(b *testing.B) []byte {
+func chunkMessage(b testing.TB) []byte {
 	msg, err := protocol.AppendFileChunk(nil, 0, bytes.Repeat([]byte{0xA5}, protocol.MaxFileChunk))
 	if err != nil {
 		b.Fatal(err)

@@ -99,46 +99,15 @@ func BenchmarkRelayVersusTCP(b *testing.B) {
 
 	// Upload: the agent consumes chunks with RecvFunc and says when a round's worth has come.
 	uploaded := make(chan struct{}, 1)
-	up := fileChannel(b, func(s *protocol.Stream) {
-		got := 0
-		check := func(msg []byte) error {
-			if _, data, err := protocol.DecodeFileChunk(msg); err != nil || len(data) != protocol.MaxFileChunk {
-				return errors.New("bad chunk")
-			}
-			if got++; got == ratioRoundChunks {
-				got = 0
-				uploaded <- struct{}{}
-			}
-			return nil
-		}
-		for {
-			if err := s.RecvFunc(context.Background(), check); err != nil {
-				s.Close(err.Error())
-				return
-			}
-		}
-	})
+	up := fileChannel(b, uploadSink(uploaded))
 	upMsg := append([]byte{1}, chunk...)
 	// The same message as one frame masked beforehand: the technician then only writes bytes made
 	// beforehand, as the baseline's writer does, and what remains is the relay's work.
 	upFrame := maskedFrame(upMsg)
 
 	// Download: each message from the technician asks the agent for that many chunks.
-	down := fileChannel(b, func(s *protocol.Stream) {
-		for {
-			msg, err := s.Recv(context.Background())
-			if err != nil || len(msg) != 8 {
-				return
-			}
-			for range binary.BigEndian.Uint64(msg) {
-				if err := s.Send(context.Background(), chunk); err != nil {
-					return
-				}
-			}
-		}
-	})
+	down := fileChannel(b, downloadSource(chunk))
 	must(b, down.c.SetReadDeadline(time.Time{})) // the set-up's expectations left one
-	ask := binary.BigEndian.AppendUint64([]byte{1}, ratioRoundChunks)
 	buf := make([]byte, 2*len(chunk))
 
 	mbps := func(d time.Duration) float64 { return float64(roundBytes) / d.Seconds() / 1e6 }
@@ -159,45 +128,9 @@ func BenchmarkRelayVersusTCP(b *testing.B) {
 		must(b, <-proxyDone)
 		proxyRate := mbps(time.Since(start))
 
-		start = time.Now()
-		for range ratioRoundChunks {
-			if err := up.c.WriteMessage(websocket.BinaryMessage, upMsg); err != nil {
-				b.Fatal(err)
-			}
-		}
-		select {
-		case <-uploaded:
-		case <-time.After(time.Minute):
-			b.Fatal("the agent did not receive a round of chunks")
-		}
-		upRate := mbps(time.Since(start))
-
-		start = time.Now()
-		for range ratioRoundChunks {
-			if _, err := up.c.NetConn().Write(upFrame); err != nil {
-				b.Fatal(err)
-			}
-		}
-		select {
-		case <-uploaded:
-		case <-time.After(time.Minute):
-			b.Fatal("the agent did not receive a round of chunks")
-		}
-		preRate := mbps(time.Since(start))
-
-		start = time.Now()
-		must(b, down.c.WriteMessage(websocket.BinaryMessage, ask))
-		for range ratioRoundChunks {
-			typ, r, err := down.c.NextReader()
-			if err != nil {
-				b.Fatal(err)
-			}
-			n, err := io.ReadFull(r, buf[:1+len(chunk)])
-			if err != nil || typ != websocket.BinaryMessage || n != 1+len(chunk) || buf[0] != 1 {
-				b.Fatalf("technician got a %v message: %d bytes, %v", typ, n, err)
-			}
-		}
-		downRate := mbps(time.Since(start))
+		upRate := mbps(uploadRound(b, func() error { return up.c.WriteMessage(websocket.BinaryMessage, upMsg) }, uploaded))
+		preRate := mbps(uploadRound(b, func() error { _, err := up.c.NetConn().Write(upFrame); return err }, uploaded))
+		downRate := mbps(downloadRound(b, down.c, len(chunk), buf))
 
 		tcpRates, proxyRates = append(tcpRates, tcpRate), append(proxyRates, proxyRate)
 		upRates, preRates, downRates = append(upRates, upRate), append(preRates, preRate), append(downRates, downRate)
@@ -217,6 +150,85 @@ func BenchmarkRelayVersusTCP(b *testing.B) {
 	b.ReportMetric(median(downRatios), "download-%")
 	b.ReportMetric(slices.Min(upRatios), "upload-min-%")
 	b.ReportMetric(slices.Min(downRatios), "download-min-%")
+}
+
+// uploadSink serves an upload's stream at the agent: it consumes chunks with RecvFunc, as the agent's
+// file transfer does, checks each, and signals every ratioRoundChunks.
+func uploadSink(rounds chan<- struct{}) func(*protocol.Stream) {
+	return func(s *protocol.Stream) {
+		got := 0
+		check := func(msg []byte) error {
+			if _, data, err := protocol.DecodeFileChunk(msg); err != nil || len(data) != protocol.MaxFileChunk {
+				return errors.New("bad chunk")
+			}
+			if got++; got == ratioRoundChunks {
+				got = 0
+				rounds <- struct{}{}
+			}
+			return nil
+		}
+		for {
+			if err := s.RecvFunc(context.Background(), check); err != nil {
+				s.Close(err.Error())
+				return
+			}
+		}
+	}
+}
+
+// downloadSource serves a download's stream at the agent: each 8-byte message from the technician
+// asks for that many chunks, sent as fast as the window allows.
+func downloadSource(chunk []byte) func(*protocol.Stream) {
+	return func(s *protocol.Stream) {
+		for {
+			msg, err := s.Recv(context.Background())
+			if err != nil || len(msg) != 8 {
+				return
+			}
+			for range binary.BigEndian.Uint64(msg) {
+				if err := s.Send(context.Background(), chunk); err != nil {
+					return
+				}
+			}
+		}
+	}
+}
+
+// uploadRound writes ratioRoundChunks messages with write and returns how long it took until the
+// agent had them all.
+func uploadRound(tb testing.TB, write func() error, rounds <-chan struct{}) time.Duration {
+	start := time.Now()
+	for range ratioRoundChunks {
+		if err := write(); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	select {
+	case <-rounds:
+	case <-time.After(time.Minute):
+		tb.Fatal("the agent did not receive a round of chunks")
+	}
+	return time.Since(start)
+}
+
+// downloadRound asks channel 1's agent for ratioRoundChunks chunks and returns how long reading
+// them took; buf is reused for every message.
+func downloadRound(tb testing.TB, c *websocket.Conn, chunkLen int, buf []byte) time.Duration {
+	start := time.Now()
+	if err := c.WriteMessage(websocket.BinaryMessage, binary.BigEndian.AppendUint64([]byte{1}, ratioRoundChunks)); err != nil {
+		tb.Fatal(err)
+	}
+	for range ratioRoundChunks {
+		typ, r, err := c.NextReader()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		n, err := io.ReadFull(r, buf[:1+chunkLen])
+		if err != nil || typ != websocket.BinaryMessage || n != 1+chunkLen || buf[0] != 1 {
+			tb.Fatalf("technician got a %v message: %d bytes, %v", typ, n, err)
+		}
+	}
+	return time.Since(start)
 }
 
 func median(v []float64) float64 {
