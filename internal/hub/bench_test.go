@@ -110,7 +110,7 @@ func benchAgent(e *env, id, cred string, onStream func(*protocol.Stream)) {
 
 // fileChannel opens a session with file_transfer on a device whose agent serves streams with
 // onStream, and returns the technician with channel 1 open.
-func fileChannel(b *testing.B, onStream func(*protocol.Stream)) *technician {
+func fileChannel(b testing.TB, onStream func(*protocol.Stream)) *technician {
 	e := newEnv(b)
 	id, cred := e.device()
 	benchAgent(e, id, cred, onStream)
@@ -118,6 +118,7 @@ func fileChannel(b *testing.B, onStream func(*protocol.Stream)) *technician {
 	tc.expect("state", "active")
 	tc.send(map[string]any{"type": "open", "channel": 1, "action": "file_transfer"})
 	tc.expect("opened", "")
+	must(b, tc.c.SetReadDeadline(time.Time{})) // expect's deadline would cut a long run short
 	return tc
 }
 
