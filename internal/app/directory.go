@@ -45,7 +45,9 @@ func (a *App) GetDirectoryConfig(ctx context.Context, ac *Actor) (*DirectorySett
 	if err := a.authorizeDirectory(ctx, ac, "directory.view"); err != nil {
 		return nil, err
 	}
-	cfg, pw, err := a.loadDirectoryConfig(ctx, ac.AccountID)
+	// The password is not opened: the settings must show even when it cannot be (another server
+	// key), so that it can be entered again.
+	sc, err := a.store.GetDirectoryConfig(ctx, ac.AccountID)
 	if portico.IsKind(err, portico.KindNotFound) {
 		c := directory.Config{Kind: directory.KindOpenLDAP}.WithDefaults()
 		return &DirectorySettings{Config: c}, nil
@@ -53,7 +55,19 @@ func (a *App) GetDirectoryConfig(ctx context.Context, ac *Actor) (*DirectorySett
 	if err != nil {
 		return nil, err
 	}
-	return &DirectorySettings{Config: cfg, BindPasswordSet: pw != "", Configured: true}, nil
+	cfg, err := decodeDirectoryConfig(sc)
+	if err != nil {
+		return nil, err
+	}
+	return &DirectorySettings{Config: cfg.WithDefaults(), BindPasswordSet: sc.BindPassword != "", Configured: true}, nil
+}
+
+func decodeDirectoryConfig(sc *store.DirectoryConfig) (directory.Config, error) {
+	var cfg directory.Config
+	if err := json.Unmarshal(sc.Config, &cfg); err != nil {
+		return directory.Config{}, fmt.Errorf("stored directory config: %w", err)
+	}
+	return cfg, nil
 }
 
 func (a *App) loadDirectoryConfig(ctx context.Context, accountID string) (directory.Config, string, error) {
@@ -61,12 +75,54 @@ func (a *App) loadDirectoryConfig(ctx context.Context, accountID string) (direct
 	if err != nil {
 		return directory.Config{}, "", err
 	}
-	var cfg directory.Config
-	if err := json.Unmarshal(sc.Config, &cfg); err != nil {
-		return directory.Config{}, "", fmt.Errorf("stored directory config: %w", err)
+	cfg, err := decodeDirectoryConfig(sc)
+	if err != nil {
+		return directory.Config{}, "", err
 	}
-	cfg.BindPassword = sc.BindPassword
-	return cfg.WithDefaults(), sc.BindPassword, nil
+	pw, err := a.openBindPassword(accountID, sc.BindPassword)
+	if err != nil {
+		return directory.Config{}, "", err
+	}
+	cfg.BindPassword = pw
+	return cfg.WithDefaults(), pw, nil
+}
+
+// The directory's bind password must be readable by the server (it binds with it), so it cannot be
+// hashed. Like TOTP secrets it is sealed with the server key (see LoadTwoFactorKey), bound to its
+// account, so that a copy of the database does not give away a directory account. A server without
+// the key stores it as it is, as do rows written before sealing: those are sealed the next time the
+// settings are saved.
+
+// sealedBindPassword prefixes a sealed bind password in the store.
+const sealedBindPassword = "sealed:"
+
+// bindPasswordBinding is the additional data a bind password is sealed with: a sealed password
+// copied onto another account's row does not open.
+func bindPasswordBinding(accountID string) string { return "directory-bind-password:" + accountID }
+
+func (a *App) sealBindPassword(accountID, pw string) (string, error) {
+	if pw == "" || a.twoFactor.Load() == nil {
+		return pw, nil
+	}
+	sealed, err := a.sealSecret(bindPasswordBinding(accountID), pw)
+	if err != nil {
+		return "", fmt.Errorf("seal the directory bind password: %w", err)
+	}
+	return sealedBindPassword + sealed, nil
+}
+
+func (a *App) openBindPassword(accountID, stored string) (string, error) {
+	sealed, ok := strings.CutPrefix(stored, sealedBindPassword)
+	if !ok {
+		return stored, nil
+	}
+	pw, err := a.openSecret(bindPasswordBinding(accountID), sealed)
+	if err != nil {
+		msg := "the stored bind password cannot be opened with this server's key: enter it again"
+		return "", &portico.Error{Kind: portico.KindConflict, Message: msg,
+			Fields: []portico.FieldError{{Field: "bind_password", Message: msg}}}
+	}
+	return pw, nil
 }
 
 // SetDirectoryConfig validates and stores the account's directory configuration (users.invite and
@@ -90,19 +146,24 @@ func (a *App) SetDirectoryConfig(ctx context.Context, ac *Actor, in DirectoryInp
 	cfg = cfg.WithDefaults()
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		pw := ""
-		if old, err := tx.GetDirectoryConfig(ctx, ac.AccountID); err == nil {
-			pw = old.BindPassword
+		if in.BindPassword != nil {
+			pw = *in.BindPassword
+		} else if old, err := tx.GetDirectoryConfig(ctx, ac.AccountID); err == nil {
+			if pw, err = a.openBindPassword(ac.AccountID, old.BindPassword); err != nil {
+				return nil, err
+			}
 		} else if !portico.IsKind(err, portico.KindNotFound) {
 			return nil, err
 		}
-		if in.BindPassword != nil {
-			pw = *in.BindPassword
+		stored, err := a.sealBindPassword(ac.AccountID, pw)
+		if err != nil {
+			return nil, err
 		}
 		raw, err := json.Marshal(cfg) // the password is not part of it (json:"-")
 		if err != nil {
 			return nil, fmt.Errorf("encode directory config: %w", err)
 		}
-		if err := tx.SetDirectoryConfig(ctx, &store.DirectoryConfig{AccountID: ac.AccountID, Config: raw, BindPassword: pw, UpdatedAt: a.now()}); err != nil {
+		if err := tx.SetDirectoryConfig(ctx, &store.DirectoryConfig{AccountID: ac.AccountID, Config: raw, BindPassword: stored, UpdatedAt: a.now()}); err != nil {
 			return nil, err
 		}
 		return &change{action: "directory.configure", targetType: "account", targetID: ac.AccountID,

@@ -310,3 +310,95 @@ func TestDirectoryImportGivesDevicesTheirGroups(t *testing.T) {
 		t.Fatalf("a second import wrote history again (%d → %d)", before, after)
 	}
 }
+
+// TestDirectoryBindPasswordSealed: with a server key the bind password is stored sealed and bound to
+// its account; a row stored in clear (before sealing, or without a key) still works and is sealed on
+// the next save; a sealed password that does not open is reported, not used.
+func TestDirectoryBindPasswordSealed(t *testing.T) {
+	e := newEnv(t)
+	cfg := directory.Config{Kind: directory.KindOpenLDAP, URL: "ldap://127.0.0.1:1", BaseDN: "dc=example,dc=test",
+		BindDN: "cn=reader,dc=example,dc=test"}
+	const secret = "s3cret bind password"
+	acc := e.owner.AccountID
+	stored := func() string {
+		t.Helper()
+		sc, err := e.a.store.GetDirectoryConfig(e.ctx, acc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sc.BindPassword
+	}
+	loaded := func() string {
+		t.Helper()
+		_, pw, err := e.a.loadDirectoryConfig(e.ctx, acc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pw
+	}
+	pw := secret
+
+	// No server key: stored as given.
+	if _, err := e.a.SetDirectoryConfig(e.ctx, e.owner, DirectoryInput{Config: cfg, BindPassword: &pw}); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(); got != secret {
+		t.Fatalf("without a key the row holds %q", got)
+	}
+
+	// With a key, saving without a new password seals the one stored in clear.
+	key := make([]byte, 32)
+	key[0] = 9
+	if err := e.a.SetTwoFactorKey(key); err != nil {
+		t.Fatal(err)
+	}
+	if got := loaded(); got != secret {
+		t.Fatalf("a password stored in clear loads as %q", got)
+	}
+	settings, err := e.a.SetDirectoryConfig(e.ctx, e.owner, DirectoryInput{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !settings.BindPasswordSet {
+		t.Error("settings say no bind password is set")
+	}
+	row := stored()
+	if !strings.HasPrefix(row, sealedBindPassword) || strings.Contains(row, secret) {
+		t.Fatalf("the row holds %q, want it sealed", row)
+	}
+	if got := loaded(); got != secret {
+		t.Fatalf("the sealed password loads as %q", got)
+	}
+
+	// Bound to the account: the same sealed text does not open for another account.
+	if _, err := e.a.openBindPassword("acc_other", row); err == nil {
+		t.Error("a sealed password opened for another account")
+	}
+
+	// Another server key: reported with the field, and saving without a new password is refused.
+	other := make([]byte, 32)
+	other[0] = 10
+	if err := e.a.SetTwoFactorKey(other); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.a.loadDirectoryConfig(e.ctx, acc); !portico.IsKind(err, portico.KindConflict) ||
+		!strings.Contains(err.Error(), "enter it again") {
+		t.Fatalf("loading under another key: %v", err)
+	}
+	if view, err := e.a.GetDirectoryConfig(e.ctx, e.owner); err != nil || !view.BindPasswordSet || view.URL != cfg.URL {
+		t.Fatalf("the settings under another key: %+v, %v", view, err)
+	}
+	if _, err := e.a.SetDirectoryConfig(e.ctx, e.owner, DirectoryInput{Config: cfg}); !portico.IsKind(err, portico.KindConflict) {
+		t.Fatalf("saving without a password under another key: %v", err)
+	}
+	if stored() != row {
+		t.Error("a refused save changed the row")
+	}
+	// Entering it again works.
+	if _, err := e.a.SetDirectoryConfig(e.ctx, e.owner, DirectoryInput{Config: cfg, BindPassword: &pw}); err != nil {
+		t.Fatal(err)
+	}
+	if got := loaded(); got != secret {
+		t.Fatalf("after entering it again it loads as %q", got)
+	}
+}
