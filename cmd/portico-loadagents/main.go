@@ -7,6 +7,10 @@
 //	portico-loadagents --server http://127.0.0.1:8080 --api-key KEY --agents 10000 \
 //	    --devices-file devices.jsonl --source-ips 127.0.0.2-127.0.0.9 --server-pid PID
 //
+// With --in-process DIR instead of --server, the server (the store in DIR, the hub and the API) runs
+// inside this process and the agents reach it over in-memory connections: one process can then hold
+// more agents than its open-file limit allows sockets.
+//
 // The JSON report goes to standard output (or --json FILE), progress and a readable summary to
 // standard error. Each simulated agent costs one goroutine (its read loop); heartbeats are sent by a
 // few shared goroutines from a schedule that spreads them evenly over the period.
