@@ -12,6 +12,7 @@ func TestSSOConfiguration(t *testing.T) {
 	e := newEnv(t)
 	owner := e.signIn(e.A.acc.Owner.Email)
 	idp := ssotest.NewIdP(t)
+	e.app.AllowLocalIdPMetadata = true // the test IdP listens on loopback
 
 	// Bad input names the field.
 	for _, tc := range []struct {

@@ -43,6 +43,10 @@ type App struct {
 
 	// BaseURL is the public address of the portal, used in invitation links.
 	BaseURL string
+	// AllowLocalIdPMetadata lets an IdP metadata URL reach loopback and link-local addresses (an IdP
+	// on the server's own host). Off, an account administrator cannot make the server fetch from
+	// itself or from its cloud platform's metadata service (see sso.MetadataClient).
+	AllowLocalIdPMetadata bool
 }
 
 // New returns an App over a migrated store.

@@ -64,9 +64,6 @@ type SSOInput struct {
 	CreateUsers    bool   `json:"create_users"`
 }
 
-// ssoHTTP fetches IdP metadata.
-var ssoHTTP = &http.Client{Timeout: 15 * time.Second}
-
 func (a *App) ssoView(accountID string, c *store.SSOConfig) *SSOSettings {
 	out := &SSOSettings{}
 	if c == nil {
@@ -112,7 +109,7 @@ func (a *App) PutSSO(ctx context.Context, ac *Actor, in SSOInput) (*SSOSettings,
 		field := "idp_metadata_xml"
 		if in.IdPMetadataURL != "" {
 			field = "idp_metadata_url"
-			raw, err := sso.FetchIdPMetadata(ctx, ssoHTTP, in.IdPMetadataURL)
+			raw, err := sso.FetchIdPMetadata(ctx, sso.MetadataClient(a.AllowLocalIdPMetadata), in.IdPMetadataURL)
 			if err != nil {
 				v.Add(field, "could not be fetched: %s", err.Error())
 				return

@@ -22,6 +22,7 @@ type ssoEnv struct {
 
 func newSSOEnv(t *testing.T, in SSOInput) *ssoEnv {
 	e := &ssoEnv{env: newTwoFactorEnv(t), idp: ssotest.NewIdP(t)}
+	e.a.AllowLocalIdPMetadata = true // the test IdP listens on loopback
 	in.IdPMetadataURL = e.idp.MetadataURL()
 	if _, err := e.a.PutSSO(e.ctx, e.owner, in); err != nil {
 		t.Fatalf("put SSO: %v", err)
@@ -216,20 +217,31 @@ func TestSSOSettings(t *testing.T) {
 		t.Fatalf("before: %+v %v", s, err)
 	}
 	for _, tc := range []struct {
-		name  string
-		in    SSOInput
-		field string
+		name    string
+		in      SSOInput
+		field   string
+		refused bool // the address is refused before any connection
 	}{
-		{"enabled without metadata", SSOInput{Enabled: true}, "idp_metadata_xml"},
-		{"bad XML", SSOInput{IdPMetadataXML: "<nope/>"}, "idp_metadata_xml"},
-		{"unreachable URL", SSOInput{IdPMetadataURL: "http://127.0.0.1:1/metadata"}, "idp_metadata_url"},
-		{"not a URL", SSOInput{IdPMetadataURL: "ftp://x"}, "idp_metadata_url"},
-		{"long attribute", SSOInput{EmailAttribute: strings.Repeat("a", 201)}, "email_attribute"},
+		{"enabled without metadata", SSOInput{Enabled: true}, "idp_metadata_xml", false},
+		{"bad XML", SSOInput{IdPMetadataXML: "<nope/>"}, "idp_metadata_xml", false},
+		{"loopback URL", SSOInput{IdPMetadataURL: idp.MetadataURL()}, "idp_metadata_url", true},
+		{"cloud metadata service", SSOInput{IdPMetadataURL: "http://169.254.169.254/latest/meta-data/"}, "idp_metadata_url", true},
+		{"not a URL", SSOInput{IdPMetadataURL: "ftp://x"}, "idp_metadata_url", false},
+		{"long attribute", SSOInput{EmailAttribute: strings.Repeat("a", 201)}, "email_attribute", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := e.a.PutSSO(e.ctx, e.owner, tc.in)
-			wantField(t, err, tc.field)
+			msg := wantField(t, err, tc.field)
+			if tc.refused && !strings.Contains(msg, "refusing to connect") {
+				t.Errorf("message %q does not say the address is refused", msg)
+			}
 		})
+	}
+	// Allowed by the operator, a loopback IdP is fetched, and an unreachable one is reported.
+	e.a.AllowLocalIdPMetadata = true
+	_, err = e.a.PutSSO(e.ctx, e.owner, SSOInput{IdPMetadataURL: "http://127.0.0.1:1/metadata"})
+	if msg := wantField(t, err, "idp_metadata_url"); !strings.Contains(msg, "could not be fetched") || strings.Contains(msg, "refusing") {
+		t.Errorf("unreachable loopback URL when allowed: %q", msg)
 	}
 	s, err = e.a.PutSSO(e.ctx, e.owner, SSOInput{Enabled: true, IdPMetadataXML: string(idp.Metadata(t)), EmailAttribute: "mail"})
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 func newSSOTestEnv(t *testing.T, in app.SSOInput) (*testEnv, *ssotest.IdP) {
 	e := newTwoFactorTestEnv(t)
 	e.app.BaseURL = e.srv.URL
+	e.app.AllowLocalIdPMetadata = true // the test IdP listens on loopback
 	idp := ssotest.NewIdP(t)
 	in.IdPMetadataURL = idp.MetadataURL()
 	ctx := context.Background()
@@ -129,6 +130,7 @@ func TestSSOSettingsPage(t *testing.T) {
 		t.Fatal("saved despite the error")
 	}
 	// A good save shows the SP's URLs.
+	e.app.AllowLocalIdPMetadata = true // the test IdP listens on loopback
 	idp := ssotest.NewIdP(t)
 	code, _, hdr := b.post("/settings/sso", url.Values{"enabled": {"on"}, "idp_metadata_url": {idp.MetadataURL()}})
 	if code != http.StatusSeeOther || hdr.Get("Location") != "/settings/sso?saved=1" {

@@ -1,0 +1,99 @@
+package sso
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"syscall"
+	"time"
+)
+
+// An IdP metadata URL is typed by an account's administrator, and the server fetches it. Left
+// unchecked, that lets any account make the server connect to itself (its own API, a database on
+// loopback) or to its cloud platform's metadata service (169.254.169.254 hands out instance
+// credentials on most clouds). MetadataClient refuses those addresses unless the operator allows
+// them. Private networks stay reachable: an IdP on the LAN is normal for a self-hosted server.
+
+// MetadataClient returns the HTTP client that fetches IdP metadata. Unless allowLocal, it refuses to
+// connect to loopback, link-local, unspecified (0.0.0.0/8, ::) and multicast addresses. The check is
+// made on the address actually dialled, so a DNS answer cannot change it after the fact; through an
+// HTTP proxy (HTTP_PROXY, HTTPS_PROXY), which connects on the server's behalf, the target's addresses
+// are resolved and checked before the request instead.
+func MetadataClient(allowLocal bool) *http.Client {
+	return metadataClient(allowLocal, http.ProxyFromEnvironment)
+}
+
+func metadataClient(allowLocal bool, proxy func(*http.Request) (*url.URL, error)) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = proxy
+	tr.DisableKeepAlives = true // a fetch is rare; nothing is kept open between them
+	client := &http.Client{Transport: tr, Timeout: 15 * time.Second}
+	if allowLocal {
+		return client
+	}
+	checked := &net.Dialer{Timeout: 10 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
+		ap, err := netip.ParseAddrPort(address)
+		if err != nil {
+			return fmt.Errorf("dial %s: %w", address, err)
+		}
+		return checkAddr(ap.Addr())
+	}}
+	plain := &net.Dialer{Timeout: 10 * time.Second}
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if ctx.Value(viaProxy{}) != nil {
+			return plain.DialContext(ctx, network, addr) // the proxy itself, chosen by the operator
+		}
+		return checked.DialContext(ctx, network, addr)
+	}
+	client.Transport = &guardedTransport{base: tr, proxy: proxy}
+	return client
+}
+
+// viaProxy marks a request's context when it goes through the operator's proxy.
+type viaProxy struct{}
+
+// guardedTransport checks the target of a request that a proxy will connect to.
+type guardedTransport struct {
+	base  *http.Transport
+	proxy func(*http.Request) (*url.URL, error)
+}
+
+func (t *guardedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.proxy != nil {
+		if p, err := t.proxy(req); err == nil && p != nil {
+			addrs, err := net.DefaultResolver.LookupNetIP(req.Context(), "ip", req.URL.Hostname())
+			if err != nil {
+				return nil, fmt.Errorf("resolve %s: %w", req.URL.Hostname(), err)
+			}
+			for _, a := range addrs {
+				if err := checkAddr(a); err != nil {
+					return nil, err
+				}
+			}
+			req = req.WithContext(context.WithValue(req.Context(), viaProxy{}, true))
+		}
+	}
+	return t.base.RoundTrip(req)
+}
+
+// checkAddr refuses the addresses MetadataClient does not connect to.
+func checkAddr(ip netip.Addr) error {
+	ip = ip.Unmap()
+	kind := ""
+	switch {
+	case ip.IsLoopback():
+		kind = "a loopback"
+	case ip.IsLinkLocalUnicast(), ip.IsLinkLocalMulticast():
+		kind = "a link-local"
+	case ip.IsUnspecified(), ip.Is4() && ip.As4()[0] == 0:
+		kind = "an unspecified"
+	case ip.IsMulticast():
+		kind = "a multicast"
+	default:
+		return nil
+	}
+	return fmt.Errorf("refusing to connect to %s, %s address: paste the metadata XML instead, or have the server started with --allow-local-idp-metadata", ip, kind)
+}
