@@ -33,12 +33,12 @@ const inProcessURL = "http://portico.in-process"
 // 100,000 sockets on one machine. Kernel socket buffers are not part of a process's resident memory
 // either way, so what is measured is the same code with the same per-connection state.
 type inProcessServer struct {
-	ln    *memListener
-	st    *store.Store
-	hub   *hub.Hub
-	srv   *http.Server
-	errc  chan error
-	close sync.Once
+	ln     *memListener
+	st     *store.Store
+	hub    *hub.Hub
+	srv    *http.Server
+	served chan struct{} // closed when Serve has returned
+	close  sync.Once
 }
 
 // startInProcess opens the store in dataDir (created by `portico admin create-account --data`) and
@@ -55,9 +55,13 @@ func startInProcess(ctx context.Context, dataDir string, ips []netip.Addr, log *
 		st.Close()
 		return nil, fmt.Errorf("start the in-process hub: %w", err)
 	}
-	s := &inProcessServer{ln: newMemListener(ips), st: st, hub: h, errc: make(chan error, 1),
+	s := &inProcessServer{ln: newMemListener(ips), st: st, hub: h, served: make(chan struct{}),
 		srv: &http.Server{Handler: api.New(a, api.Options{Logger: log, Hub: h}), ReadHeaderTimeout: 10 * time.Second}}
-	go func() { s.errc <- s.srv.Serve(s.ln) }()
+	go func() {
+		defer close(s.served)
+		// Serve only returns once stop shuts the server down; its error then says just that.
+		_ = s.srv.Serve(s.ln)
+	}()
 	return s, nil
 }
 
@@ -73,6 +77,7 @@ func (s *inProcessServer) stop() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = s.srv.Shutdown(ctx)
+		<-s.served
 		s.st.Close()
 	})
 }
