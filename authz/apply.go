@@ -3,6 +3,7 @@ package authz
 import (
 	"maps"
 	"slices"
+	"sort"
 
 	"github.com/portico-dev/portico"
 )
@@ -39,6 +40,7 @@ type applier struct {
 	ownUserTables, ownGroupTables                                    bool
 	deviceShards, assignShards, principalShards, scopeShards         [numShards]bool
 	ownLists                                                         map[int32]bool // groupDevs entries
+	ownDevicePages                                                   map[int32]bool // devices pages
 
 	dirty    map[string]bool // principals whose grant tables must be rebuilt
 	newUsers map[int32]bool  // user slots whose memberships are computed at the end
@@ -52,7 +54,7 @@ type applier struct {
 func newApplier(s *Snapshot, fresh bool) *applier {
 	a := &applier{
 		s: s, fresh: fresh,
-		ownLists: map[int32]bool{}, dirty: map[string]bool{}, newUsers: map[int32]bool{},
+		ownLists: map[int32]bool{}, ownDevicePages: map[int32]bool{}, dirty: map[string]bool{}, newUsers: map[int32]bool{},
 		changedRoles: map[string]bool{}, changedGroups: map[string]bool{}, changedDevices: map[string]bool{},
 		reorder: map[int32]bool{},
 	}
@@ -351,12 +353,11 @@ func (a *applier) upsertGroup(n *GroupNode) {
 	s.groupDevs = append(s.groupDevs, nil)
 	a.changedGroups[n.ID] = true
 	if s.orphans > 0 {
-		for d := range s.devices {
-			if dev := &s.devices[d]; dev.live && dev.group == noGroup && dev.groupID == n.ID {
-				ownSlice(&a.ownDevices, &s.devices)
-				s.devices[d].group = slot
+		for d := range s.devices.len() {
+			if dev := s.devices.at(d); dev.live && dev.group == noGroup && dev.groupID == n.ID {
+				a.device(d).group = slot
 				s.orphans--
-				a.addToGroup(slot, int32(d))
+				a.addToGroup(slot, d)
 			}
 		}
 	}
@@ -372,8 +373,7 @@ func (a *applier) deleteGroup(id string) {
 		return
 	}
 	for _, d := range s.groupDevs[slot] {
-		ownSlice(&a.ownDevices, &s.devices)
-		s.devices[d].group = noGroup
+		a.device(d).group = noGroup
 		s.orphans++
 	}
 	ownSlice(&a.ownGroupDevs, &s.groupDevs)
@@ -438,9 +438,9 @@ func (a *applier) removeFromGroup(g, d int32) {
 func (a *applier) upsertDevice(n *DeviceNode) {
 	s := a.s
 	g := a.resolveGroup(n.GroupID)
-	ownSlice(&a.ownDevices, &s.devices)
+	rec := deviceRec{id: n.ID, name: n.Name, groupID: n.GroupID, group: g, live: true}
 	if slot, ok := s.deviceSlot.get(n.ID); ok {
-		old := s.devices[slot]
+		old := *s.devices.at(slot)
 		if old.group != g {
 			a.removeFromGroup(old.group, slot)
 			a.addToGroup(g, slot)
@@ -448,11 +448,10 @@ func (a *applier) upsertDevice(n *DeviceNode) {
 		if old.name != n.Name {
 			a.reorder[slot] = true
 		}
-		s.devices[slot] = deviceRec{id: n.ID, name: n.Name, groupID: n.GroupID, group: g, live: true}
+		*a.device(slot) = rec
 		return
 	}
-	slot := int32(len(s.devices))
-	s.devices = append(s.devices, deviceRec{id: n.ID, name: n.Name, groupID: n.GroupID, group: g, live: true})
+	slot := a.appendDevice(rec)
 	s.deviceSlot.set(n.ID, slot, &a.deviceShards)
 	a.addToGroup(g, slot)
 	a.reorder[slot] = true
@@ -468,9 +467,8 @@ func (a *applier) deleteDevice(id string) {
 	if !ok {
 		return
 	}
-	ownSlice(&a.ownDevices, &s.devices)
-	a.removeFromGroup(s.devices[slot].group, slot)
-	s.devices[slot] = deviceRec{}
+	a.removeFromGroup(s.devices.at(slot).group, slot)
+	*a.device(slot) = deviceRec{}
 	s.deviceSlot.del(id, &a.deviceShards)
 	a.reorder[slot] = true
 }
@@ -570,43 +568,85 @@ func cutKey(key string) (portico.PrincipalType, string, bool) {
 // existing order in linear time; a fresh build sorts everything.
 func (a *applier) rebuildOrder() {
 	s := a.s
-	less := func(x, y int32) int { return compareDevices(&s.devices[x], &s.devices[y]) }
+	less := func(x, y int32) int { return compareDevices(s.devices.at(x), s.devices.at(y)) }
 	var order []int32
+	var ids []string
 	if a.fresh {
-		order = make([]int32, 0, len(s.devices))
-		for d := range s.devices {
-			if s.devices[d].live {
-				order = append(order, int32(d))
+		order = make([]int32, 0, s.devices.len())
+		for d := range s.devices.len() {
+			if s.devices.at(d).live {
+				order = append(order, d)
 			}
 		}
 		slices.SortFunc(order, less)
+		ids = make([]string, len(order))
+		for i, d := range order {
+			ids[i] = s.devices.at(d).id
+		}
 	} else {
-		var moved []int32
+		// The devices that changed leave their old places (found through the old rank) and are put
+		// back where a binary search over the others says; everything else is copied a run at a time
+		// with its id. So a change of one device costs a few comparisons and one copy of the arrays,
+		// rather than a comparison with, and a read of, every device.
+		var moved, gone []int32
 		for d := range a.reorder {
-			if s.devices[d].live {
+			if s.devices.at(d).live {
 				moved = append(moved, d)
+			}
+			if int(d) < len(s.rank) {
+				if p := s.rank[d]; int(p) < len(s.order) && s.order[p] == d {
+					gone = append(gone, p)
+				}
 			}
 		}
 		slices.SortFunc(moved, less)
-		order = make([]int32, 0, len(s.order)+len(moved))
-		i := 0
-		for _, d := range s.order {
-			if a.reorder[d] {
-				continue
+		slices.Sort(gone)
+		// oldPos maps an index into the old order without the gone places to an index into it.
+		oldPos := func(k int) int {
+			for _, g := range gone {
+				if int(g) > k {
+					break
+				}
+				k++
 			}
-			for i < len(moved) && less(moved[i], d) < 0 {
-				order = append(order, moved[i])
-				i++
-			}
-			order = append(order, d)
+			return k
 		}
-		order = append(order, moved[i:]...)
+		kept := len(s.order) - len(gone)
+		order = make([]int32, 0, kept+len(moved))
+		ids = make([]string, 0, kept+len(moved))
+		from, g := 0, 0 // the next old place to copy, and the next gone place to skip
+		copyTo := func(to int) {
+			for from < to {
+				end := to
+				if g < len(gone) && int(gone[g]) < end {
+					end = int(gone[g])
+				}
+				order = append(order, s.order[from:end]...)
+				ids = append(ids, s.orderIDs[from:end]...)
+				from = end
+				if g < len(gone) && int(gone[g]) == from {
+					from++
+					g++
+				}
+			}
+		}
+		lo := 0
+		for _, m := range moved {
+			at := lo + sort.Search(kept-lo, func(k int) bool { return less(s.order[oldPos(lo+k)], m) > 0 })
+			to := len(s.order)
+			if at < kept {
+				to = oldPos(at)
+			}
+			copyTo(to)
+			order = append(order, m)
+			ids = append(ids, s.devices.at(m).id)
+			lo = at
+		}
+		copyTo(len(s.order))
 	}
-	rank := make([]int32, len(s.devices))
-	ids := make([]string, len(order))
+	rank := make([]int32, s.devices.len())
 	for i, d := range order {
 		rank[d] = int32(i)
-		ids[i] = s.devices[d].id
 	}
 	s.order, s.rank, s.orderIDs = order, rank, ids
 }

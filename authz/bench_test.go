@@ -280,6 +280,16 @@ func BenchmarkApplyDeviceMove(b *testing.B) {
 	}
 }
 
+// BenchmarkApplyNewDevice adds one device, as an enrollment does, to the same snapshot every time.
+func BenchmarkApplyNewDevice(b *testing.B) {
+	g, s := big(b)
+	d := DeviceNode{ID: "dev-new", Name: "new-laptop", GroupID: g.Groups[11].ID}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Apply(Change{UpsertDevice: &d})
+	}
+}
+
 func BenchmarkApplyRole(b *testing.B) {
 	g, s := big(b)
 	r := g.Roles[5]

@@ -84,7 +84,7 @@ func (s *Snapshot) describe(r *resolved) string {
 		}
 		return "the On-demand section"
 	case TargetDevice:
-		return fmt.Sprintf("device %q", s.devices[r.device].name)
+		return fmt.Sprintf("device %q", s.devices.at(r.device).name)
 	}
 	if r.group == inUnassigned {
 		return "Unassigned"
@@ -125,7 +125,7 @@ func (s *Snapshot) grantsFor(slot int32, pi int, r *resolved, at time.Time) []Gr
 				}
 				slices.Reverse(g.Path)
 			case kindDevice:
-				g.ScopeName = s.devices[gslot].name
+				g.ScopeName = s.devices.at(gslot).name
 			case kindTeam:
 				g.ScopeName = "Team"
 			case kindOnDemand:

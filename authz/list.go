@@ -128,7 +128,7 @@ func (s *Snapshot) ListDevices(q ListQuery) []string {
 			}
 		}
 		markDevice := func(d int32) {
-			if g := s.devices[d].group; inScope(g) && usable(g) {
+			if g := s.devices.at(d).group; inScope(g) && usable(g) {
 				mark(d)
 			}
 		}

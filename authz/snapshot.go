@@ -29,7 +29,7 @@ type Snapshot struct {
 	tree      *groupTree
 
 	deviceSlot shardedMap[int32] // live devices only
-	devices    []deviceRec
+	devices    deviceTable
 	groupDevs  [][]int32 // by group slot: the slots of the devices in the group
 	unassigned []int32   // the slots of the devices in Unassigned
 	orphans    int       // live devices whose group is unknown
@@ -136,10 +136,10 @@ func (s *Snapshot) resolve(t Target) (resolved, bool) {
 		return r, ok
 	case TargetDevice:
 		d, ok := s.deviceSlot.get(t.ID)
-		if !ok || s.devices[d].group == noGroup {
+		if !ok || s.devices.at(d).group == noGroup {
 			return r, false
 		}
-		r.device, r.group = d, s.devices[d].group
+		r.device, r.group = d, s.devices.at(d).group
 		return r, true
 	}
 	return r, false
