@@ -63,11 +63,17 @@ func chunkMessage(b testing.TB) []byte {
 // benchAgent connects an agent written with internal/protocol whose streams are served by onStream,
 // says hello, waits for the welcome and heartbeats until the benchmark ends.
 func benchAgent(e *env, id, cred string, onStream func(*protocol.Stream)) {
-	b := e.t
 	c, status, err := e.dialAgent(id, cred)
 	if err != nil {
-		b.Fatalf("dial agent: %d %v", status, err)
+		e.t.Fatalf("dial agent: %d %v", status, err)
 	}
+	runBenchAgent(e.t, c, onStream, e.heartbeat/2)
+	e.waitStatus(id, portico.DeviceAvailable)
+}
+
+// runBenchAgent speaks the agent protocol on c: it accepts every session, serves streams with
+// onStream, says hello, waits for the welcome and heartbeats every beat until the test ends.
+func runBenchAgent(tb testing.TB, c *websocket.Conn, onStream func(*protocol.Stream), beat time.Duration) {
 	welcome := make(chan struct{}, 1)
 	var conn *protocol.Conn
 	conn = protocol.NewConn(protocol.WebSocket(c), protocol.Options{Role: protocol.RoleAgent, OnStream: onStream,
@@ -85,16 +91,16 @@ func benchAgent(e *env, id, cred string, onStream func(*protocol.Stream)) {
 		}})
 	runDone := make(chan struct{})
 	go func() { defer close(runDone); _ = conn.Run(context.Background()) }()
-	b.Cleanup(func() { conn.Close("benchmark over"); <-runDone })
-	must(b, conn.Send(context.Background(), protocol.MsgHello, protocol.Hello{ProtocolVersion: protocol.Version,
+	tb.Cleanup(func() { conn.Close("benchmark over"); <-runDone })
+	must(tb, conn.Send(context.Background(), protocol.MsgHello, protocol.Hello{ProtocolVersion: protocol.Version,
 		AgentVersion: "bench", OS: "linux", Arch: "amd64"}))
 	select {
 	case <-welcome:
 	case <-time.After(5 * time.Second):
-		b.Fatal("no welcome")
+		tb.Fatal("no welcome")
 	}
 	go func() {
-		t := time.NewTicker(e.heartbeat / 2)
+		t := time.NewTicker(beat)
 		defer t.Stop()
 		for seq := uint64(1); ; seq++ {
 			select {
@@ -105,7 +111,6 @@ func benchAgent(e *env, id, cred string, onStream func(*protocol.Stream)) {
 			}
 		}
 	}()
-	e.waitStatus(id, portico.DeviceAvailable)
 }
 
 // fileChannel opens a session with file_transfer on a device whose agent serves streams with
@@ -277,9 +282,6 @@ func BenchmarkLoopbackTCPProxy(b *testing.B) {
 	sink, err := net.Listen("tcp", "127.0.0.1:0")
 	must(b, err)
 	defer sink.Close()
-	front, err := net.Listen("tcp", "127.0.0.1:0")
-	must(b, err)
-	defer front.Close()
 	received := make(chan int64, 1)
 	go func() {
 		c, err := sink.Accept()
@@ -291,21 +293,8 @@ func BenchmarkLoopbackTCPProxy(b *testing.B) {
 		n, _ := io.Copy(io.Discard, c)
 		received <- n
 	}()
-	go func() {
-		in, err := front.Accept()
-		if err != nil {
-			return
-		}
-		defer in.Close()
-		out, err := net.Dial("tcp", sink.Addr().String())
-		if err != nil {
-			return
-		}
-		defer out.Close()
-		_, _ = io.Copy(out, in)
-		_ = out.(*net.TCPConn).CloseWrite()
-	}()
-	c, err := net.Dial("tcp", front.Addr().String())
+	front := forwarder(b, sink.Addr().String())
+	c, err := net.Dial("tcp", front)
 	must(b, err)
 	defer c.Close()
 	chunk := chunkMessage(b)
@@ -319,6 +308,29 @@ func BenchmarkLoopbackTCPProxy(b *testing.B) {
 	if n := <-received; n != total {
 		b.Fatalf("received %d bytes, sent %d", n, total)
 	}
+}
+
+// forwarder listens on loopback and joins the one connection it accepts to a new connection to to,
+// with io.Copy: a plain TCP relay. It returns its address.
+func forwarder(tb testing.TB, to string) string {
+	front, err := net.Listen("tcp", "127.0.0.1:0")
+	must(tb, err)
+	tb.Cleanup(func() { front.Close() })
+	go func() {
+		in, err := front.Accept()
+		if err != nil {
+			return
+		}
+		defer in.Close()
+		out, err := net.Dial("tcp", to)
+		if err != nil {
+			return
+		}
+		defer out.Close()
+		_, _ = io.Copy(out, in)
+		_ = out.(*net.TCPConn).CloseWrite()
+	}()
+	return front.Addr().String()
 }
 
 // repeatReader reads p over and over.

@@ -2,7 +2,6 @@ package hub_test
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -153,42 +152,7 @@ func peerAgent(t *testing.T, wsBase, id, cred string, onStream func(*protocol.St
 	hdr := http.Header{"Authorization": {"Bearer " + cred}, api.AgentDeviceHeader: {id}}
 	c, _, err := protocol.Dialer(nil).Dial(wsBase+"/api/v1/agent/connect", hdr)
 	must(t, err)
-	welcome := make(chan struct{}, 1)
-	var conn *protocol.Conn
-	conn = protocol.NewConn(protocol.WebSocket(c), protocol.Options{Role: protocol.RoleAgent, OnStream: onStream,
-		OnControl: func(m protocol.Message) {
-			switch m.Type {
-			case protocol.MsgWelcome:
-				welcome <- struct{}{}
-			case protocol.MsgSessionRequest:
-				var req protocol.SessionRequest
-				if protocol.DecodeBody(m, &req) == nil {
-					go conn.Send(context.Background(), protocol.MsgSessionAnswer,
-						protocol.SessionAnswer{SessionID: req.SessionID, Accepted: true})
-				}
-			}
-		}})
-	go func() { _ = conn.Run(context.Background()) }()
-	t.Cleanup(func() { conn.Close("done") })
-	must(t, conn.Send(context.Background(), protocol.MsgHello, protocol.Hello{ProtocolVersion: protocol.Version,
-		AgentVersion: "bench", OS: "linux", Arch: "amd64"}))
-	select {
-	case <-welcome:
-	case <-time.After(5 * time.Second):
-		t.Fatal("no welcome")
-	}
-	go func() { // the benchmark's server expects a heartbeat every second
-		tick := time.NewTicker(300 * time.Millisecond)
-		defer tick.Stop()
-		for seq := uint64(1); ; seq++ {
-			select {
-			case <-conn.Done():
-				return
-			case <-tick.C:
-				_ = conn.Send(context.Background(), protocol.MsgHeartbeat, protocol.Heartbeat{Seq: seq, SentAt: time.Now()})
-			}
-		}
-	}()
+	runBenchAgent(t, c, onStream, 300*time.Millisecond) // the benchmark's server expects one a second
 }
 
 // peerTechnician opens a file_transfer session on the device and returns its WebSocket with channel

@@ -31,69 +31,15 @@ func BenchmarkRelayVersusTCP(b *testing.B) {
 	roundBytes := int64(ratioRoundChunks) * int64(len(chunk))
 
 	// The baseline: one connection, read by io.Copy into io.Discard, written by io.Copy.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(b, err)
-	defer ln.Close()
-	tcpDone := make(chan error, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			tcpDone <- err
-			return
-		}
-		defer c.Close()
-		for {
-			n, err := io.CopyN(io.Discard, c, roundBytes)
-			if err != nil || n != roundBytes {
-				tcpDone <- errors.Join(err, errors.New("short round"))
-				return
-			}
-			tcpDone <- nil
-		}
-	}()
-	tcp, err := net.Dial("tcp", ln.Addr().String())
+	tcpAddr, tcpDone := roundSink(b, roundBytes)
+	tcp, err := net.Dial("tcp", tcpAddr)
 	must(b, err)
 	defer tcp.Close()
 
 	// The second baseline: the same bytes through a plain forwarder (two connections joined by
 	// io.Copy), the two hops any relay has, without WebSocket or framing.
-	proxyDone := make(chan error, 1)
-	sink, err := net.Listen("tcp", "127.0.0.1:0")
-	must(b, err)
-	defer sink.Close()
-	front, err := net.Listen("tcp", "127.0.0.1:0")
-	must(b, err)
-	defer front.Close()
-	go func() {
-		c, err := sink.Accept()
-		if err != nil {
-			proxyDone <- err
-			return
-		}
-		defer c.Close()
-		for {
-			n, err := io.CopyN(io.Discard, c, roundBytes)
-			if err != nil || n != roundBytes {
-				proxyDone <- errors.Join(err, errors.New("short round"))
-				return
-			}
-			proxyDone <- nil
-		}
-	}()
-	go func() {
-		in, err := front.Accept()
-		if err != nil {
-			return
-		}
-		defer in.Close()
-		out, err := net.Dial("tcp", sink.Addr().String())
-		if err != nil {
-			return
-		}
-		defer out.Close()
-		_, _ = io.Copy(out, in)
-	}()
-	proxy, err := net.Dial("tcp", front.Addr().String())
+	sinkAddr, proxyDone := roundSink(b, roundBytes)
+	proxy, err := net.Dial("tcp", forwarder(b, sinkAddr))
 	must(b, err)
 	defer proxy.Close()
 
@@ -149,6 +95,32 @@ func BenchmarkRelayVersusTCP(b *testing.B) {
 	b.ReportMetric(median(downRatios), "download-%")
 	b.ReportMetric(slices.Min(upRatios), "upload-min-%")
 	b.ReportMetric(slices.Min(downRatios), "download-min-%")
+}
+
+// roundSink listens on loopback, reads the one connection it accepts into io.Discard and reports each
+// roundBytes received (an error ends it). It returns its address.
+func roundSink(tb testing.TB, roundBytes int64) (string, <-chan error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(tb, err)
+	tb.Cleanup(func() { ln.Close() })
+	done := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			done <- err
+			return
+		}
+		defer c.Close()
+		for {
+			n, err := io.CopyN(io.Discard, c, roundBytes)
+			if err != nil || n != roundBytes {
+				done <- errors.Join(err, errors.New("short round"))
+				return
+			}
+			done <- nil
+		}
+	}()
+	return ln.Addr().String(), done
 }
 
 // uploadSink serves an upload's stream at the agent: it consumes chunks with RecvFunc, as the agent's
