@@ -148,16 +148,18 @@ func uploadSink(rounds chan<- struct{}) func(*protocol.Stream) {
 }
 
 // downloadSource serves a download's stream at the agent: each 8-byte message from the technician
-// asks for that many chunks, sent as fast as the window allows.
+// asks for that many chunks, sent as fast as the window allows from a buffer with room for the
+// frame's header in front, as the agent's file transfer sends them.
 func downloadSource(chunk []byte) func(*protocol.Stream) {
 	return func(s *protocol.Stream) {
+		buf := append(make([]byte, protocol.FrameHeadroom, protocol.FrameHeadroom+len(chunk)), chunk...)
 		for {
 			msg, err := s.Recv(context.Background())
 			if err != nil || len(msg) != 8 {
 				return
 			}
 			for range binary.BigEndian.Uint64(msg) {
-				if err := s.Send(context.Background(), chunk); err != nil {
+				if err := s.SendInPlace(context.Background(), buf); err != nil {
 					return
 				}
 			}

@@ -415,18 +415,19 @@ func (s *session) open(req techRequest) {
 func (s *session) relayToTech(ch int, rl *relay) {
 	defer s.relays.Done()
 	reason := ""
-	out := make([]byte, 0, 1+protocol.MaxPayload) // reused: the write copies it into the frame
 	var writeErr error
-	forward := func(msg []byte) error {
-		out = append(append(out[:0], byte(ch)), msg...)
+	forward := func(buf []byte) error {
+		// The channel byte goes in the room in front of the message: the message is not copied.
+		out := buf[protocol.RecvRoom-1:]
+		out[0] = byte(ch)
 		// As in readLoop, the write's context must not end with the session; the final close ends a
 		// write blocked on a technician who stopped reading.
 		writeErr = s.ws.write(context.Background(), websocket.BinaryMessage, out)
 		return writeErr
 	}
 	for {
-		// RecvFunc lends the agent's message for the write instead of copying it out first.
-		err := rl.stream.RecvFunc(s.ctx, forward)
+		// RecvInPlace lends the agent's message, with room for the channel byte, for the write.
+		err := rl.stream.RecvInPlace(s.ctx, forward)
 		if err == nil {
 			continue
 		}

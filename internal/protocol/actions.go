@@ -508,24 +508,35 @@ func AppendFileChunk(dst []byte, offset int64, data []byte) ([]byte, error) {
 	if len(data) == 0 || len(data) > MaxFileChunk {
 		return dst, fmt.Errorf("%w: chunk of %d bytes, must be 1…%d", ErrMalformed, len(data), MaxFileChunk)
 	}
+	dst, err := AppendFileChunkHeader(dst, offset)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, data...), nil
+}
+
+// FileChunkHeaderLen is the length of a file chunk's header, in front of its data.
+const FileChunkHeaderLen = 9
+
+// AppendFileChunkHeader appends a chunk's header for offset to dst: with the chunk's data already
+// after it in dst's memory, the sender then has the whole chunk without copying the data.
+func AppendFileChunkHeader(dst []byte, offset int64) ([]byte, error) {
 	if offset < 0 {
 		return dst, fmt.Errorf("%w: negative chunk offset", ErrMalformed)
 	}
-	dst = append(dst, KindFileChunk)
-	dst = binary.BigEndian.AppendUint64(dst, uint64(offset))
-	return append(dst, data...), nil
+	return binary.BigEndian.AppendUint64(append(dst, KindFileChunk), uint64(offset)), nil
 }
 
 // DecodeFileChunk decodes a chunk; data aliases msg.
 func DecodeFileChunk(msg []byte) (offset int64, data []byte, err error) {
-	if err := expectKind(msg, KindFileChunk, 9); err != nil {
+	if err := expectKind(msg, KindFileChunk, FileChunkHeaderLen); err != nil {
 		return 0, nil, err
 	}
 	o := binary.BigEndian.Uint64(msg[1:])
 	if o > 1<<62 {
 		return 0, nil, fmt.Errorf("%w: chunk offset %d out of range", ErrMalformed, o)
 	}
-	data = msg[9:]
+	data = msg[FileChunkHeaderLen:]
 	if len(data) > MaxFileChunk {
 		return 0, nil, fmt.Errorf("%w: chunk of %d bytes, at most %d", ErrMalformed, len(data), MaxFileChunk)
 	}

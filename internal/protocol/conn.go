@@ -123,6 +123,17 @@ func (s *Stream) RecvFunc(ctx context.Context, fn func(msg []byte) error) error 
 	return s.impl.recvFunc(ctx, fn)
 }
 
+// RecvRoom is the room RecvInPlace gives in front of a message: a Data frame's header is at least a
+// type byte and a one-byte stream id, and it is no longer needed once the frame is decoded.
+const RecvRoom = 2
+
+// RecvInPlace is RecvFunc with room in front of the message: fn gets buf, whose first RecvRoom bytes
+// it may overwrite and whose rest is the message. A relay that puts a header of its own in front of
+// the message then writes it on without copying it. buf is only valid until fn returns.
+func (s *Stream) RecvInPlace(ctx context.Context, fn func(buf []byte) error) error {
+	return s.impl.recvInPlace(ctx, fn)
+}
+
 // Close ends the stream in both directions. A non-empty reason reaches the peer as a *StreamError.
 func (s *Stream) Close(reason string) error { return s.impl.close(reason) }
 

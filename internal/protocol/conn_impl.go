@@ -549,7 +549,8 @@ type streamImpl struct {
 	consumed   int        // bytes returned by Recv and not yet granted back to the peer
 }
 
-// received is a message waiting in a stream's queue, and the frame buffer it was read into.
+// received is a message waiting in a stream's queue, and the frame buffer it was read into: msg is
+// the tail of frame, which RecvInPlace relies on.
 type received struct {
 	msg   []byte
 	frame []byte
@@ -726,6 +727,18 @@ func (s *streamImpl) recvFunc(ctx context.Context, fn func([]byte) error) error 
 		return err
 	}
 	err = fn(r.msg)
+	recycle(r.frame)
+	return err
+}
+
+func (s *streamImpl) recvInPlace(ctx context.Context, fn func([]byte) error) error {
+	r, err := s.next(ctx)
+	if err != nil {
+		return err
+	}
+	// The message is the tail of the frame it was decoded from (handleData), after a header of at
+	// least RecvRoom bytes.
+	err = fn(r.frame[len(r.frame)-len(r.msg)-RecvRoom:])
 	recycle(r.frame)
 	return err
 }

@@ -183,3 +183,55 @@ func TestWebSocketLentMessages(t *testing.T) {
 		t.Errorf("RecvFunc returned %v, want fn's error", err)
 	}
 }
+
+// TestRecvInPlace checks that the room RecvInPlace gives is in front of the message, whatever the
+// stream id's length and whether the message was copied out of its read buffer (small) or kept in it
+// (large), over both transports: a relay writes its own header there and sends buf on.
+func TestRecvInPlace(t *testing.T) {
+	ctx := context.Background()
+	transports := map[string]func(t *testing.T) *peer{
+		"pipe": func(t *testing.T) *peer {
+			_, agt := newPair(t, Options{OnStream: echo}, Options{})
+			return agt
+		},
+		"websocket": func(t *testing.T) *peer {
+			srv, _ := wsServer(t)
+			return startConn(t, WebSocket(dial(t, srv.URL)), Options{Role: RoleAgent})
+		},
+	}
+	for name, connect := range transports {
+		t.Run(name, func(t *testing.T) {
+			client := connect(t)
+			for _, id := range []uint32{1, 201, 20001} { // ids of one, two and three varint bytes
+				client.conn.impl.mu.Lock()
+				client.conn.impl.nextID = id
+				client.conn.impl.mu.Unlock()
+				s, err := client.conn.Open(ctx, OpenRequest{SessionID: "s", Action: "file_transfer"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, size := range []int{0, 1, 100, keepBufferAbove + 1, MaxPayload} {
+					want := bytes.Repeat([]byte{byte(size) | 1}, size)
+					if err := s.Send(ctx, want); err != nil {
+						t.Fatal(err)
+					}
+					err := s.RecvInPlace(ctx, func(buf []byte) error {
+						if len(buf) != RecvRoom+size || !bytes.Equal(buf[RecvRoom:], want) {
+							return fmt.Errorf("stream %d: %d bytes lent for a message of %d, or the message differs", id, len(buf), size)
+						}
+						for i := range RecvRoom {
+							buf[i] = 0
+						}
+						if !bytes.Equal(buf[RecvRoom:], want) {
+							return fmt.Errorf("stream %d: writing the room changed the message of %d bytes", id, size)
+						}
+						return nil
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}

@@ -33,6 +33,7 @@ var errNoDisplay = errors.New("no display available")
 // implementations too.
 type stream interface {
 	Send(ctx context.Context, msg []byte) error
+	SendInPlace(ctx context.Context, buf []byte) error
 	Recv(ctx context.Context) ([]byte, error)
 	RecvFunc(ctx context.Context, fn func(msg []byte) error) error
 	Close(reason string) error

@@ -44,7 +44,6 @@ type fileTransfer struct {
 	// dropChunks is set when an upload was abandoned: the chunks the browser already sent for it
 	// are ignored until its next request.
 	dropChunks bool
-	buf        []byte
 }
 
 type upload struct {
@@ -249,17 +248,20 @@ func (ft *fileTransfer) download(ctx context.Context, req protocol.FileRequest) 
 	if err := ft.reply(ctx, protocol.FileResponse{ID: req.ID, OK: true, Size: size, Offset: req.Offset}); err != nil {
 		return err
 	}
-	data := make([]byte, protocol.MaxFileChunk)
+	// Each chunk is read into its place in a frame, after room for the frame's and the chunk's
+	// headers, and sent from there: the data is not copied on its way to the connection.
+	const dataAt = protocol.FrameHeadroom + protocol.FileChunkHeaderLen
+	buf := make([]byte, dataAt+protocol.MaxFileChunk)
+	data := buf[dataAt:]
 	off := req.Offset
 	for off < size {
 		n, err := io.ReadFull(f, data[:min(int64(len(data)), size-off)])
 		if n > 0 {
 			h.Write(data[:n])
-			ft.buf, err = protocol.AppendFileChunk(ft.buf[:0], off, data[:n])
-			if err != nil {
+			if _, err := protocol.AppendFileChunkHeader(buf[:protocol.FrameHeadroom], off); err != nil {
 				return err
 			}
-			if err := ft.s.Send(ctx, ft.buf); err != nil {
+			if err := ft.s.SendInPlace(ctx, buf[:dataAt+n]); err != nil {
 				return fmt.Errorf("send chunk: %w", err)
 			}
 			off += int64(n)

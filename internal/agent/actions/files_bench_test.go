@@ -14,6 +14,10 @@ import (
 type discardStream struct{ sent int }
 
 func (d *discardStream) Send(_ context.Context, msg []byte) error { d.sent += len(msg); return nil }
+func (d *discardStream) SendInPlace(_ context.Context, buf []byte) error {
+	d.sent += len(buf) - protocol.FrameHeadroom
+	return nil
+}
 func (d *discardStream) Recv(ctx context.Context) ([]byte, error) {
 	<-ctx.Done()
 	return nil, ctx.Err()
