@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,10 +23,16 @@ func (c *call) decode(v any) error {
 		return &inputError{status: http.StatusUnsupportedMediaType,
 			detail: "send the request body as JSON with Content-Type: application/json"}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(c.w, c.r.Body, maxBody))
+	// The body is read whole first, so that an error the decoder reports without a field can be
+	// traced back to the field that holds the bad value.
+	body, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxBody))
+	if err != nil {
+		return decodeError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
+		return decodeError(err, body)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return badRequest("body", "must hold a single JSON value, with nothing after it")
@@ -33,7 +40,9 @@ func (c *call) decode(v any) error {
 	return nil
 }
 
-func decodeError(err error) error {
+// decodeError turns a decoding error into a refusal naming the field at fault; body, when given, is
+// what was decoded.
+func decodeError(err error, body ...[]byte) error {
 	var (
 		syn  *json.SyntaxError
 		typ  *json.UnmarshalTypeError
@@ -57,7 +66,14 @@ func decodeError(err error) error {
 		return &inputError{status: http.StatusRequestEntityTooLarge,
 			detail: fmt.Sprintf("the request body is larger than %d bytes", big.Limit)}
 	case errors.As(err, &tErr):
-		return badRequest("body", "holds a time that is not in RFC 3339 form such as 2025-01-31T12:00:00Z: %q", tErr.Value)
+		// encoding/json does not say which field a time.Time refused: find the one holding the value.
+		field := "body"
+		if len(body) > 0 {
+			if f := fieldHolding(body[0], tErr.Value); f != "" {
+				field = f
+			}
+		}
+		return badRequest(field, "must be a time in RFC 3339 form such as 2025-01-31T12:00:00Z, not %q", tErr.Value)
 	}
 	// encoding/json reports an unknown field only as text: `json: unknown field "x"`.
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
@@ -67,6 +83,61 @@ func decodeError(err error) error {
 		return badRequest(name, "is not a known field")
 	}
 	return badRequest("body", "cannot be read: %v", err)
+}
+
+// fieldHolding returns the path (as in "a.b[2].c") of the first string in the JSON document body
+// whose value is value, or "" if there is none or body is not valid JSON.
+func fieldHolding(body []byte, value string) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	// Each open object or array on the way down: its path, whether it is an array, the next array
+	// index, and whether the next string in an object is a key.
+	type level struct {
+		path    string
+		array   bool
+		index   int
+		wantKey bool
+		key     string
+	}
+	var stack []level
+	child := func() string { // the path of the value about to be read
+		if len(stack) == 0 {
+			return ""
+		}
+		top := &stack[len(stack)-1]
+		if top.array {
+			p := fmt.Sprintf("%s[%d]", top.path, top.index)
+			top.index++
+			return p
+		}
+		top.wantKey = true
+		if top.path == "" {
+			return top.key
+		}
+		return top.path + "." + top.key
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{', '[':
+				stack = append(stack, level{path: child(), array: d == '[', wantKey: d == '{'})
+			default:
+				stack = stack[:len(stack)-1]
+			}
+			continue
+		}
+		if n := len(stack); n > 0 && !stack[n-1].array && stack[n-1].wantKey {
+			stack[n-1].key, stack[n-1].wantKey = fmt.Sprint(tok), false
+			continue
+		}
+		p := child()
+		if str, ok := tok.(string); ok && str == value {
+			return p
+		}
+	}
 }
 
 // jsonTypeName names a Go type the way a JSON client thinks of it.

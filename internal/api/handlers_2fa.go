@@ -1,6 +1,11 @@
 package api
 
-import "github.com/portico-dev/portico/internal/app"
+import (
+	"strings"
+
+	"github.com/portico-dev/portico"
+	"github.com/portico-dev/portico/internal/app"
+)
 
 // signInWithCodeRequest signs in; totp carries the TOTP code or a recovery code for users with 2FA.
 type signInWithCodeRequest struct {
@@ -13,6 +18,16 @@ type signInWithCodeRequest struct {
 
 func signInWithCode(c *call, in *signInWithCodeRequest) (*sessionResponse, error) {
 	c.ac.MarkDecided() // the credentials are the check
+	var v portico.Validation
+	if strings.TrimSpace(in.Email) == "" {
+		v.Add("email", "is required: the email address you sign in with")
+	}
+	if in.Password == "" {
+		v.Add("password", "is required")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
 	secret, u, err := c.app().SignInWithCode(c.ctx(), in.Email, in.Password, in.TOTP, c.ip)
 	if err != nil {
 		return nil, err

@@ -49,15 +49,26 @@ func getDeviceGroupSettings(c *call) (*app.GroupSettingsView, error) {
 }
 
 type putGroupSettingsRequest struct {
-	// Settings maps a feature to on or off; a feature left out is inherited from the parent.
-	Settings portico.GroupSettings `json:"settings"`
+	// Settings maps a feature to on or off; a feature left out, or given as null, is inherited from
+	// the parent.
+	Settings map[portico.Feature]*bool `json:"settings"`
 }
 
 func putDeviceGroupSettings(c *call, in *putGroupSettingsRequest) (*app.GroupSettingsView, error) {
 	if in.Settings == nil {
 		return nil, required("settings", `send {"settings": {}} to inherit every setting`)
 	}
-	return c.app().PutGroupSettings(c.ctx(), c.ac, c.id(), in.Settings)
+	// A null would otherwise decode as false and switch the feature off.
+	own := make(portico.GroupSettings, len(in.Settings))
+	for f, on := range in.Settings {
+		switch _, known := portico.LookupFeature(f); {
+		case on != nil:
+			own[f] = *on
+		case !known:
+			own[f] = false // for the app to refuse by name, as it refuses any unknown feature
+		}
+	}
+	return c.app().PutGroupSettings(c.ctx(), c.ac, c.id(), own)
 }
 
 func enableAllSettings(c *call) (*app.GroupSettingsView, error) {

@@ -61,7 +61,10 @@ func TestBadInput(t *testing.T) {
 		{"syntax error offset", "POST", "/api/v1/user-groups", rawJSON(`{"name" "x"}`), 400, "body", "at byte"},
 		{"two values", "POST", "/api/v1/user-groups", rawJSON(`{"name":"a"}{"name":"b"}`), 400, "body", "single JSON value"},
 		{"empty body", "POST", "/api/v1/user-groups", rawJSON(``), 400, "body", "empty"},
-		{"bad time", "POST", "/api/v1/role-assignments", rawJSON(`{"principal_type":"user","principal_id":"x","role_id":"y","scope_type":"account","expires_at":"tomorrow"}`), 400, "body", "RFC 3339"},
+		{"bad time", "POST", "/api/v1/role-assignments", rawJSON(`{"principal_type":"user","principal_id":"x","role_id":"y","scope_type":"account","expires_at":"tomorrow"}`), 400, "expires_at", "RFC 3339"},
+		{"unknown setting given null", "PUT", "/api/v1/device-groups/" + f.group.ID + "/settings", rawJSON(`{"settings":{"teleport":null}}`), 422, "settings.teleport", "not a known setting"},
+		{"sign-in without credentials", "POST", "/api/v1/session", map[string]any{"email": " ", "password": ""}, 422, "password", "required"},
+		{"empty language", "PATCH", "/api/v1/users/" + f.user.ID, map[string]any{"language": ""}, 422, "language", "en-GB"},
 		{"members missing", "PUT", "/api/v1/user-groups/" + f.userGroup.ID + "/members", map[string]any{}, 422, "user_ids", "required"},
 		{"bad limit", "GET", "/api/v1/users?limit=0", nil, 400, "limit", "1 to 500"},
 		{"limit too high", "GET", "/api/v1/roles?limit=501", nil, 400, "limit", "1 to 500"},
@@ -153,4 +156,27 @@ func TestBadInput(t *testing.T) {
 			t.Fatalf("problem type %q, want a limit problem", p.Type)
 		}
 	})
+}
+
+// TestGroupSettingNullIsInherited: a null in a group's settings means "inherit", as leaving the
+// feature out does; it used to decode as false and switch the feature off.
+func TestGroupSettingNullIsInherited(t *testing.T) {
+	e := newEnv(t)
+	f := e.A
+	owner := e.signIn(f.acc.Owner.Email)
+	res := owner.do("PUT", "/api/v1/device-groups/"+f.group.ID+"/settings", rawJSON(`{"settings":{"chat":false,"terminal":null}}`))
+	if res.status != http.StatusOK {
+		t.Fatalf("%d: %s", res.status, res.body)
+	}
+	var view app.GroupSettingsView
+	res.decode(t, &view)
+	if on, set := view.Own["chat"]; !set || on {
+		t.Errorf("chat: %v, %v; want set off", on, set)
+	}
+	if _, set := view.Own["terminal"]; set {
+		t.Errorf("terminal was set by a null: %v", view.Own)
+	}
+	if !view.Effective["terminal"].Enabled {
+		t.Errorf("terminal is not inherited as on: %+v", view.Effective["terminal"])
+	}
 }

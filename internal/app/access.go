@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/authz"
@@ -41,7 +42,9 @@ func explainTarget(in ExplainInput) (authz.Target, error) {
 }
 
 // Explain answers "why can / can't this user do this here?". Anyone may ask about themself; asking
-// about another user needs users.view.
+// about another user needs users.view. The reasons name groups, devices, roles and people, so they are
+// only given on a target the caller can see: on another, asking about someone else is refused as
+// WhoCan refuses it, and asking about oneself gives the decision without the reasons.
 func (a *App) Explain(ctx context.Context, ac *Actor, in ExplainInput) (*authz.Explanation, error) {
 	if in.UserID == "" {
 		in.UserID = ac.UserID
@@ -63,7 +66,37 @@ func (a *App) Explain(ctx context.Context, ac *Actor, in ExplainInput) (*authz.E
 	if ex.Reason == authz.ReasonNotFound.String() {
 		return nil, portico.NotFound("user or target")
 	}
-	return &ex, nil
+	visible, err := a.targetVisible(ctx, ac, t)
+	if err != nil {
+		return nil, err
+	}
+	if visible {
+		return &ex, nil
+	}
+	if in.UserID != ac.UserID {
+		viewPerm := portico.PermDeviceView
+		if t.Kind == authz.TargetDeviceGroup {
+			viewPerm = portico.PermDeviceGroupsView
+		}
+		return nil, a.authorize(ctx, ac, "access.explain", viewPerm, t)
+	}
+	return &authz.Explanation{Allowed: ex.Allowed, Reason: ex.Reason, Grants: []authz.Grant{},
+		Message: fmt.Sprintf("you cannot see this %s, so the reasons are not shown", targetNoun(t))}, nil
+}
+
+// targetVisible reports whether the actor may see a target's name and place: a device they may view,
+// a group they see in the tree. The account and its sections are always visible.
+func (a *App) targetVisible(ctx context.Context, ac *Actor, t authz.Target) (bool, error) {
+	switch t.Kind {
+	case authz.TargetDevice:
+		return a.can(ctx, ac, portico.PermDeviceView, t), nil
+	case authz.TargetDeviceGroup:
+		if t.ID == portico.UnassignedGroupID {
+			return a.can(ctx, ac, portico.PermDevicesList, authz.Account()) || a.seesGroup(ctx, ac, t.ID), nil
+		}
+		return a.seesGroupInTree(ctx, ac, t.ID)
+	}
+	return true, nil
 }
 
 // WhoCan answers "who can do this on this device (or group)?" (users.view, and device.view or

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/authz"
@@ -193,8 +194,10 @@ func accountChanges(acc *portico.Account, in AccountUpdate) (plan, other bool) {
 	return plan, other
 }
 
-// enforceSeats disables the newest active technicians beyond the seat limit (marked as disabled by
-// the limit) and re-enables those the limit disabled, oldest first, while seats are free.
+// enforceSeats disables the most recently activated technicians beyond the seat limit (marked as
+// disabled by the limit) and re-enables those the limit disabled, earliest activated first, while
+// seats are free. Activation rather than creation decides: an invitation accepted late must not take
+// the seat of someone who has been working for months.
 func (a *App) enforceSeats(ctx context.Context, tx *store.Tx, acc *portico.Account) ([]authz.Change, error) {
 	users, err := tx.ListUsers(ctx, acc.ID, store.UserFilter{State: portico.StateActivated})
 	if err != nil {
@@ -211,10 +214,16 @@ func (a *App) enforceSeats(ctx context.Context, tx *store.Tx, acc *portico.Accou
 			limited = append(limited, u)
 		}
 	}
+	activated := func(u *portico.User) time.Time {
+		if u.ActivatedAt != nil {
+			return *u.ActivatedAt
+		}
+		return u.CreatedAt
+	}
 	byAge := func(us []portico.User) {
 		sortUsers(us, func(x, y *portico.User) bool {
-			if !x.CreatedAt.Equal(y.CreatedAt) {
-				return x.CreatedAt.Before(y.CreatedAt)
+			if ax, ay := activated(x), activated(y); !ax.Equal(ay) {
+				return ax.Before(ay)
 			}
 			return x.ID < y.ID
 		})
@@ -246,4 +255,17 @@ func (a *App) enforceSeats(ctx context.Context, tx *store.Tx, acc *portico.Accou
 		edits = append(edits, authz.Change{UpsertUser: &n})
 	}
 	return edits, nil
+}
+
+// needSeat refuses (KindLimit) to activate one more technician when every seat of the plan is in
+// use, so that a new user never takes the seat of an active one.
+func needSeat(ctx context.Context, tx *store.Tx, acc *portico.Account, refusal string) error {
+	n, err := tx.CountActiveTechnicians(ctx, acc.ID)
+	if err != nil {
+		return err
+	}
+	if n >= acc.Settings.SeatLimit {
+		return portico.Errorf(portico.KindLimit, "all %d seats of the plan are in use: %s", acc.Settings.SeatLimit, refusal)
+	}
+	return nil
 }

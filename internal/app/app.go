@@ -380,6 +380,21 @@ func (a *App) auditDenied(ctx context.Context, ac *Actor, action, targetType, ta
 	}
 }
 
+// refuse returns a KindForbidden error decided inside a write (after authorize allowed the action,
+// the target itself refused it, as the owner does) and remembers it in *denied, so that the caller
+// audits it with auditRefusal once the write has been rolled back.
+func refuse(denied *error, format string, args ...any) error {
+	*denied = portico.Errorf(portico.KindForbidden, format, args...)
+	return *denied
+}
+
+// auditRefusal writes the denied audit entry for a refusal made with refuse, if there was one.
+func (a *App) auditRefusal(ctx context.Context, ac *Actor, denied error, action, targetType, targetID string) {
+	if denied != nil {
+		a.auditDenied(ctx, ac, action, targetType, targetID, denied.Error())
+	}
+}
+
 // auditFailed records a failed attempt such as a wrong password.
 func (a *App) auditFailed(ctx context.Context, ac *Actor, action, targetType, targetID, detail string) {
 	if ac.AccountID == "" {

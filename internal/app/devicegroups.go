@@ -265,29 +265,39 @@ func (a *App) GetDeviceGroup(ctx context.Context, ac *Actor, id string) (*portic
 		}
 		return unassignedFolder(ac.AccountID), nil
 	}
-	if !a.seesGroup(ctx, ac, id) {
-		groups, err := a.store.ListDeviceGroups(ctx, ac.AccountID)
-		if err != nil {
-			return nil, fmt.Errorf("get device group: %w", err)
-		}
-		tree := newGroupTree(groups)
-		below := false
-		if tree.byID[id] != nil {
-			for _, sub := range tree.subtree(id)[1:] {
-				if a.seesGroup(ctx, ac, sub) {
-					below = true
-					break
-				}
-			}
-		}
-		if !below {
-			// Refused (and audited) here; an unknown or foreign id comes back as not found.
-			if err := a.authorize(ctx, ac, "device_group.view", portico.PermDeviceGroupsView, authz.Group(id)); err != nil {
-				return nil, err
-			}
+	visible, err := a.seesGroupInTree(ctx, ac, id)
+	if err != nil {
+		return nil, fmt.Errorf("get device group: %w", err)
+	}
+	if !visible {
+		// Refused (and audited) here; an unknown or foreign id comes back as not found.
+		if err := a.authorize(ctx, ac, "device_group.view", portico.PermDeviceGroupsView, authz.Group(id)); err != nil {
+			return nil, err
 		}
 	}
 	return a.store.GetDeviceGroup(ctx, ac.AccountID, id)
+}
+
+// seesGroupInTree reports whether the actor sees a stored group in the device tree: one they may view
+// themselves, or one above such a group (ListDeviceGroups shows the path to every visible group).
+func (a *App) seesGroupInTree(ctx context.Context, ac *Actor, id string) (bool, error) {
+	if a.seesGroup(ctx, ac, id) {
+		return true, nil
+	}
+	groups, err := a.store.ListDeviceGroups(ctx, ac.AccountID)
+	if err != nil {
+		return false, err
+	}
+	tree := newGroupTree(groups)
+	if tree.byID[id] == nil {
+		return false, nil
+	}
+	for _, sub := range tree.subtree(id)[1:] {
+		if a.seesGroup(ctx, ac, sub) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // CreateDeviceGroup creates a group (device_groups.manage at the parent, or at account level for a

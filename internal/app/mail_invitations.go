@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/portico-dev/portico"
@@ -46,13 +47,16 @@ func (a *App) GetInvitation(ctx context.Context, ac *Actor, userID string) (*por
 }
 
 // ResendInvitation replaces an invited user's invitation with a new one: the old link stops working,
-// a message not yet sent for it is withdrawn, and the new link is emailed (users.invite).
+// a message not yet sent for it is withdrawn, and the new link is emailed (users.invite). The link is
+// also returned to the caller, so the caller must hold every permission the invited user has been
+// given, where it was given.
 func (a *App) ResendInvitation(ctx context.Context, ac *Actor, userID string) (*CreatedUser, error) {
 	if err := a.authorize(ctx, ac, "user.invitation.resend", portico.PermUsersInvite, authz.Account()); err != nil {
 		return nil, err
 	}
 	var out CreatedUser
 	var mailID string
+	var denied error
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		u, err := tx.GetUser(ctx, ac.AccountID, userID)
 		if err != nil {
@@ -60,6 +64,14 @@ func (a *App) ResendInvitation(ctx context.Context, ac *Actor, userID string) (*
 		}
 		if u.State != portico.StateInvited {
 			return nil, portico.Errorf(portico.KindConflict, "this user has already completed registration")
+		}
+		// Whoever holds the new link can become this user: the resender must be able to give the
+		// user's rights themself, as if assigning them.
+		if err := a.checkCanGrantUser(ctx, tx, ac, u.ID); err != nil {
+			if portico.IsKind(err, portico.KindForbidden) {
+				return nil, refuse(&denied, "the invited user has rights you could not give, and the new link would carry them: %v", err)
+			}
+			return nil, err
 		}
 		acc, err := tx.GetAccount(ctx, ac.AccountID)
 		if err != nil {
@@ -75,6 +87,7 @@ func (a *App) ResendInvitation(ctx context.Context, ac *Actor, userID string) (*
 		out.User, out.InvitationLink, out.InvitationID, out.InvitationExpiresAt, mailID = u, link, inv.ID, &inv.ExpiresAt, id
 		return &change{action: "user.invitation.resend", targetType: "user", targetID: u.ID, detail: u.Email}, nil
 	})
+	a.auditRefusal(ctx, ac, denied, "user.invitation.resend", "user", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +124,44 @@ func (a *App) revokeInvitations(ctx context.Context, tx *store.Tx, accountID, us
 	}
 	for _, id := range ids {
 		if _, err := tx.WithdrawMail(ctx, accountID, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkCanGrantUser refuses (KindForbidden) when the user has been given, directly or through a user
+// group, a role the actor could not assign at that scope (see checkNoEscalation). Expired assignments
+// give nothing and are not checked.
+func (a *App) checkCanGrantUser(ctx context.Context, tx *store.Tx, ac *Actor, userID string) error {
+	assignments, err := tx.ListAssignments(ctx, ac.AccountID, store.AssignmentFilter{PrincipalType: portico.PrincipalUser, PrincipalID: userID})
+	if err != nil {
+		return err
+	}
+	groups, err := tx.ListUserGroups(ctx, ac.AccountID)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if !slices.Contains(g.MemberIDs, userID) {
+			continue
+		}
+		more, err := tx.ListAssignments(ctx, ac.AccountID, store.AssignmentFilter{PrincipalType: portico.PrincipalUserGroup, PrincipalID: g.ID})
+		if err != nil {
+			return err
+		}
+		assignments = append(assignments, more...)
+	}
+	now := a.now()
+	for _, as := range assignments {
+		if as.ExpiresAt != nil && !now.Before(*as.ExpiresAt) {
+			continue
+		}
+		role, err := tx.GetRole(ctx, ac.AccountID, as.RoleID)
+		if err != nil {
+			return err
+		}
+		if err := a.checkNoEscalation(ctx, ac, role, as.ScopeType, assignmentTarget(as.ScopeType, as.ScopeID)); err != nil {
 			return err
 		}
 	}

@@ -365,15 +365,22 @@ func (a *App) RegenerateRecoveryCodes(ctx context.Context, ac *Actor, code strin
 }
 
 // ResetTwoFactor removes another user's 2FA (users.manage_2fa), for a user who lost their device and
-// their recovery codes. Their portal sessions end, so that they sign in again (and, where the account
+// their recovery codes; nobody else may reset the owner's. Their portal sessions end, so that they sign in again (and, where the account
 // requires 2FA, enrol again).
 func (a *App) ResetTwoFactor(ctx context.Context, ac *Actor, userID string) error {
 	if err := a.authorize(ctx, ac, "user.2fa_reset", portico.PermUsersManage2FA, authz.Account()); err != nil {
 		return err
 	}
+	var denied error
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
-		if _, err := tx.GetUser(ctx, ac.AccountID, userID); err != nil {
+		u, err := tx.GetUser(ctx, ac.AccountID, userID)
+		if err != nil {
 			return nil, err
+		}
+		// The owner's second factor protects every permission of the account: only the owner may
+		// turn it off (DisableTwoFactor, with a code).
+		if u.Owner && userID != ac.UserID {
+			return nil, refuse(&denied, "the account owner's two-factor authentication can only be changed by themself")
 		}
 		if _, err := tx.GetTwoFactor(ctx, ac.AccountID, userID); err != nil {
 			if portico.IsKind(err, portico.KindNotFound) {
@@ -391,6 +398,7 @@ func (a *App) ResetTwoFactor(ctx context.Context, ac *Actor, userID string) erro
 		}
 		return &change{action: "user.2fa_reset", targetType: "user", targetID: userID}, nil
 	})
+	a.auditRefusal(ctx, ac, denied, "user.2fa_reset", "user", userID)
 	if err == nil {
 		a.notify(ctx, ac, userID, mail.KindTwoFactorReset, "")
 	}

@@ -105,6 +105,9 @@ func (a *App) CreateUser(ctx context.Context, ac *Actor, in NewUser) (*CreatedUs
 			return nil, err
 		}
 		if in.Password != "" {
+			if err := needSeat(ctx, tx, acc, "disable another user or add seats, or invite this one instead"); err != nil {
+				return nil, err
+			}
 			u.State, u.ActivatedAt, u.PasswordHash = portico.StateActivated, &now, hashPassword(in.Password)
 		}
 		if err := tx.CreateUser(ctx, u); err != nil {
@@ -186,6 +189,9 @@ func (a *App) AcceptInvitation(ctx context.Context, secret, name, password, sour
 		}); err != nil {
 			return nil, err
 		}
+		if err := needSeat(ctx, tx, acc, "ask whoever invited you to free one, then use this link again"); err != nil {
+			return nil, err
+		}
 		if err := tx.MarkInvitationUsed(ctx, inv.ID, now); err != nil {
 			return nil, err
 		}
@@ -227,16 +233,17 @@ func (a *App) UpdateUser(ctx context.Context, ac *Actor, id string, in UserUpdat
 		return nil, err
 	}
 	var out *portico.User
+	var denied error
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		u, err := tx.GetUser(ctx, ac.AccountID, id)
 		if err != nil {
 			return nil, err
 		}
 		if u.Owner && !self {
-			return nil, portico.Errorf(portico.KindForbidden, "the account owner can only be edited by themself")
+			return nil, refuse(&denied, "the account owner can only be edited by themself")
 		}
 		if in.Password != nil && !self {
-			return nil, portico.Errorf(portico.KindForbidden, "only the user can change their own password")
+			return nil, refuse(&denied, "only the user can change their own password")
 		}
 		acc, err := tx.GetAccount(ctx, ac.AccountID)
 		if err != nil {
@@ -257,6 +264,14 @@ func (a *App) UpdateUser(ctx context.Context, ac *Actor, id string, in UserUpdat
 		}
 		if err := validate(func(v *portico.Validation) {
 			u.Validate(v)
+			// Validate lets an empty language and theme through for users stored without them; an
+			// edit may not empty them.
+			if in.Language != nil && *in.Language == "" {
+				v.Add("language", "must be one of %s", strings.Join(portico.Languages, ", "))
+			}
+			if in.Theme != nil && *in.Theme == "" {
+				v.Add("theme", "must be system, dark or light")
+			}
 			if in.Password != nil {
 				validatePassword(v, "password", *in.Password, policy)
 			}
@@ -273,6 +288,7 @@ func (a *App) UpdateUser(ctx context.Context, ac *Actor, id string, in UserUpdat
 		n := userNode(u)
 		return &change{action: "user.update", targetType: "user", targetID: u.ID, edits: []authz.Change{{UpsertUser: &n}}}, nil
 	})
+	a.auditRefusal(ctx, ac, denied, "user.update", "user", id)
 	if err == nil && in.Password != nil {
 		a.notify(ctx, ac, id, mail.KindPasswordChanged, "")
 	}
@@ -291,13 +307,14 @@ func (a *App) SetUserEnabled(ctx context.Context, ac *Actor, id string, enabled 
 	}
 	var out *portico.User
 	changed := false
+	var denied error
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		u, err := tx.GetUser(ctx, ac.AccountID, id)
 		if err != nil {
 			return nil, err
 		}
 		if u.Owner {
-			return nil, portico.Errorf(portico.KindForbidden, "the account owner cannot be disabled")
+			return nil, refuse(&denied, "the account owner cannot be disabled")
 		}
 		if u.State != portico.StateActivated {
 			return nil, portico.Errorf(portico.KindConflict, "only an activated user has a status: this one is still invited")
@@ -311,12 +328,8 @@ func (a *App) SetUserEnabled(ctx context.Context, ac *Actor, id string, enabled 
 				out = u
 				return nil, nil
 			}
-			n, err := tx.CountActiveTechnicians(ctx, ac.AccountID)
-			if err != nil {
+			if err := needSeat(ctx, tx, acc, "disable another user or add seats"); err != nil {
 				return nil, err
-			}
-			if n >= acc.Settings.SeatLimit {
-				return nil, portico.Errorf(portico.KindLimit, "all %d seats of the plan are in use: disable another user or add seats", acc.Settings.SeatLimit)
 			}
 			u.Status, u.DisabledReason = portico.StatusActive, ""
 		} else {
@@ -341,6 +354,7 @@ func (a *App) SetUserEnabled(ctx context.Context, ac *Actor, id string, enabled 
 		out = u
 		return &change{action: action, targetType: "user", targetID: u.ID, edits: edits}, nil
 	})
+	a.auditRefusal(ctx, ac, denied, action, "user", id)
 	if err == nil && changed {
 		kind := mail.KindAccountDisabled
 		if enabled {
@@ -357,13 +371,14 @@ func (a *App) DeleteUser(ctx context.Context, ac *Actor, id string) error {
 	if err := a.authorize(ctx, ac, "user.delete", portico.PermUsersDelete, authz.Account()); err != nil {
 		return err
 	}
-	return a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+	var denied error
+	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		u, err := tx.GetUser(ctx, ac.AccountID, id)
 		if err != nil {
 			return nil, err
 		}
 		if u.Owner {
-			return nil, portico.Errorf(portico.KindForbidden, "the account owner cannot be deleted")
+			return nil, refuse(&denied, "the account owner cannot be deleted")
 		}
 		if err := tx.DeleteUser(ctx, ac.AccountID, id); err != nil {
 			return nil, err
@@ -380,4 +395,6 @@ func (a *App) DeleteUser(ctx context.Context, ac *Actor, id string) error {
 		return &change{action: "user.delete", targetType: "user", targetID: id, detail: u.Email,
 			edits: append([]authz.Change{{DeleteUser: id}}, edits...)}, nil
 	})
+	a.auditRefusal(ctx, ac, denied, "user.delete", "user", id)
+	return err
 }
