@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -94,34 +95,111 @@ func (a *App) CreateAssignment(ctx context.Context, ac *Actor, in AssignmentInpu
 		if err := v.Err(); err != nil {
 			return nil, err
 		}
-		if role != nil {
-			if err := a.checkNoEscalation(ctx, ac, role, as.ScopeType, target); err != nil {
-				return nil, err
+		if err := a.checkNoEscalation(ctx, ac, role, as.ScopeType, target); err != nil {
+			return nil, err
+		}
+		// The same principal, role and scope twice would grant nothing more, only hide which of the two
+		// is in force (the longer expiry). The lock makes the check and the insert one step for every
+		// node (PostgreSQL); on SQLite the single writer already does.
+		if err := tx.LockAssignments(ctx, ac.AccountID); err != nil {
+			return nil, err
+		}
+		if dup, err := findIdenticalAssignment(ctx, tx, as); err != nil {
+			return nil, err
+		} else if dup != nil {
+			hint := "remove it first to give it another expiry"
+			if !dup.ActiveAt(a.now()) {
+				hint = "it has expired: remove it first to grant the role again"
 			}
+			return nil, portico.Errorf(portico.KindConflict, "an identical assignment already exists: %s (%s)", dup.ID, hint)
 		}
 		if err := tx.CreateAssignment(ctx, as); err != nil {
 			return nil, err
 		}
 		c := *as
 		return &change{action: "role_assignment.create", targetType: "role_assignment", targetID: as.ID,
-			detail: string(as.PrincipalType) + " " + as.PrincipalID + " role " + as.RoleID + " at " + string(as.ScopeType) + " " + as.ScopeID,
+			detail: assignmentDetail(as),
 			edits:  []authz.Change{{UpsertAssignment: &c}}}, nil
 	})
 	if err != nil {
+		targetType, targetID := targetParts(target)
+		a.auditRefused(ctx, ac, err, "role_assignment.create", targetType, targetID, assignmentDetail(as))
 		return nil, err
 	}
 	return as, nil
 }
 
+// assignmentDetail describes an assignment for the audit log.
+func assignmentDetail(as *portico.Assignment) string {
+	return string(as.PrincipalType) + " " + as.PrincipalID + " role " + as.RoleID + " at " + string(as.ScopeType) + " " + as.ScopeID
+}
+
+// findIdenticalAssignment returns the stored assignment with as's principal, role and scope (whatever
+// its expiry), or nil.
+func findIdenticalAssignment(ctx context.Context, tx *store.Tx, as *portico.Assignment) (*portico.Assignment, error) {
+	same, err := tx.ListAssignments(ctx, as.AccountID, store.AssignmentFilter{RoleID: as.RoleID,
+		PrincipalType: as.PrincipalType, PrincipalID: as.PrincipalID, ScopeType: as.ScopeType, ScopeID: as.ScopeID})
+	if err != nil {
+		return nil, err
+	}
+	for i := range same {
+		// The filter ignores an empty scope id; an account-level assignment always has one.
+		if same[i].ScopeID == as.ScopeID && same[i].ID != as.ID {
+			return &same[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// auditRefused writes the denied audit entry of a refusal decided inside a write, after authorize
+// allowed the action: an escalation, or a system role's edit. It runs once the write has been rolled
+// back (auditDenied writes outside the transaction, which on SQLite would wait for the writer the
+// transaction holds), so nothing else of the refused request is stored. Every KindForbidden error a
+// write returns is such a refusal; other errors are not audited here.
+func (a *App) auditRefused(ctx context.Context, ac *Actor, err error, action, targetType, targetID, detail string) {
+	if !portico.IsKind(err, portico.KindForbidden) {
+		return
+	}
+	msg := err.Error()
+	var pe *portico.Error
+	if errors.As(err, &pe) && pe.Message != "" {
+		msg = pe.Message
+	}
+	if detail != "" {
+		msg = detail + ": " + msg
+	}
+	a.auditDenied(ctx, ac, action, targetType, targetID, msg)
+}
+
+// checkNoEscalation refuses (KindForbidden) an assignment of role at a scope unless the actor holds
+// there every permission of the role that takes effect at that scope. The system is exempt; the owner
+// holds everything. A nil role passes (the caller reports it missing).
 func (a *App) checkNoEscalation(ctx context.Context, ac *Actor, role *portico.Role, st portico.ScopeType, target authz.Target) error {
-	if ac.Kind == ActorSystem {
+	if role == nil {
 		return nil
 	}
-	snap, err := a.snapshot(ctx, ac.AccountID)
+	missing, err := a.missingAt(ctx, ac, role.PermissionSet().Expand(), st, target)
 	if err != nil {
 		return err
 	}
-	want := role.PermissionSet().Expand()
+	if !missing.IsEmpty() {
+		return portico.Errorf(portico.KindForbidden, "you cannot assign a role with permissions you do not hold here: %s", permNames(missing))
+	}
+	return nil
+}
+
+// missingAt returns the permissions of want (expanded with what they imply by the caller) that an
+// assignment at the scope would make effective and that the actor does not hold there: the rule
+// checkNoEscalation applies to a new assignment, and UpdateRole and group membership to existing
+// ones. The system misses nothing.
+func (a *App) missingAt(ctx context.Context, ac *Actor, want portico.PermissionSet, st portico.ScopeType, target authz.Target) (portico.PermissionSet, error) {
+	if ac.Kind == ActorSystem {
+		return portico.PermissionSet{}, nil
+	}
+	snap, err := a.snapshot(ctx, ac.AccountID)
+	if err != nil {
+		return portico.PermissionSet{}, err
+	}
 	switch st {
 	case portico.ScopeTypeDeviceGroup, portico.ScopeTypeDevice:
 		want = want.Intersect(portico.ScopeSet(portico.ScopeTree))
@@ -137,14 +215,34 @@ func (a *App) checkNoEscalation(ctx context.Context, ac *Actor, role *portico.Ro
 	if ac.KeyPermissions != nil {
 		have = have.Intersect(*ac.KeyPermissions)
 	}
-	if missing := want.Minus(have); !missing.IsEmpty() {
-		names := make([]string, 0, missing.Len())
-		for _, p := range missing.List() {
-			names = append(names, string(p))
-		}
-		return portico.Errorf(portico.KindForbidden, "you cannot assign a role with permissions you do not hold here: %s", strings.Join(names, ", "))
+	return want.Minus(have), nil
+}
+
+// missingForAssignments returns what the actor lacks, per missingAt, for perms (expanded) at the scope of each
+// assignment (expired ones included: they are still stored, and a longer expiry would bring them
+// back).
+func (a *App) missingForAssignments(ctx context.Context, ac *Actor, perms func(as *portico.Assignment) portico.PermissionSet, as []portico.Assignment) (portico.PermissionSet, error) {
+	var missing portico.PermissionSet
+	if ac.Kind == ActorSystem {
+		return missing, nil
 	}
-	return nil
+	for i := range as {
+		m, err := a.missingAt(ctx, ac, perms(&as[i]), as[i].ScopeType, assignmentTarget(as[i].ScopeType, as[i].ScopeID))
+		if err != nil {
+			return missing, err
+		}
+		missing = missing.Union(m)
+	}
+	return missing, nil
+}
+
+// permNames lists a set's permission ids, comma-separated, in catalogue order.
+func permNames(s portico.PermissionSet) string {
+	names := make([]string, 0, s.Len())
+	for _, p := range s.List() {
+		names = append(names, string(p))
+	}
+	return strings.Join(names, ", ")
 }
 
 // DeleteAssignment removes a role assignment (role_assignments.manage at its scope).

@@ -72,6 +72,11 @@ func (a *App) CreateRole(ctx context.Context, ac *Actor, in RoleInput) (*portico
 
 // UpdateRole edits a role (roles.manage). System roles cannot be changed; the purpose cannot change.
 // Every user holding the role sees the change on their next request.
+//
+// Adding permissions to a role changes what every one of its assignments grants, so a non-owner must
+// hold the added permissions (with what they imply) at the scope of each of the role's assignments, as
+// if making those assignments anew; otherwise a delegated administrator could assign himself a
+// harmless role and then grow it. Removing permissions is always allowed. Refusals are audited.
 func (a *App) UpdateRole(ctx context.Context, ac *Actor, id string, in RoleInput) (*portico.Role, error) {
 	if err := a.authorize(ctx, ac, "role.update", portico.PermRolesManage, authz.Account()); err != nil {
 		return nil, err
@@ -89,6 +94,7 @@ func (a *App) UpdateRole(ctx context.Context, ac *Actor, id string, in RoleInput
 			return nil, &portico.Error{Kind: portico.KindInvalid, Message: "invalid input",
 				Fields: []portico.FieldError{{Field: "purpose", Message: "is fixed when the role is created"}}}
 		}
+		before := r.PermissionSet().Expand()
 		if in.Name != nil {
 			r.Name = strings.TrimSpace(*in.Name)
 		}
@@ -101,6 +107,22 @@ func (a *App) UpdateRole(ctx context.Context, ac *Actor, id string, in RoleInput
 		if err := validate(r.Validate); err != nil {
 			return nil, err
 		}
+		if added := r.PermissionSet().Expand().Minus(before); !added.IsEmpty() && ac.Kind != ActorSystem {
+			assigned, err := tx.ListAssignments(ctx, ac.AccountID, store.AssignmentFilter{RoleID: r.ID})
+			if err != nil {
+				return nil, err
+			}
+			missing, err := a.missingForAssignments(ctx, ac,
+				func(*portico.Assignment) portico.PermissionSet { return added }, assigned)
+			if err != nil {
+				return nil, err
+			}
+			if !missing.IsEmpty() {
+				return nil, portico.Errorf(portico.KindForbidden,
+					"you cannot add permissions you do not hold where this role is assigned (by its existing assignments): %s",
+					permNames(missing))
+			}
+		}
 		if err := tx.UpdateRole(ctx, r); err != nil {
 			return nil, err
 		}
@@ -109,7 +131,11 @@ func (a *App) UpdateRole(ctx context.Context, ac *Actor, id string, in RoleInput
 		return &change{action: "role.update", targetType: "role", targetID: r.ID, detail: r.Name,
 			edits: []authz.Change{{UpsertRole: &n}}}, nil
 	})
-	return out, err
+	if err != nil {
+		a.auditRefused(ctx, ac, err, "role.update", "role", id, "")
+		return nil, err
+	}
+	return out, nil
 }
 
 // CloneRole copies a role (system or not) under a new name with the same purpose and permissions
@@ -162,7 +188,7 @@ func (a *App) DeleteRole(ctx context.Context, ac *Actor, id string) error {
 	if err := a.authorize(ctx, ac, "role.delete", portico.PermRolesDelete, authz.Account()); err != nil {
 		return err
 	}
-	return a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		r, err := tx.GetRole(ctx, ac.AccountID, id)
 		if err != nil {
 			return nil, err
@@ -181,4 +207,6 @@ func (a *App) DeleteRole(ctx context.Context, ac *Actor, id string) error {
 			detail: r.Name + " with " + itoa(len(deps)) + " assignment(s)",
 			edits:  []authz.Change{{DeleteRole: id}}}, nil
 	})
+	a.auditRefused(ctx, ac, err, "role.delete", "role", id, "")
+	return err
 }

@@ -54,6 +54,10 @@ func (a *App) CreateUserGroup(ctx context.Context, ac *Actor, in UserGroupInput)
 		if err := a.checkUsers(ctx, tx, ac.AccountID, "member_ids", g.MemberIDs); err != nil {
 			return nil, err
 		}
+		// A new group has no access rights yet; the check costs nothing and keeps the rule in one place.
+		if err := a.checkNewMembers(ctx, tx, ac, g.ID, nil, g.MemberIDs); err != nil {
+			return nil, err
+		}
 		if err := tx.CreateUserGroup(ctx, g); err != nil {
 			return nil, err
 		}
@@ -61,6 +65,7 @@ func (a *App) CreateUserGroup(ctx context.Context, ac *Actor, in UserGroupInput)
 			edits: []authz.Change{{UpsertUserGroup: &authz.UserGroupNode{ID: g.ID, Name: g.Name, MemberIDs: g.MemberIDs}}}}, nil
 	})
 	if err != nil {
+		a.auditRefused(ctx, ac, err, "user_group.create", "user_group", g.ID, "")
 		return nil, err
 	}
 	return a.store.GetUserGroup(ctx, ac.AccountID, g.ID)
@@ -89,8 +94,12 @@ func (a *App) UpdateUserGroup(ctx context.Context, ac *Actor, id string, in User
 			return nil, err
 		}
 		if in.MemberIDs != nil {
+			before := g.MemberIDs
 			g.MemberIDs = dedupe(*in.MemberIDs)
 			if err := a.checkUsers(ctx, tx, ac.AccountID, "user_ids", g.MemberIDs); err != nil {
+				return nil, err
+			}
+			if err := a.checkNewMembers(ctx, tx, ac, g.ID, before, g.MemberIDs); err != nil {
 				return nil, err
 			}
 			if err := tx.SetUserGroupMembers(ctx, ac.AccountID, id, g.MemberIDs); err != nil {
@@ -101,6 +110,7 @@ func (a *App) UpdateUserGroup(ctx context.Context, ac *Actor, id string, in User
 			edits: []authz.Change{{UpsertUserGroup: &authz.UserGroupNode{ID: g.ID, Name: g.Name, MemberIDs: g.MemberIDs}}}}, nil
 	})
 	if err != nil {
+		a.auditRefused(ctx, ac, err, "user_group.update", "user_group", id, "")
 		return nil, err
 	}
 	return a.store.GetUserGroup(ctx, ac.AccountID, id)
@@ -122,6 +132,53 @@ func (a *App) DeleteUserGroup(ctx context.Context, ac *Actor, id string) error {
 		return &change{action: "user_group.delete", targetType: "user_group", targetID: id, detail: g.Name,
 			edits: []authz.Change{{DeleteUserGroup: id}}}, nil
 	})
+}
+
+// checkNewMembers refuses (KindForbidden) to add users to a group whose access rights grant more than
+// the actor holds: a member receives every role assigned to the group, so adding one — the actor
+// himself or anyone else — is held to the rule of assigning those roles anew (checkNoEscalation), at
+// the scope of each of the group's assignments. Removing members is always allowed; so is any change
+// that adds nobody. The error names the missing permissions.
+func (a *App) checkNewMembers(ctx context.Context, tx *store.Tx, ac *Actor, groupID string, before, after []string) error {
+	if ac.Kind == ActorSystem {
+		return nil
+	}
+	had := make(map[string]bool, len(before))
+	for _, id := range before {
+		had[id] = true
+	}
+	var added []string
+	for _, id := range after {
+		if !had[id] {
+			added = append(added, id)
+		}
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	assigned, err := tx.ListAssignments(ctx, ac.AccountID, store.AssignmentFilter{PrincipalType: portico.PrincipalUserGroup, PrincipalID: groupID})
+	if err != nil || len(assigned) == 0 {
+		return err
+	}
+	roles, err := tx.ListRoles(ctx, ac.AccountID)
+	if err != nil {
+		return err
+	}
+	perms := make(map[string]portico.PermissionSet, len(roles))
+	for i := range roles {
+		perms[roles[i].ID] = roles[i].PermissionSet().Expand()
+	}
+	missing, err := a.missingForAssignments(ctx, ac,
+		func(as *portico.Assignment) portico.PermissionSet { return perms[as.RoleID] }, assigned)
+	if err != nil {
+		return err
+	}
+	if !missing.IsEmpty() {
+		return portico.Errorf(portico.KindForbidden,
+			"you cannot add members to this group: its access rights include permissions you do not hold there: %s",
+			permNames(missing))
+	}
+	return nil
 }
 
 // checkUsers refuses ids that are not users of the account, naming each.

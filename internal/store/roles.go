@@ -104,6 +104,26 @@ func (q *querier) CreateAssignment(ctx context.Context, a *portico.Assignment) e
 	return wrap("create assignment", err)
 }
 
+// assignmentLockClass is the first key of the PostgreSQL advisory locks taken by LockAssignments (the
+// second is the account's): "asg" in ASCII. Two-key advisory locks never collide with the one-key
+// migration lock.
+const assignmentLockClass = 0x617367
+
+// LockAssignments holds, until the transaction ends, the account's lock on creating assignments, so
+// that a check of what exists (an identical assignment) and the insert that follows are one step for
+// every node. On PostgreSQL it is a transaction-level advisory lock; on SQLite the single writer
+// already serialises write transactions and it does nothing.
+func (q *querier) LockAssignments(ctx context.Context, accountID string) error {
+	if q.sqlite() {
+		return nil
+	}
+	if q.tx == nil {
+		return errors.New("lock assignments: needs a transaction")
+	}
+	_, err := q.exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, int32(assignmentLockClass), accountID)
+	return wrap("lock assignments", err)
+}
+
 // GetAssignment returns an assignment.
 func (q *querier) GetAssignment(ctx context.Context, accountID, id string) (*portico.Assignment, error) {
 	a, err := scanAssignment(q.queryRow(ctx, `SELECT `+assignmentCols+` FROM assignments WHERE account_id = $1 AND id = $2`,
