@@ -36,6 +36,8 @@ type adminAuditPage struct {
 	Users  []portico.User
 	// BadDate names a date filter that did not parse.
 	BadDate string
+	// FilterErrors say which filters could not be used, and why, in the user's language.
+	FilterErrors []string
 }
 
 // adminAuditFilters are the filters as typed.
@@ -58,14 +60,19 @@ func (q *request) adminAuditQuery(pg *adminAuditPage) (store.AuditFilter, string
 	switch portico.Outcome(f.Outcome) {
 	case portico.OutcomeSuccess, portico.OutcomeDenied, portico.OutcomeFailed:
 		sf.Outcome = portico.Outcome(f.Outcome)
+	case "":
 	default:
 		pg.Filters.Outcome = ""
+		pg.FilterErrors = append(pg.FilterErrors, q.p.locales.text(q.lang, "admin.audit.bad_outcome",
+			q.p.locales.text(q.lang, "admin.audit.outcome"), f.Outcome))
 	}
 	if f.From != "" {
 		if t, err := time.ParseInLocation("2006-01-02", f.From, time.Local); err == nil {
 			sf.Since = &t
 		} else {
 			pg.BadDate = "from"
+			pg.FilterErrors = append(pg.FilterErrors, q.p.locales.text(q.lang, "admin.audit.bad_date",
+				q.p.locales.text(q.lang, "admin.audit.from")))
 		}
 	}
 	if f.To != "" {
@@ -74,7 +81,14 @@ func (q *request) adminAuditQuery(pg *adminAuditPage) (store.AuditFilter, string
 			sf.Until = &end
 		} else {
 			pg.BadDate = "to"
+			pg.FilterErrors = append(pg.FilterErrors, q.p.locales.text(q.lang, "admin.audit.bad_date",
+				q.p.locales.text(q.lang, "admin.audit.to")))
 		}
+	}
+	if sf.Since != nil && sf.Until != nil && !sf.Since.Before(*sf.Until) {
+		pg.BadDate = "to"
+		pg.FilterErrors = append(pg.FilterErrors, q.p.locales.text(q.lang, "admin.audit.bad_range",
+			q.p.locales.text(q.lang, "admin.audit.from"), f.From, q.p.locales.text(q.lang, "admin.audit.to"), f.To))
 	}
 	qv := url.Values{}
 	for k, val := range map[string]string{"actor": pg.Filters.Actor, "action": f.Action, "target": f.Target,
@@ -157,7 +171,7 @@ func (q *request) auditPage() error {
 		}
 	}
 	status := http.StatusOK
-	if pg.BadDate != "" {
+	if len(pg.FilterErrors) > 0 {
 		status = http.StatusUnprocessableEntity
 	}
 	return q.render(status, "admin/audit", pg)

@@ -3,6 +3,7 @@ package portal
 import (
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 
 	"github.com/portico-dev/portico/internal/app"
@@ -62,14 +63,19 @@ func (q *request) saveIPAllowlist() error {
 			return lerr
 		}
 		pg := &hardeningAllowlistPage{adminForm: form, List: list, Text: text}
-		// Field messages name the line; the box shows them all together.
+		// Field messages name the line; the box shows them all together. The lock-out warning (a
+		// message about the whole list, which the app words for the API's i_understand field) is
+		// worded here for the page's checkbox.
 		var msgs []string
 		for field, msg := range form.Errors {
-			if field == "entries" {
+			if field == "entries" && strings.Contains(msg, "lock you out") {
 				pg.Lockout = true
+				msg = q.p.locales.text(q.lang, "hardening.allowlist.lockout", list.YourAddress,
+					q.p.locales.text(q.lang, "hardening.allowlist.i_understand"))
 			}
 			msgs = append(msgs, hardeningLineLabel(q, field)+msg)
 		}
+		sort.Strings(msgs)
 		if len(msgs) > 0 {
 			pg.Errors = map[string]string{"entries": strings.Join(msgs, "; ")}
 		}

@@ -17,9 +17,11 @@ type adminForm struct {
 	Failed string
 }
 
-// adminFormError sorts an app error for a form: invalid input becomes field messages, a conflict,
-// a plan limit or an unavailable object becomes the form's message, and anything else (forbidden,
-// not found, internal) is returned to be answered with an error page.
+// adminFormError sorts an app error for a form: the messages of the fields it names (invalid input,
+// but also a conflict such as a name already in use) become field messages; a refusal that names no
+// field (a seat limit, a conflict with the current state) becomes the form's message; anything else
+// (forbidden, not found, internal) is returned to be answered with an error page. A not-found that
+// names fields (a chosen role or user that no longer exists) is about the form's input too.
 func adminFormError(err error) (adminForm, error) {
 	f := adminForm{Errors: map[string]string{}}
 	var pe *portico.Error
@@ -27,19 +29,87 @@ func adminFormError(err error) (adminForm, error) {
 		return f, err
 	}
 	switch pe.Kind {
-	case portico.KindInvalid:
-		for _, fe := range pe.Fields {
-			f.Errors[fe.Field] = fe.Message
-		}
+	case portico.KindInvalid, portico.KindConflict, portico.KindLimit, portico.KindUnavailable:
+	case portico.KindNotFound:
 		if len(pe.Fields) == 0 {
-			f.Failed = pe.Message
+			return f, err
 		}
-		return f, nil
-	case portico.KindConflict, portico.KindLimit, portico.KindUnavailable:
-		f.Failed = pe.Message
-		return f, nil
+	default:
+		return f, err
 	}
-	return f, err
+	for _, fe := range pe.Fields {
+		if m, ok := f.Errors[fe.Field]; ok && m != fe.Message {
+			f.Errors[fe.Field] = m + "; " + fe.Message
+			continue
+		}
+		f.Errors[fe.Field] = fe.Message
+	}
+	if len(pe.Fields) == 0 {
+		f.Failed = pe.Message
+	}
+	return f, nil
+}
+
+// remap renames the form's field messages from the app's field names to the form's inputs (inputs
+// maps an app field such as "principal_id" to the input "principal"); messages that land on one
+// input are joined. Fields the map does not name keep their names.
+func (f adminForm) remap(inputs map[string]string) adminForm {
+	out := adminForm{Errors: map[string]string{}, Failed: f.Failed}
+	fields := make([]string, 0, len(f.Errors))
+	for k := range f.Errors {
+		fields = append(fields, k)
+	}
+	sort.Strings(fields)
+	for _, k := range fields {
+		name := k
+		if in, ok := inputs[k]; ok {
+			name = in
+		}
+		if m, ok := out.Errors[name]; ok {
+			out.Errors[name] = m + "; " + f.Errors[k]
+		} else {
+			out.Errors[name] = f.Errors[k]
+		}
+	}
+	return out
+}
+
+// fieldLabel names an app field ("principal_id", "permissions[2]", "settings.seat_limit") in the
+// user's language, as the page shows it: labels maps a field to the catalogue key of the form's label
+// for it; without one, the portal's generic name for the field ("field.<name>" in the catalogue);
+// without that, the field's name made readable. The API's own names never reach the page.
+func (q *request) fieldLabel(field string, labels map[string]string) string {
+	base := strings.TrimPrefix(field, "settings.")
+	if i := strings.IndexAny(base, "[."); i > 0 {
+		base = base[:i]
+	}
+	for _, f := range []string{field, base} {
+		if key, ok := labels[f]; ok {
+			return q.p.locales.text(q.lang, key)
+		}
+	}
+	if key := "field." + base; q.p.locales.has(key) {
+		return q.p.locales.text(q.lang, key)
+	}
+	s := strings.TrimSpace(strings.ReplaceAll(base, "_", " "))
+	if s == "" {
+		return field
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// labelledErrors lists field messages as "Label: message", in a stable order, for a banner.
+func (q *request) labelledErrors(errs map[string]string, labels map[string]string) string {
+	fields := make([]string, 0, len(errs))
+	for k := range errs {
+		fields = append(fields, k)
+	}
+	sort.Strings(fields)
+	parts := make([]string, 0, len(fields))
+	for _, k := range fields {
+		parts = append(parts, q.fieldLabel(k, labels)+": "+errs[k])
+	}
+	return strings.Join(parts, "; ")
 }
 
 // adminGroupOption is one device group offered in a select, indented to show the tree.

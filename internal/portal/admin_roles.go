@@ -95,16 +95,22 @@ func adminCategories(purpose portico.Purpose, checked portico.PermissionSet, add
 	return out
 }
 
-// adminPostedPermissions reads the ticked permissions, ignoring unknown ids (the app would refuse them
-// anyway; a form only posts the catalogue's).
+// adminPostedPermissions reads the ticked permissions: the list to save, in order and without
+// repeats, and the set of those the catalogue knows. An id the catalogue does not know stays in the
+// list, so that the app refuses the role and says which; it is never dropped in silence.
 func (q *request) adminPostedPermissions() ([]portico.Permission, portico.PermissionSet) {
 	_ = q.r.ParseForm()
 	var list []portico.Permission
 	var set portico.PermissionSet
+	seen := map[portico.Permission]bool{}
 	for _, v := range q.r.PostForm["perm"] {
 		p := portico.Permission(v)
-		if _, ok := portico.LookupPermission(p); ok && !set.Has(p) {
-			list = append(list, p)
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		list = append(list, p)
+		if _, ok := portico.LookupPermission(p); ok {
 			set = set.With(p)
 		}
 	}
@@ -355,12 +361,13 @@ func (q *request) assignRole() error {
 		if err := q.rolesBase(pg); err != nil {
 			return err
 		}
-		pg.adminForm = fe
-		if pg.Failed == "" {
-			for k, m := range fe.Errors {
-				pg.Failed = k + ": " + m
-			}
+		// The form has one input, "Who": every message about the principal is shown as about it,
+		// and any other field by the name the page gives it.
+		fe = fe.remap(map[string]string{"principal_type": "principal", "principal_id": "principal"})
+		if fe.Failed == "" {
+			fe.Failed = q.labelledErrors(fe.Errors, map[string]string{"principal": "admin.roles.who"})
 		}
+		pg.adminForm = fe
 		pg.Categories = adminCategories(r.Purpose, r.PermissionSet(), nil)
 		if err := q.roleAssignments(pg); err != nil {
 			return err

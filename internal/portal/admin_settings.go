@@ -21,6 +21,15 @@ type adminSettingsPage struct {
 	Saved bool
 	// RequireMix is the password policy's letters-and-digits rule.
 	RequireMix bool
+	// OwnTwoFactor: the signed-in user has two-factor authentication, so requiring it holds them
+	// back from nothing (without it, they are sent to set it up as soon as it is required).
+	OwnTwoFactor bool
+}
+
+// ownTwoFactor reports whether the signed-in user has two-factor authentication in force.
+func (q *request) ownTwoFactor() bool {
+	st, err := q.p.app.GetTwoFactorStatus(q.ctx, q.actor)
+	return err == nil && st.Enabled
 }
 
 func (q *request) settingsPage() error {
@@ -36,7 +45,7 @@ func (q *request) settingsPage() error {
 	}
 	return q.render(http.StatusOK, "admin/settings", adminSettingsPage{Account: acc, Name: acc.Name,
 		Settings: acc.Settings, Raw: map[string]string{}, adminForm: adminForm{Errors: map[string]string{}},
-		Saved: q.r.URL.Query().Get("saved") == "1", RequireMix: policy.RequireMix})
+		Saved: q.r.URL.Query().Get("saved") == "1", RequireMix: policy.RequireMix, OwnTwoFactor: q.ownTwoFactor()})
 }
 
 // adminFormInt reads an integer field; a value that is not a number gets a field message in the
@@ -60,8 +69,11 @@ func (q *request) saveSettings() error {
 		return err
 	}
 	pg := adminSettingsPage{Account: acc, Name: q.r.PostFormValue("name"), Settings: acc.Settings,
-		Raw: map[string]string{}, adminForm: adminForm{Errors: map[string]string{}}}
+		Raw: map[string]string{}, adminForm: adminForm{Errors: map[string]string{}}, OwnTwoFactor: q.ownTwoFactor()}
 	s := &pg.Settings
+	// Required 2FA goes through UpdateAccount, as the API's PATCH /account does; the app's
+	// two-factor gate then sends everyone without it (the user saving, too) to set it up.
+	s.Require2FA = q.adminChecked("require_2fa")
 	q.adminFormInt("idle_timeout_minutes", &s.IdleTimeoutMinutes, pg.Errors, pg.Raw)
 	q.adminFormInt("password_min_length", &s.PasswordMinLength, pg.Errors, pg.Raw)
 	s.InstallerGroupAssignment = q.adminChecked("installer_group_assignment")
@@ -92,6 +104,13 @@ func (q *request) settingsRefused(pg adminSettingsPage, err error) error {
 	form, err := adminFormError(err)
 	if err != nil {
 		return err
+	}
+	// The app may name the settings' fields with a "settings." prefix; the form's inputs have none.
+	for k, v := range form.Errors {
+		if short, ok := strings.CutPrefix(k, "settings."); ok {
+			delete(form.Errors, k)
+			form.Errors[short] = v
+		}
 	}
 	pg.adminForm = form
 	return q.render(http.StatusUnprocessableEntity, "admin/settings", pg)

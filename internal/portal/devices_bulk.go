@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/portico-dev/portico"
+	"github.com/portico-dev/portico/authz"
 	"github.com/portico-dev/portico/internal/app"
 )
 
@@ -17,6 +18,8 @@ type devicesConfirmView struct {
 	GroupID string
 	Back    string
 	Failed  string
+	// NoTargets: there is no group the user may move devices into.
+	NoTargets bool
 }
 
 // devicesConfirmPage is GET /devices/confirm?action=move|delete&device_ids=…&back=…, reached from a
@@ -49,16 +52,24 @@ func (q *request) devicesConfirmView(action string, ids []string, groupID, back 
 		v.Devices = append(v.Devices, d)
 	}
 	if action == "move" {
+		// Only the groups the user may move devices into: the app wants device.move at the
+		// destination (and on each device where it is now).
 		groups, err := q.p.app.ListDeviceGroups(q.ctx, q.actor)
 		if err != nil {
 			return nil, err
 		}
 		paths := devicesGroupPaths(groups)
 		for _, g := range groups {
+			if g.ID == portico.UnassignedGroupID || !q.canOn(portico.PermDeviceMove, authz.Group(g.ID)) {
+				continue
+			}
 			v.Targets = append(v.Targets, devicesOption{g.ID, paths[g.ID]})
 		}
 		sort.Slice(v.Targets, func(i, j int) bool { return v.Targets[i].Label < v.Targets[j].Label })
-		v.Targets = append([]devicesOption{{portico.UnassignedGroupID, q.devicesT("menu.unassigned")}}, v.Targets...)
+		if q.canOn(portico.PermDeviceMove, authz.Group(portico.UnassignedGroupID)) {
+			v.Targets = append([]devicesOption{{portico.UnassignedGroupID, q.devicesT("menu.unassigned")}}, v.Targets...)
+		}
+		v.NoTargets = len(v.Targets) == 0
 	}
 	q.crumb(q.devicesT("devices.confirm."+action+".title"), "")
 	return v, nil
@@ -90,8 +101,11 @@ func (q *request) devicesDelete() error {
 }
 
 func (q *request) devicesBulkFailed(action string, ids []string, groupID, back string, err error) error {
+	status := http.StatusUnprocessableEntity
 	switch portico.KindOf(err) {
 	case portico.KindInvalid, portico.KindLimit, portico.KindConflict:
+	case portico.KindForbidden:
+		status = http.StatusForbidden
 	default:
 		return err
 	}
@@ -99,6 +113,38 @@ func (q *request) devicesBulkFailed(action string, ids []string, groupID, back s
 	if verr != nil {
 		return err // the devices themselves are the problem: report the app's refusal
 	}
-	v.Failed = devicesErrorText(err)
-	return q.render(http.StatusUnprocessableEntity, "devices/confirm", v)
+	v.Failed = q.devicesErrorText(err)
+	if status == http.StatusForbidden {
+		v.Failed = q.devicesRefusalText(action, v.Devices, groupID, err)
+	}
+	return q.render(status, "devices/confirm", v)
+}
+
+// devicesRefusalText says where a refused move or delete lacks the permission: the destination
+// group, else the first device whose group does not allow it. It falls back on the app's message.
+func (q *request) devicesRefusalText(action string, devices []*app.DeviceView, groupID string, err error) string {
+	perm := portico.PermDeviceDelete
+	if action == "move" {
+		perm = portico.PermDeviceMove
+	}
+	permName := q.devicesT("perm." + string(perm))
+	groupName := func(id, name string) string {
+		if id == portico.UnassignedGroupID {
+			return q.devicesT("menu.unassigned")
+		}
+		return name
+	}
+	if action == "move" && groupID != "" && !q.canOn(perm, authz.Group(groupID)) {
+		name := groupID
+		if g, gerr := q.p.app.GetDeviceGroup(q.ctx, q.actor, groupID); gerr == nil {
+			name = g.Name
+		}
+		return q.devicesT("devices.confirm.denied_to", groupName(groupID, name), permName)
+	}
+	for _, d := range devices {
+		if !q.canOn(perm, authz.Device(d.ID)) {
+			return q.devicesT("devices.confirm."+action+".denied_from", d.Name, groupName(d.GroupID, d.GroupName), permName)
+		}
+	}
+	return q.devicesErrorText(err)
 }

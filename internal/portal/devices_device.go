@@ -160,7 +160,7 @@ func (q *request) devicesDevicePage() error {
 			if !portico.IsKind(err, portico.KindInvalid) {
 				return err
 			}
-			v.PanelError = devicesErrorText(err)
+			v.PanelError = q.devicesErrorText(err)
 		}
 		v.Explain = ex
 	}
@@ -171,7 +171,7 @@ func (q *request) devicesDevicePage() error {
 			if !portico.IsKind(err, portico.KindInvalid) {
 				return err
 			}
-			v.PanelError = devicesErrorText(err)
+			v.PanelError = q.devicesErrorText(err)
 		}
 		v.Who = who
 	}

@@ -88,11 +88,11 @@ func (q *request) devicesFormFailed(f *devicesGroupForm, err error) error {
 	case portico.KindInvalid, portico.KindConflict, portico.KindLimit:
 		f.Errors = fieldErrors(devicesUnwrap(err))
 		if len(f.Errors) == 0 {
-			f.Failed = devicesErrorText(err)
+			f.Failed = q.devicesErrorText(err)
 		}
 		for k := range f.Errors {
 			if k != "name" && k != "colour" && k != "description" && k != "parent_id" {
-				f.Failed = devicesErrorText(err)
+				f.Failed = q.devicesErrorText(err)
 			}
 		}
 		return q.render(http.StatusUnprocessableEntity, "devices/group-form", f)
@@ -301,7 +301,7 @@ func (q *request) devicesDeleteGroup() error {
 		if verr != nil {
 			return verr
 		}
-		v.Failed = devicesErrorText(err)
+		v.Failed = q.devicesErrorText(err)
 		return q.render(http.StatusUnprocessableEntity, "devices/group-delete", v)
 	}
 	if g.ParentID != "" {

@@ -3,6 +3,7 @@ package portal
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -28,10 +29,17 @@ type devicesGroupView struct {
 	Assignments []devicesAssignmentRow
 	Principals  []devicesOption
 	Roles       []devicesOption
-	// FormError is a refused assignment's message; FormPrincipal and FormRole keep the user's choice.
+	// FormError is a refused assignment's message, naming each field by its label; FormErrors are
+	// the messages per input ("principal", "role_id"); FormPrincipal and FormRole keep the user's
+	// choice.
 	FormError               string
+	FormErrors              map[string]string
 	FormPrincipal, FormRole string
-	Can                     devicesGroupCan
+	// AssignmentsHidden: the user may neither view roles nor manage assignments here, so the list
+	// would be empty whatever it holds; AssignmentsPartial: they may manage assignments here but not
+	// view roles, so assignments on ancestors where they may not manage them are left out.
+	AssignmentsHidden, AssignmentsPartial bool
+	Can                                   devicesGroupCan
 }
 
 // devicesGroupCan is what the user may do on the group; the app refuses the rest anyway.
@@ -126,6 +134,12 @@ func (q *request) devicesGroupPage() error {
 			return err
 		}
 	case "assignments":
+		// Without roles.view or the right to manage assignments here, the app would list none of
+		// them: say so rather than show an empty list as if the group had none.
+		if !v.Unassigned && !slices.Contains(v.Can.Tabs, "assignments") {
+			v.AssignmentsHidden = true
+			return q.render(http.StatusForbidden, "devices/group", v)
+		}
 		if err := q.devicesGroupAssignments(v); err != nil {
 			return err
 		}
@@ -288,6 +302,7 @@ func (q *request) devicesGroupAssignments(v *devicesGroupView) error {
 			}
 		}
 	}
+	v.AssignmentsPartial = !q.can(portico.PermRolesView) && byID[id].ParentID != ""
 	// The group itself, then each ancestor up to the top.
 	scope, inherited := id, ""
 	for range 16 {
@@ -323,33 +338,53 @@ func (q *request) devicesGroupAssignments(v *devicesGroupView) error {
 	return nil
 }
 
-// devicesAddAssignment gives a user or user group a role on the group.
+// devicesAssignLabels are the catalogue keys of the assignment form's labels, by input and by the
+// app's field names.
+var devicesAssignLabels = map[string]string{"principal": "devices.assign.principal", "role_id": "devices.assign.role",
+	"principal_type": "devices.assign.principal", "principal_id": "devices.assign.principal"}
+
+// devicesAddAssignment gives a user or user group a role on the group. A choice left at "Choose…"
+// is refused here, by the form's own words; the app's refusals are shown on the inputs they concern.
 func (q *request) devicesAddAssignment() error {
 	id := q.r.PathValue("id")
 	principal, roleID := q.r.PostFormValue("principal"), q.r.PostFormValue("role_id")
 	kind, pid, _ := strings.Cut(principal, ":")
-	_, err := q.p.app.CreateAssignment(q.ctx, q.actor, app.AssignmentInput{PrincipalType: portico.PrincipalType(kind),
-		PrincipalID: pid, RoleID: roleID, ScopeType: portico.ScopeTypeDeviceGroup, ScopeID: id})
-	if err != nil {
-		if !portico.IsKind(err, portico.KindInvalid) && !portico.IsKind(err, portico.KindConflict) {
-			return err
-		}
-		g, gerr := q.p.app.GetDeviceGroup(q.ctx, q.actor, id)
-		if gerr != nil {
-			return gerr
-		}
-		v := &devicesGroupView{Group: g, Title: g.Name, Tab: "assignments", FormError: devicesErrorText(err),
-			FormPrincipal: principal, FormRole: roleID}
-		v.Can.Assign, v.Can.Tabs = true, devicesGroupTabs
-		if err := q.devicesGroupCrumbs(g, false); err != nil {
-			return err
-		}
-		if err := q.devicesGroupAssignments(v); err != nil {
-			return err
-		}
-		return q.render(http.StatusUnprocessableEntity, "devices/group", v)
+	form := adminForm{Errors: map[string]string{}}
+	if (kind != string(portico.PrincipalUser) && kind != string(portico.PrincipalUserGroup)) || pid == "" {
+		form.Errors["principal"] = q.devicesT("devices.assign.choose_principal")
 	}
-	return q.redirect("/groups/" + id + "?tab=assignments")
+	if roleID == "" {
+		form.Errors["role_id"] = q.devicesT("devices.assign.choose_role")
+	}
+	if len(form.Errors) == 0 {
+		_, err := q.p.app.CreateAssignment(q.ctx, q.actor, app.AssignmentInput{PrincipalType: portico.PrincipalType(kind),
+			PrincipalID: pid, RoleID: roleID, ScopeType: portico.ScopeTypeDeviceGroup, ScopeID: id})
+		if err == nil {
+			return q.redirect("/groups/" + id + "?tab=assignments")
+		}
+		fe, ferr := adminFormError(err)
+		if ferr != nil {
+			return ferr
+		}
+		form = fe.remap(map[string]string{"principal_type": "principal", "principal_id": "principal"})
+	}
+	g, gerr := q.p.app.GetDeviceGroup(q.ctx, q.actor, id)
+	if gerr != nil {
+		return gerr
+	}
+	v := &devicesGroupView{Group: g, Title: g.Name, Tab: "assignments", FormError: form.Failed,
+		FormErrors: form.Errors, FormPrincipal: principal, FormRole: roleID}
+	if v.FormError == "" {
+		v.FormError = q.labelledErrors(form.Errors, devicesAssignLabels)
+	}
+	v.Can.Assign, v.Can.Tabs = true, devicesGroupTabs
+	if err := q.devicesGroupCrumbs(g, false); err != nil {
+		return err
+	}
+	if err := q.devicesGroupAssignments(v); err != nil {
+		return err
+	}
+	return q.render(http.StatusUnprocessableEntity, "devices/group", v)
 }
 
 // devicesRemoveAssignment takes a role assignment away.
@@ -361,8 +396,9 @@ func (q *request) devicesRemoveAssignment() error {
 	return q.redirect("/groups/" + id + "?tab=assignments")
 }
 
-// devicesErrorText is an app error's message with its field messages, for showing on a form.
-func devicesErrorText(err error) string {
+// devicesErrorText is an app error's message for showing on a form: the message alone when it names
+// no field, else each field's message after the field's name as the portal shows it.
+func (q *request) devicesErrorText(err error) string {
 	var pe *portico.Error
 	if !errors.As(err, &pe) {
 		return err.Error()
@@ -370,9 +406,13 @@ func devicesErrorText(err error) string {
 	if len(pe.Fields) == 0 {
 		return pe.Message
 	}
-	parts := make([]string, 0, len(pe.Fields))
+	errs := map[string]string{}
 	for _, f := range pe.Fields {
-		parts = append(parts, f.Message)
+		if m, ok := errs[f.Field]; ok {
+			errs[f.Field] = m + "; " + f.Message
+		} else {
+			errs[f.Field] = f.Message
+		}
 	}
-	return strings.Join(parts, " ")
+	return q.labelledErrors(errs, nil)
 }

@@ -90,6 +90,12 @@ func (c *catalog) choose(q *request) string {
 	return languages[i].tag
 }
 
+// has reports whether the default language defines key.
+func (c *catalog) has(key string) bool {
+	_, ok := c.strings[languages[0].tag][key]
+	return ok
+}
+
 func (c *catalog) known(tag string) bool {
 	_, ok := c.strings[tag]
 	return ok

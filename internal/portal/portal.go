@@ -12,7 +12,6 @@ import (
 	"context"
 	"embed"
 	"errors"
-	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -81,6 +80,11 @@ func New(a *app.App, opt Options) (*Portal, error) {
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(files, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	// Browsers ask for /favicon.ico whatever the page links; answer with the portal's icon.
+	mux.Handle("GET /favicon.ico", cacheStatic(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/svg+xml")
+		http.ServeFileFS(w, r, static, "favicon.svg")
+	})))
 	var all []route
 	for _, rs := range [][]route{p.coreRoutes(), p.deviceRoutes(), p.adminRoutes(), p.sessionRoutes(), p.ssoRoutes(), p.legalRoutes(), p.brandingRoutes()} {
 		all = append(all, rs...)
@@ -280,9 +284,15 @@ func (q *request) fail(err error) {
 	if status != http.StatusInternalServerError {
 		var pe *portico.Error
 		if errors.As(err, &pe) {
+			// The fields' own messages say more than the error's ("invalid input", "conflict"), and
+			// are named as the page names them, not as the API does.
 			detail = pe.Message
-			for _, f := range pe.Fields {
-				detail += fmt.Sprintf(" (%s: %s)", f.Field, f.Message)
+			if len(pe.Fields) > 0 {
+				parts := make([]string, 0, len(pe.Fields))
+				for _, f := range pe.Fields {
+					parts = append(parts, q.fieldLabel(f.Field, nil)+": "+f.Message)
+				}
+				detail = strings.Join(parts, "; ")
 			}
 		}
 	}

@@ -87,6 +87,13 @@ func funcs(q *request) template.FuncMap {
 		"canDevice": func(perm, id string) bool {
 			return q != nil && q.canOn(portico.Permission(perm), authz.Device(id))
 		},
+		// field names an app field (an error's) as the page would: see request.fieldLabel.
+		"field": func(name string) string {
+			if q == nil {
+				return name
+			}
+			return q.fieldLabel(name, nil)
+		},
 		"has":  func(list []string, item string) bool { return slices.Contains(list, item) },
 		"list": func(items ...string) []string { return items },
 		"dict": func(kv ...any) map[string]any {
