@@ -7,6 +7,7 @@ package app
 import (
 	"context"
 	"crypto/cipher"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -380,19 +381,24 @@ func (a *App) auditDenied(ctx context.Context, ac *Actor, action, targetType, ta
 	}
 }
 
-// refuse returns a KindForbidden error decided inside a write (after authorize allowed the action,
-// the target itself refused it, as the owner does) and remembers it in *denied, so that the caller
-// audits it with auditRefusal once the write has been rolled back.
-func refuse(denied *error, format string, args ...any) error {
-	*denied = portico.Errorf(portico.KindForbidden, format, args...)
-	return *denied
-}
-
-// auditRefusal writes the denied audit entry for a refusal made with refuse, if there was one.
-func (a *App) auditRefusal(ctx context.Context, ac *Actor, denied error, action, targetType, targetID string) {
-	if denied != nil {
-		a.auditDenied(ctx, ac, action, targetType, targetID, denied.Error())
+// auditRefused writes the denied audit entry of a refusal decided inside a write, after authorize
+// allowed the action: an escalation, or a system role's edit. It runs once the write has been rolled
+// back (auditDenied writes outside the transaction, which on SQLite would wait for the writer the
+// transaction holds), so nothing else of the refused request is stored. Every KindForbidden error a
+// write returns is such a refusal; other errors are not audited here.
+func (a *App) auditRefused(ctx context.Context, ac *Actor, err error, action, targetType, targetID, detail string) {
+	if !portico.IsKind(err, portico.KindForbidden) {
+		return
 	}
+	msg := err.Error()
+	var pe *portico.Error
+	if errors.As(err, &pe) && pe.Message != "" {
+		msg = pe.Message
+	}
+	if detail != "" {
+		msg = detail + ": " + msg
+	}
+	a.auditDenied(ctx, ac, action, targetType, targetID, msg)
 }
 
 // auditFailed records a failed attempt such as a wrong password.

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -68,6 +67,11 @@ func (a *App) CreateAssignment(ctx context.Context, ac *Actor, in AssignmentInpu
 	}
 	target := assignmentTarget(as.ScopeType, as.ScopeID)
 	if err := a.authorize(ctx, ac, "role_assignment.create", portico.PermRoleAssignmentsManage, target); err != nil {
+		if portico.IsKind(err, portico.KindNotFound) {
+			var v portico.Validation
+			v.AddMissing("scope_id", "no such %s", targetNoun(target))
+			return nil, v.Err()
+		}
 		return nil, err
 	}
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
@@ -93,6 +97,9 @@ func (a *App) CreateAssignment(ctx context.Context, ac *Actor, in AssignmentInpu
 			v.Add("scope_id", "roles cannot be assigned on Unassigned: assign them on the device or at account level")
 		}
 		if err := v.Err(); err != nil {
+			return nil, err
+		}
+		if err := roleFitsScope(role, as.ScopeType); err != nil {
 			return nil, err
 		}
 		if err := a.checkNoEscalation(ctx, ac, role, as.ScopeType, target); err != nil {
@@ -129,6 +136,24 @@ func (a *App) CreateAssignment(ctx context.Context, ac *Actor, in AssignmentInpu
 	return as, nil
 }
 
+// roleFitsScope refuses an assignment on the device tree that would grant nothing: a role none of
+// whose permissions take effect there, such as an administration role on a device group (account-wide
+// permissions count only from account-level assignments).
+func roleFitsScope(role *portico.Role, st portico.ScopeType) error {
+	if st != portico.ScopeTypeDeviceGroup && st != portico.ScopeTypeDevice {
+		return nil
+	}
+	if !role.PermissionSet().Expand().Intersect(portico.ScopeSet(portico.ScopeTree)).IsEmpty() {
+		return nil
+	}
+	where := "a device group"
+	if st == portico.ScopeTypeDevice {
+		where = "a device"
+	}
+	return invalidField("role_id", "role %q (purpose %s) has no permission that takes effect on %s: assign it at account level, or choose a role with device permissions",
+		role.Name, role.Purpose, where)
+}
+
 // assignmentDetail describes an assignment for the audit log.
 func assignmentDetail(as *portico.Assignment) string {
 	return string(as.PrincipalType) + " " + as.PrincipalID + " role " + as.RoleID + " at " + string(as.ScopeType) + " " + as.ScopeID
@@ -149,26 +174,6 @@ func findIdenticalAssignment(ctx context.Context, tx *store.Tx, as *portico.Assi
 		}
 	}
 	return nil, nil
-}
-
-// auditRefused writes the denied audit entry of a refusal decided inside a write, after authorize
-// allowed the action: an escalation, or a system role's edit. It runs once the write has been rolled
-// back (auditDenied writes outside the transaction, which on SQLite would wait for the writer the
-// transaction holds), so nothing else of the refused request is stored. Every KindForbidden error a
-// write returns is such a refusal; other errors are not audited here.
-func (a *App) auditRefused(ctx context.Context, ac *Actor, err error, action, targetType, targetID, detail string) {
-	if !portico.IsKind(err, portico.KindForbidden) {
-		return
-	}
-	msg := err.Error()
-	var pe *portico.Error
-	if errors.As(err, &pe) && pe.Message != "" {
-		msg = pe.Message
-	}
-	if detail != "" {
-		msg = detail + ": " + msg
-	}
-	a.auditDenied(ctx, ac, action, targetType, targetID, msg)
 }
 
 // checkNoEscalation refuses (KindForbidden) an assignment of role at a scope unless the actor holds

@@ -96,7 +96,11 @@ func (a *App) runDirectoryImport(ctx context.Context, ac *Actor, cfg directory.C
 	if err != nil {
 		job.State, job.Error = JobFailed, err.Error()
 		a.log.Warn("directory import failed", "account", ac.AccountID, "job", job.ID, "err", err)
-		a.auditFailed(ctx, ac, "directory.import", "account", ac.AccountID, err.Error())
+		if portico.IsKind(err, portico.KindForbidden) {
+			a.auditDenied(ctx, ac, "directory.import", "account", ac.AccountID, err.Error())
+		} else {
+			a.auditFailed(ctx, ac, "directory.import", "account", ac.AccountID, err.Error())
+		}
 	} else {
 		job.State, job.Phase = JobSucceeded, PhaseDone
 	}
@@ -310,6 +314,10 @@ func (a *App) syncMemberBatch(ctx context.Context, ac *Actor, batch []plannedGro
 			sort.Strings(members)
 			if equalStrings(members, g.MemberIDs) {
 				continue
+			}
+			// The directory adds members with the importing person's authority: not beyond it.
+			if err := a.checkNewMembers(ctx, tx, ac, g.ID, g.MemberIDs, members); err != nil {
+				return nil, fmt.Errorf("directory group %s, user group %q: %w", pg.dir.DN, g.Name, err)
 			}
 			if err := tx.SetUserGroupMembers(ctx, ac.AccountID, g.ID, members); err != nil {
 				return nil, fmt.Errorf("directory group %s: %w", pg.dir.DN, err)

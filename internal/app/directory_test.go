@@ -402,3 +402,46 @@ func TestDirectoryBindPasswordSealed(t *testing.T) {
 		t.Fatalf("after entering it again it loads as %q", got)
 	}
 }
+
+// TestDirectoryImportCannotAddMembersBeyondTheImporter: importing fills user groups with the
+// importing person's authority, so it may not put people into a group whose rights that person
+// lacks.
+func TestDirectoryImportCannotAddMembersBeyondTheImporter(t *testing.T) {
+	srv := slapdtest.Start(t)
+	slapdtest.Seed(t, srv, 300)
+	e := newEnv(t)
+	germany := e.group("Germany", "")
+	salesName := "Sales"
+	sales, err := e.a.CreateUserGroup(e.ctx, e.owner, UserGroupInput{Name: &salesName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.a.CreateAssignment(e.ctx, e.owner, AssignmentInput{PrincipalType: portico.PrincipalUserGroup, PrincipalID: sales.ID,
+		RoleID: e.systemRole("full_device_access"), ScopeType: portico.ScopeTypeDeviceGroup, ScopeID: germany}); err != nil {
+		t.Fatal(err)
+	}
+	pw := slapdtest.AdminPassword
+	if _, err := e.a.SetDirectoryConfig(e.ctx, e.owner, DirectoryInput{Config: directory.Config{URL: srv.URL,
+		BindDN: slapdtest.Admin, BaseDN: slapdtest.Base, PageSize: 64}, BindPassword: &pw}); err != nil {
+		t.Fatal(err)
+	}
+	lead := e.user("lead@example.test", grant{roleID: e.systemRole("team_administrator"), scopeType: portico.ScopeTypeAccount})
+	job, err := e.a.StartDirectoryImport(e.ctx, lead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := waitJob(t, e, lead, job.ID)
+	if j.State != JobFailed || !strings.Contains(j.Error, "Sales") || !strings.Contains(j.Error, "device.") {
+		t.Fatalf("the team administrator's import: %s, %q; want it refused at the Sales group", j.State, j.Error)
+	}
+	if len(groupMembers(t, e)["Sales"]) != 0 {
+		t.Errorf("Sales got members: %v", groupMembers(t, e)["Sales"])
+	}
+	if denied := e.deniedAudits("directory.import"); len(denied) != 1 {
+		t.Errorf("denied import audits: %q", denied)
+	}
+	importDirectory(t, e) // the owner may
+	if len(groupMembers(t, e)["Sales"]) == 0 {
+		t.Error("the owner's import left Sales empty")
+	}
+}

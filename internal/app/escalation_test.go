@@ -149,7 +149,7 @@ func TestUpdateRoleCannotAddPermissionsTheEditorLacks(t *testing.T) {
 			[]portico.Permission{portico.PermDeviceView}, nil},
 		{"role with no assignment: anything goes", []portico.Permission{portico.PermAuditView}, nil, false,
 			[]portico.Permission{portico.PermAPIKeysManage, portico.PermDeviceTerminal, portico.PermDevicesList}, nil},
-		{"the owner adds anything anywhere", []portico.Permission{portico.PermAuditView}, []where{account, berlin, munich}, true,
+		{"the owner adds anything anywhere", []portico.Permission{portico.PermAuditView, portico.PermDeviceView}, []where{account, berlin, munich}, true,
 			[]portico.Permission{portico.PermAPIKeysManage, portico.PermDeviceTerminal, portico.PermDevicesList}, nil},
 	}
 	e := newEscEnv(t)

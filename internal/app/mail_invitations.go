@@ -56,7 +56,6 @@ func (a *App) ResendInvitation(ctx context.Context, ac *Actor, userID string) (*
 	}
 	var out CreatedUser
 	var mailID string
-	var denied error
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		u, err := tx.GetUser(ctx, ac.AccountID, userID)
 		if err != nil {
@@ -69,7 +68,7 @@ func (a *App) ResendInvitation(ctx context.Context, ac *Actor, userID string) (*
 		// user's rights themself, as if assigning them.
 		if err := a.checkCanGrantUser(ctx, tx, ac, u.ID); err != nil {
 			if portico.IsKind(err, portico.KindForbidden) {
-				return nil, refuse(&denied, "the invited user has rights you could not give, and the new link would carry them: %v", err)
+				return nil, portico.Errorf(portico.KindForbidden, "the invited user has rights you could not give, and the new link would carry them: %v", err)
 			}
 			return nil, err
 		}
@@ -87,7 +86,7 @@ func (a *App) ResendInvitation(ctx context.Context, ac *Actor, userID string) (*
 		out.User, out.InvitationLink, out.InvitationID, out.InvitationExpiresAt, mailID = u, link, inv.ID, &inv.ExpiresAt, id
 		return &change{action: "user.invitation.resend", targetType: "user", targetID: u.ID, detail: u.Email}, nil
 	})
-	a.auditRefusal(ctx, ac, denied, "user.invitation.resend", "user", userID)
+	a.auditRefused(ctx, ac, err, "user.invitation.resend", "user", userID, "")
 	if err != nil {
 		return nil, err
 	}

@@ -239,3 +239,32 @@ func TestUpdateUserRefusesEmptyLanguageAndTheme(t *testing.T) {
 		t.Errorf("a refused edit changed the user: %+v", u)
 	}
 }
+
+// TestAssignmentScopeErrorsNameTheField: a role that would grant nothing where it is assigned, and a
+// scope that does not exist, are refused on the field at fault, and nothing is stored.
+func TestAssignmentScopeErrorsNameTheField(t *testing.T) {
+	e := newEnv(t)
+	bob := e.user("bob@example.test")
+	germany := e.group("Germany", "")
+	in := AssignmentInput{PrincipalType: portico.PrincipalUser, PrincipalID: bob.UserID, RoleID: e.systemRole("auditor"),
+		ScopeType: portico.ScopeTypeDeviceGroup, ScopeID: germany}
+	_, err := e.a.CreateAssignment(e.ctx, e.owner, in)
+	if msg := wantField(t, err, "role_id"); !strings.Contains(msg, "account level") {
+		t.Errorf("message: %q", msg)
+	}
+	in.ScopeType = portico.ScopeTypeAccount
+	in.ScopeID = ""
+	if _, err := e.a.CreateAssignment(e.ctx, e.owner, in); err != nil {
+		t.Errorf("the auditor role at account level: %v", err)
+	}
+	in.RoleID, in.ScopeType, in.ScopeID = e.systemRole("device_connection"), portico.ScopeTypeDevice, "dev_nope"
+	_, err = e.a.CreateAssignment(e.ctx, e.owner, in)
+	wantKind(t, err, portico.KindNotFound)
+	if msg := wantField(t, err, "scope_id"); !strings.Contains(msg, "no such device") {
+		t.Errorf("message: %q", msg)
+	}
+	as, err := e.a.store.ListAssignments(e.ctx, e.acc.Account.ID, store.AssignmentFilter{PrincipalID: bob.UserID})
+	if err != nil || len(as) != 1 {
+		t.Errorf("assignments stored for bob: %d, %v; want only the account-level one", len(as), err)
+	}
+}

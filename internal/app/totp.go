@@ -371,7 +371,6 @@ func (a *App) ResetTwoFactor(ctx context.Context, ac *Actor, userID string) erro
 	if err := a.authorize(ctx, ac, "user.2fa_reset", portico.PermUsersManage2FA, authz.Account()); err != nil {
 		return err
 	}
-	var denied error
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		u, err := tx.GetUser(ctx, ac.AccountID, userID)
 		if err != nil {
@@ -380,7 +379,7 @@ func (a *App) ResetTwoFactor(ctx context.Context, ac *Actor, userID string) erro
 		// The owner's second factor protects every permission of the account: only the owner may
 		// turn it off (DisableTwoFactor, with a code).
 		if u.Owner && userID != ac.UserID {
-			return nil, refuse(&denied, "the account owner's two-factor authentication can only be changed by themself")
+			return nil, portico.Errorf(portico.KindForbidden, "the account owner's two-factor authentication can only be changed by themself")
 		}
 		if _, err := tx.GetTwoFactor(ctx, ac.AccountID, userID); err != nil {
 			if portico.IsKind(err, portico.KindNotFound) {
@@ -398,7 +397,7 @@ func (a *App) ResetTwoFactor(ctx context.Context, ac *Actor, userID string) erro
 		}
 		return &change{action: "user.2fa_reset", targetType: "user", targetID: userID}, nil
 	})
-	a.auditRefusal(ctx, ac, denied, "user.2fa_reset", "user", userID)
+	a.auditRefused(ctx, ac, err, "user.2fa_reset", "user", userID, "")
 	if err == nil {
 		a.notify(ctx, ac, userID, mail.KindTwoFactorReset, "")
 	}

@@ -233,17 +233,16 @@ func (a *App) UpdateUser(ctx context.Context, ac *Actor, id string, in UserUpdat
 		return nil, err
 	}
 	var out *portico.User
-	var denied error
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		u, err := tx.GetUser(ctx, ac.AccountID, id)
 		if err != nil {
 			return nil, err
 		}
 		if u.Owner && !self {
-			return nil, refuse(&denied, "the account owner can only be edited by themself")
+			return nil, portico.Errorf(portico.KindForbidden, "the account owner can only be edited by themself")
 		}
 		if in.Password != nil && !self {
-			return nil, refuse(&denied, "only the user can change their own password")
+			return nil, portico.Errorf(portico.KindForbidden, "only the user can change their own password")
 		}
 		acc, err := tx.GetAccount(ctx, ac.AccountID)
 		if err != nil {
@@ -288,7 +287,7 @@ func (a *App) UpdateUser(ctx context.Context, ac *Actor, id string, in UserUpdat
 		n := userNode(u)
 		return &change{action: "user.update", targetType: "user", targetID: u.ID, edits: []authz.Change{{UpsertUser: &n}}}, nil
 	})
-	a.auditRefusal(ctx, ac, denied, "user.update", "user", id)
+	a.auditRefused(ctx, ac, err, "user.update", "user", id, "")
 	if err == nil && in.Password != nil {
 		a.notify(ctx, ac, id, mail.KindPasswordChanged, "")
 	}
@@ -307,14 +306,13 @@ func (a *App) SetUserEnabled(ctx context.Context, ac *Actor, id string, enabled 
 	}
 	var out *portico.User
 	changed := false
-	var denied error
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		u, err := tx.GetUser(ctx, ac.AccountID, id)
 		if err != nil {
 			return nil, err
 		}
 		if u.Owner {
-			return nil, refuse(&denied, "the account owner cannot be disabled")
+			return nil, portico.Errorf(portico.KindForbidden, "the account owner cannot be disabled")
 		}
 		if u.State != portico.StateActivated {
 			return nil, portico.Errorf(portico.KindConflict, "only an activated user has a status: this one is still invited")
@@ -354,7 +352,7 @@ func (a *App) SetUserEnabled(ctx context.Context, ac *Actor, id string, enabled 
 		out = u
 		return &change{action: action, targetType: "user", targetID: u.ID, edits: edits}, nil
 	})
-	a.auditRefusal(ctx, ac, denied, action, "user", id)
+	a.auditRefused(ctx, ac, err, action, "user", id, "")
 	if err == nil && changed {
 		kind := mail.KindAccountDisabled
 		if enabled {
@@ -371,14 +369,13 @@ func (a *App) DeleteUser(ctx context.Context, ac *Actor, id string) error {
 	if err := a.authorize(ctx, ac, "user.delete", portico.PermUsersDelete, authz.Account()); err != nil {
 		return err
 	}
-	var denied error
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		u, err := tx.GetUser(ctx, ac.AccountID, id)
 		if err != nil {
 			return nil, err
 		}
 		if u.Owner {
-			return nil, refuse(&denied, "the account owner cannot be deleted")
+			return nil, portico.Errorf(portico.KindForbidden, "the account owner cannot be deleted")
 		}
 		if err := tx.DeleteUser(ctx, ac.AccountID, id); err != nil {
 			return nil, err
@@ -395,6 +392,6 @@ func (a *App) DeleteUser(ctx context.Context, ac *Actor, id string) error {
 		return &change{action: "user.delete", targetType: "user", targetID: id, detail: u.Email,
 			edits: append([]authz.Change{{DeleteUser: id}}, edits...)}, nil
 	})
-	a.auditRefusal(ctx, ac, denied, "user.delete", "user", id)
+	a.auditRefused(ctx, ac, err, "user.delete", "user", id, "")
 	return err
 }
