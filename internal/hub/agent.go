@@ -9,9 +9,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/protocol"
 )
+
+// endDelay slows the recording of a connection's end, for tests of shutdown (zero otherwise).
+var endDelay time.Duration
 
 // helloTimeout bounds how long a new connection may take to say hello.
 const helloTimeout = 10 * time.Second
@@ -67,15 +72,27 @@ func (h *Hub) ServeAgent(w http.ResponseWriter, r *http.Request, ac *app.Actor) 
 		commands: map[string]*pendingCommand{}}
 	a.lastBeat.Store(time.Now().UnixNano())
 	a.conn = protocol.NewConn(protocol.WebSocket(ws), protocol.Options{Role: protocol.RoleServer, OnControl: a.onControl})
+	h.mu.Lock()
+	if h.closing {
+		h.mu.Unlock()
+		_ = protocol.CloseWebSocket(ws, websocket.CloseTryAgainLater, "the server is shutting down", nil)
+		return
+	}
+	h.conns.Add(1)
+	h.mu.Unlock()
 	runDone := make(chan error, 1)
 	registered := make(chan bool, 1)
 	// The read loop's goroutine is the connection's only one once it is registered: it also records
 	// the end. The handler returns after registration, so the HTTP server's goroutine, its request and
 	// buffers are not held for the life of the connection.
 	go func() {
+		defer h.conns.Done()
 		err := a.conn.Run(h.ctx)
 		runDone <- err
 		if <-registered {
+			if endDelay > 0 {
+				time.Sleep(endDelay)
+			}
 			h.log.Info("agent disconnected", "device", ac.DeviceID, "err", err)
 			h.unregister(a, err)
 		}

@@ -177,6 +177,8 @@ func TestShutdownRecordsEveryDisconnection(t *testing.T) {
 	for _, id := range ids {
 		e.waitStatus(id, portico.DeviceAvailable)
 	}
+	// The read loops record their ends late, as under load: Close must wait for them.
+	t.Cleanup(hub.SetEndDelay(300 * time.Millisecond))
 	e.hub.Close()
 	for _, id := range ids {
 		if d := e.getDevice(id); d.Status != portico.DeviceUnavailable {

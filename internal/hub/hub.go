@@ -72,6 +72,10 @@ type Hub struct {
 	mu       sync.Mutex
 	agents   map[string]*agent   // device id → its current connection
 	sessions map[string]*session // session id → live session
+	closing  bool                // set by Close: no connection is accepted after it
+	// conns counts the agent connections' read loops, which record each disconnection: Close waits
+	// for them before writing the last statuses.
+	conns sync.WaitGroup
 
 	statuses sync.Map // device id → *deviceStatus
 
@@ -142,8 +146,12 @@ func (h *Hub) Start(ctx context.Context) error {
 // background loops. Calling it again does nothing.
 func (h *Hub) Close() { h.closeOnce.Do(h.close) }
 
+// closeWaitForConns bounds how long Close waits for the agents' read loops to record their ends.
+const closeWaitForConns = 10 * time.Second
+
 func (h *Hub) close() {
 	h.mu.Lock()
+	h.closing = true
 	agents := make([]*agent, 0, len(h.agents))
 	for _, a := range h.agents {
 		agents = append(agents, a)
@@ -160,6 +168,15 @@ func (h *Hub) close() {
 		_ = a.conn.Close("the server is shutting down")
 	}
 	h.cancel()
+	// Every read loop ends now (their context is cancelled) and queues its "disconnected"; those must
+	// be in the queue before it is written for the last time.
+	conns := make(chan struct{})
+	go func() { h.conns.Wait(); close(conns) }()
+	select {
+	case <-conns:
+	case <-time.After(closeWaitForConns):
+		h.log.Error("agent connections still ending at shutdown; their disconnections may not be recorded")
+	}
 	h.wg.Wait()
 	h.flush(context.Background())
 	if !h.writeStatuses(context.Background()) {
