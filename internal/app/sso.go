@@ -97,6 +97,23 @@ func (a *App) PutSSO(ctx context.Context, ac *Actor, in SSOInput) (*SSOSettings,
 	if err := a.authorize(ctx, ac, "sso.update", portico.PermAccountManage, authz.Account()); err != nil {
 		return nil, err
 	}
+	// Whoever chooses the identity provider can sign in as any user it names: only someone who
+	// holds every permission already may choose it.
+	missing, err := a.missingAt(ctx, ac, portico.AllPermissions(), portico.ScopeTypeAccount, authz.Account())
+	if err != nil {
+		return nil, err
+	}
+	if !missing.IsEmpty() {
+		list := missing.List()
+		names := make([]string, 0, 3)
+		for _, p := range list[:min(3, len(list))] {
+			names = append(names, string(p))
+		}
+		err := portico.Errorf(portico.KindForbidden, "the identity provider can sign in as any user of the account, so changing single sign-on needs every permission (the owner, or the Administrator role for the whole account): %d missing, such as %s",
+			len(list), strings.Join(names, ", "))
+		a.auditRefused(ctx, ac, err, "sso.update", "account", ac.AccountID, "")
+		return nil, err
+	}
 	in.IdPMetadataURL = strings.TrimSpace(in.IdPMetadataURL)
 	in.IdPMetadataXML = strings.TrimSpace(in.IdPMetadataXML)
 	in.EmailAttribute = strings.TrimSpace(in.EmailAttribute)
@@ -135,7 +152,7 @@ func (a *App) PutSSO(ctx context.Context, ac *Actor, in SSOInput) (*SSOSettings,
 		return nil, err
 	}
 	var saved *store.SSOConfig
-	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+	err = a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		c, err := tx.GetSSOConfig(ctx, ac.AccountID)
 		if portico.IsKind(err, portico.KindNotFound) {
 			c, err = &store.SSOConfig{AccountID: ac.AccountID}, nil
@@ -351,6 +368,11 @@ func (a *App) ssoUser(ctx context.Context, c *store.SSOConfig, id *sso.Identity,
 	case u == nil && !c.CreateUsers:
 		a.auditFailed(ctx, sys, "session.create", "account", accountID, "sso: unknown email "+id.Email)
 		return nil, errSSORefused(id.Email + " is not a user of this account: ask an administrator to invite you")
+	case u != nil && u.Owner:
+		// The owner's account is the way back in when the IdP is wrong or hostile: it signs in with
+		// its password and second factor only.
+		a.auditFailed(ctx, sys, "session.create", "user", u.ID, "sso: the owner signs in with a password")
+		return nil, errSSORefused("the account owner signs in with a password, not through single sign-on")
 	case u != nil && u.State == portico.StateActivated:
 		if u.Status != portico.StatusActive {
 			a.auditFailed(ctx, sys, "session.create", "user", u.ID, "sso: user disabled")

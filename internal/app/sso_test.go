@@ -113,6 +113,7 @@ func TestSSORefusals(t *testing.T) {
 	}
 	e.idp.AddUser(t, "alice", "idp-password", "alice@example.test", "Alice")
 	e.idp.AddUser(t, "mallory", "idp-password", "mallory@example.test", "Mallory")
+	e.idp.AddUser(t, "owner", "idp-password", e.acc.Owner.Email, "Owner")
 	other, _ := e.newAccount("Other Ltd", "owner@other.test")
 	e.idp.AddUser(t, "otherowner", "idp-password", "owner@other.test", "Other owner")
 
@@ -132,6 +133,7 @@ func TestSSORefusals(t *testing.T) {
 		message     string
 	}{
 		{"unknown email", "mallory", nil, "not a user of this account"},
+		{"the owner", "owner", nil, "owner signs in with a password"},
 		{"another account's user", "otherowner", nil, "not a user of this account"},
 		{"tampered", "alice", tamper, "not valid"},
 		{"no response", "alice", func(r *http.Request) *http.Request { return postForm(r.URL.String(), url.Values{}) }, "not valid"},
@@ -296,5 +298,32 @@ func TestSSOSessionSkipsTheTwoFactorGate(t *testing.T) {
 	pw := &Actor{Kind: ActorUser, AccountID: cu.User.AccountID, UserID: cu.User.ID}
 	if err := e.a.TwoFactorGate(e.ctx, pw); !portico.IsKind(err, portico.KindForbidden) {
 		t.Fatalf("a password session of the same user: %v, want held back", err)
+	}
+}
+
+// TestSSOConfigurationNeedsEveryPermission: the identity provider can sign in as anyone it names, so
+// a delegated administrator (account.manage, but not every permission) may not choose it, and the
+// refusal is audited.
+func TestSSOConfigurationNeedsEveryPermission(t *testing.T) {
+	e := newSSOEnv(t, SSOInput{Enabled: true})
+	lead := e.user("lead@example.test", grant{roleID: e.systemRole("team_administrator"), scopeType: portico.ScopeTypeAccount})
+	admin := e.user("admin@example.test", grant{roleID: e.systemRole("administrator"), scopeType: portico.ScopeTypeAccount})
+	before, err := e.a.GetSSO(e.ctx, e.owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.a.PutSSO(e.ctx, lead, SSOInput{Enabled: true, IdPMetadataXML: string(e.idp.Metadata(t)), CreateUsers: true})
+	wantKind(t, err, portico.KindForbidden)
+	if !strings.Contains(err.Error(), "every permission") {
+		t.Errorf("message: %v", err)
+	}
+	if after, _ := e.a.GetSSO(e.ctx, e.owner); after.CreateUsers != before.CreateUsers {
+		t.Error("a refused change was saved")
+	}
+	if denied := e.deniedAudits("sso.update"); len(denied) != 1 {
+		t.Errorf("denied sso.update entries: %q", denied)
+	}
+	if _, err := e.a.PutSSO(e.ctx, admin, SSOInput{Enabled: true, IdPMetadataXML: string(e.idp.Metadata(t))}); err != nil {
+		t.Errorf("an Administrator for the whole account: %v", err)
 	}
 }
