@@ -91,10 +91,15 @@ func (q *request) secure() bool {
 	return q.p.opt.SecureCookies || q.r.TLS != nil || strings.EqualFold(q.r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
-// safeNext keeps a post-sign-in destination on this site.
+// safeNext keeps a post-sign-in destination on this site: a path of its own, never a URL a browser
+// could read as another host. Browsers treat a backslash as a slash ("/\evil.example" is
+// "//evil.example") and drop tabs and newlines, so neither may appear at all.
 func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.ContainsAny(next, "\\\t\r\n") || strings.HasPrefix(next, "//") {
+		return "/"
+	}
 	u, err := url.Parse(next)
-	if next == "" || err != nil || u.IsAbs() || u.Host != "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+	if err != nil || u.IsAbs() || u.Host != "" || u.Opaque != "" {
 		return "/"
 	}
 	return next
