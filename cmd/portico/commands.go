@@ -68,6 +68,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 	fs.StringVar(&tlsFiles.cert, "tls-cert", "", "serve HTTPS with this certificate (PEM, with its chain); agents then connect over wss")
 	fs.StringVar(&tlsFiles.key, "tls-key", "", "the certificate's private key (PEM)")
 	localIdP := fs.Bool("allow-local-idp-metadata", false, "let accounts' SSO metadata URLs reach loopback and link-local addresses (an IdP on this host); off, an account administrator cannot make the server fetch from itself or a cloud metadata service")
+	localDirectory := fs.Bool("allow-local-directory", false, "let accounts' directory (LDAP) URLs reach loopback and link-local addresses (a directory on this host); off, an account administrator cannot make the server connect to itself or a cloud metadata service")
 	smtpURL := fs.String("smtp-url", os.Getenv("PORTICO_SMTP_URL"), "send email through this SMTP server: smtp[s]://USER:PASS@HOST:PORT?from=ADDRESS[&tls=none|starttls|tls] (default $PORTICO_SMTP_URL; without it invitation links are only shown to the inviter)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -97,6 +98,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 	defer st.Close()
 	a := app.New(st, log)
 	a.AllowLocalIdPMetadata = *localIdP
+	a.AllowLocalDirectory = *localDirectory
 	keyDir := db.data
 	if db.databaseURL != "" && !flagGiven(fs, "data") {
 		keyDir = "" // with PostgreSQL, server files live only where the operator says

@@ -61,6 +61,7 @@ func TestDirectoryRoundTrip(t *testing.T) {
 	srv := slapdtest.Start(t)
 	n := slapdtest.Seed(t, srv, 300)
 	e := newEnv(t)
+	e.app.AllowLocalDirectory = true // the test directory listens on loopback
 	owner := e.signIn(e.A.acc.Owner.Email)
 
 	// Bad input is refused naming the field.

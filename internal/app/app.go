@@ -48,6 +48,9 @@ type App struct {
 	// on the server's own host). Off, an account administrator cannot make the server fetch from
 	// itself or from its cloud platform's metadata service (see sso.MetadataClient).
 	AllowLocalIdPMetadata bool
+	// AllowLocalDirectory lets a directory (LDAP) URL reach loopback and link-local addresses, for a
+	// directory on the server's own host; off, an account cannot make the server probe itself.
+	AllowLocalDirectory bool
 }
 
 // New returns an App over a migrated store.

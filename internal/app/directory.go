@@ -84,6 +84,7 @@ func (a *App) loadDirectoryConfig(ctx context.Context, accountID string) (direct
 		return directory.Config{}, "", err
 	}
 	cfg.BindPassword = pw
+	cfg.AllowLocal = a.AllowLocalDirectory
 	return cfg.WithDefaults(), pw, nil
 }
 

@@ -78,6 +78,7 @@ func TestDirectoryImport(t *testing.T) {
 	srv := slapdtest.Start(t)
 	n := slapdtest.Seed(t, srv, 320)
 	e := newEnv(t)
+	e.a.AllowLocalDirectory = true // the test directory listens on loopback
 
 	// Before: a technician already here with a directory user's email, and a user group of the same
 	// name as a directory group. Both are linked, not duplicated.
@@ -243,6 +244,7 @@ func TestDirectoryImport(t *testing.T) {
 
 func TestDirectoryImportUnreachable(t *testing.T) {
 	e := newEnv(t)
+	e.a.AllowLocalDirectory = true // the test directory listens on loopback
 	pw := "x"
 	if _, err := e.a.SetDirectoryConfig(e.ctx, e.owner, DirectoryInput{Config: directory.Config{URL: "ldap://127.0.0.1:1",
 		BaseDN: "dc=example,dc=org", BindDN: "cn=admin,dc=example,dc=org"}, BindPassword: &pw}); err != nil {
@@ -266,6 +268,7 @@ func TestDirectoryImportGivesDevicesTheirGroups(t *testing.T) {
 	srv := slapdtest.Start(t)
 	slapdtest.Seed(t, srv, 300)
 	e := newEnv(t)
+	e.a.AllowLocalDirectory = true // the test directory listens on loopback
 	tok := e.token("")
 	backend := e.enroll(tok, strings.ToUpper(slapdtest.BackendComputer)) // same name, other case
 	sales := e.enroll(tok, slapdtest.SalesComputer+".corp.example.org")  // qualified name
@@ -316,6 +319,7 @@ func TestDirectoryImportGivesDevicesTheirGroups(t *testing.T) {
 // the next save; a sealed password that does not open is reported, not used.
 func TestDirectoryBindPasswordSealed(t *testing.T) {
 	e := newEnv(t)
+	e.a.AllowLocalDirectory = true // the test directory listens on loopback
 	cfg := directory.Config{Kind: directory.KindOpenLDAP, URL: "ldap://127.0.0.1:1", BaseDN: "dc=example,dc=test",
 		BindDN: "cn=reader,dc=example,dc=test"}
 	const secret = "s3cret bind password"
@@ -410,6 +414,7 @@ func TestDirectoryImportCannotAddMembersBeyondTheImporter(t *testing.T) {
 	srv := slapdtest.Start(t)
 	slapdtest.Seed(t, srv, 300)
 	e := newEnv(t)
+	e.a.AllowLocalDirectory = true // the test directory listens on loopback
 	germany := e.group("Germany", "")
 	salesName := "Sales"
 	sales, err := e.a.CreateUserGroup(e.ctx, e.owner, UserGroupInput{Name: &salesName})

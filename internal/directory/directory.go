@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/portico-dev/portico/internal/egress"
 )
 
 // Kind is the flavour of directory, which sets the default filters and attributes.
@@ -39,6 +41,10 @@ type Config struct {
 	InsecureSkipVerify bool   `json:"insecure_skip_verify"`
 	BindDN             string `json:"bind_dn"`
 	BindPassword       string `json:"-"`
+	// AllowLocal lets the server connect to a directory on loopback or link-local addresses (its own
+	// host); off, such addresses are refused (see internal/egress). It is the operator's choice, never
+	// an account's, so it is not part of the stored settings.
+	AllowLocal bool `json:"-"`
 	// BaseDN is where users and groups are searched (the whole subtree).
 	BaseDN      string `json:"base_dn"`
 	UserFilter  string `json:"user_filter"`
@@ -220,6 +226,9 @@ func Connect(ctx context.Context, cfg Config) (*ldap.Conn, error) {
 	}
 	tlsCfg := &tls.Config{ServerName: u.Hostname(), InsecureSkipVerify: cfg.InsecureSkipVerify, MinVersion: tls.VersionTLS12} //nolint:gosec // opt-in, for test directories
 	dialer := &net.Dialer{Timeout: cfg.Timeout}
+	if !cfg.AllowLocal {
+		dialer = egress.Dialer(cfg.Timeout, "use the directory's address on the network, or have the server started with --allow-local-directory")
+	}
 	if dl, ok := ctx.Deadline(); ok {
 		dialer.Deadline = dl
 	}

@@ -3,6 +3,7 @@ package directory_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/portico-dev/portico/internal/directory"
@@ -12,7 +13,7 @@ import (
 func TestFetchNestedGroupsWithPaging(t *testing.T) {
 	srv := slapdtest.Start(t)
 	n := slapdtest.Seed(t, srv, 320)
-	cfg := directory.Config{URL: srv.URL, BindDN: slapdtest.Admin, BindPassword: slapdtest.AdminPassword,
+	cfg := directory.Config{AllowLocal: true, URL: srv.URL, BindDN: slapdtest.Admin, BindPassword: slapdtest.AdminPassword,
 		BaseDN: slapdtest.Base, PageSize: 50}
 	var reports []int
 	snap, err := directory.Fetch(t.Context(), cfg, func(read int) { reports = append(reports, read) })
@@ -71,7 +72,7 @@ func TestFetchNestedGroupsWithPaging(t *testing.T) {
 
 func TestFetchWrongPassword(t *testing.T) {
 	srv := slapdtest.Start(t)
-	_, err := directory.Fetch(t.Context(), directory.Config{URL: srv.URL, BindDN: slapdtest.Admin,
+	_, err := directory.Fetch(t.Context(), directory.Config{AllowLocal: true, URL: srv.URL, BindDN: slapdtest.Admin,
 		BindPassword: "wrong", BaseDN: slapdtest.Base}, nil)
 	if !errors.Is(err, directory.ErrInvalidCredentials) {
 		t.Fatalf("err = %v, want ErrInvalidCredentials", err)
@@ -122,5 +123,16 @@ func TestConfigProblems(t *testing.T) {
 func TestNormalizeDN(t *testing.T) {
 	if a, b := directory.NormalizeDN("CN=Sales, OU=Groups,DC=Example,DC=org"), directory.NormalizeDN("cn=sales,ou=groups,dc=example,dc=org"); a != b {
 		t.Errorf("%q != %q", a, b)
+	}
+}
+
+// TestDirectoryOnLoopbackIsRefused: an account's directory URL may not make the server connect to
+// its own host unless the operator allows it, and the refusal says what to do.
+func TestDirectoryOnLoopbackIsRefused(t *testing.T) {
+	srv := slapdtest.Start(t)
+	_, err := directory.Fetch(t.Context(), directory.Config{URL: srv.URL, BindDN: slapdtest.Admin,
+		BindPassword: slapdtest.AdminPassword, BaseDN: slapdtest.Base}, nil)
+	if err == nil || !strings.Contains(err.Error(), "loopback") || !strings.Contains(err.Error(), "--allow-local-directory") {
+		t.Fatalf("fetching from a directory on loopback: %v", err)
 	}
 }

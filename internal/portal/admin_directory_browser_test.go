@@ -16,6 +16,7 @@ import (
 // PORTICO_BROWSER_DEBUG set, it saves a screenshot of each step.
 func TestAdminDirectoryInBrowser(t *testing.T) {
 	e := newLiveEnv(t)
+	e.app.AllowLocalDirectory = true // the test directory listens on loopback
 	srv := slapdtest.Start(t)
 	// Enough users that the import usually still runs when the page first shows it.
 	n := slapdtest.Seed(t, srv, 1500)

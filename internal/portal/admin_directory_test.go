@@ -65,6 +65,7 @@ func TestAdminDirectoryImport(t *testing.T) {
 	srv := slapdtest.Start(t)
 	n := slapdtest.Seed(t, srv, 300)
 	e := newTestEnv(t)
+	e.app.AllowLocalDirectory = true // the test directory listens on loopback
 	ctx := context.Background()
 	b := e.browser()
 	b.signIn("owner@example.test")

@@ -7,8 +7,9 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"syscall"
 	"time"
+
+	"github.com/portico-dev/portico/internal/egress"
 )
 
 // An IdP metadata URL is typed by an account's administrator, and the server fetches it. Left
@@ -34,13 +35,7 @@ func metadataClient(allowLocal bool, proxy func(*http.Request) (*url.URL, error)
 	if allowLocal {
 		return client
 	}
-	checked := &net.Dialer{Timeout: 10 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
-		ap, err := netip.ParseAddrPort(address)
-		if err != nil {
-			return fmt.Errorf("dial %s: %w", address, err)
-		}
-		return checkAddr(ap.Addr())
-	}}
+	checked := egress.Dialer(10*time.Second, localHint)
 	plain := &net.Dialer{Timeout: 10 * time.Second}
 	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		if ctx.Value(viaProxy{}) != nil {
@@ -81,19 +76,11 @@ func (t *guardedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 
 // checkAddr refuses the addresses MetadataClient does not connect to.
 func checkAddr(ip netip.Addr) error {
-	ip = ip.Unmap()
-	kind := ""
-	switch {
-	case ip.IsLoopback():
-		kind = "a loopback"
-	case ip.IsLinkLocalUnicast(), ip.IsLinkLocalMulticast():
-		kind = "a link-local"
-	case ip.IsUnspecified(), ip.Is4() && ip.As4()[0] == 0:
-		kind = "an unspecified"
-	case ip.IsMulticast():
-		kind = "a multicast"
-	default:
-		return nil
+	if err := egress.Check(ip); err != nil {
+		return fmt.Errorf("%w: %s", err, localHint)
 	}
-	return fmt.Errorf("refusing to connect to %s, %s address: paste the metadata XML instead, or have the server started with --allow-local-idp-metadata", ip, kind)
+	return nil
 }
+
+// localHint is what a refusal tells the account's administrator.
+const localHint = "paste the metadata XML instead, or have the server started with --allow-local-idp-metadata"
