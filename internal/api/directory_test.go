@@ -15,6 +15,7 @@ import (
 // configureDirectory points f's account at a fresh slapd holding one user in one group.
 func configureDirectory(e *env, f *fixture) {
 	e.t.Helper()
+	e.app.AllowLocalDirectory = true // the test directory listens on loopback
 	srv := slapdtest.Start(e.t)
 	srv.Add(e.t, "ou=people,"+slapdtest.Base, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {"people"}})
 	user := "uid=" + uniq("dir") + ",ou=people," + slapdtest.Base

@@ -109,7 +109,7 @@ func TestInvitationEmail(t *testing.T) {
 		}
 		// A security notice follows a password change, in the user's language.
 		c := e.signIn("anna@example.test")
-		if res := c.do("PATCH", "/api/v1/users/"+inv.User.ID, map[string]any{"password": "another " + testPassword}); res.status != 200 {
+		if res := c.do("PATCH", "/api/v1/users/"+inv.User.ID, map[string]any{"password": "another " + testPassword, "current_password": testPassword}); res.status != 200 {
 			t.Fatalf("change password: %d %s", res.status, res.body)
 		}
 		n := srv.WaitFor(t, "anna@example.test", "Passwort wurde geändert", 5*time.Second)

@@ -38,10 +38,12 @@ type updateUserRequest struct {
 	Language *string `json:"language,omitempty"`
 	Theme    *string `json:"theme,omitempty"`
 	Password *string `json:"password,omitempty"`
+	// CurrentPassword is required with a new password (your own; nobody sets another's).
+	CurrentPassword *string `json:"current_password,omitempty"`
 }
 
 func updateUser(c *call, in *updateUserRequest) (*portico.User, error) {
-	return c.app().UpdateUser(c.ctx(), c.ac, c.id(), app.UserUpdate{Name: in.Name, Language: in.Language, Theme: in.Theme, Password: in.Password})
+	return c.app().UpdateUser(c.ctx(), c.ac, c.id(), app.UserUpdate{Name: in.Name, Language: in.Language, Theme: in.Theme, Password: in.Password, CurrentPassword: in.CurrentPassword})
 }
 
 func deleteUser(c *call) (noContent, error) {

@@ -100,6 +100,9 @@ type Actor struct {
 	SourceIP       string
 	// ViaSSO marks a portal session opened through single sign-on.
 	ViaSSO bool
+	// SessionHash identifies the portal session the request came with ("" otherwise), so that a
+	// password change can end the user's other sessions and keep this one.
+	SessionHash string
 
 	decided atomic.Bool
 }

@@ -56,7 +56,7 @@ func (a *App) AuthenticateSession(ctx context.Context, secret, sourceIP string) 
 		}
 	}
 	return &Actor{Kind: ActorUser, AccountID: u.AccountID, UserID: u.ID, Name: u.Name, SourceIP: sourceIP,
-		ViaSSO: ws.Method == portico.SessionSSO}, nil
+		ViaSSO: ws.Method == portico.SessionSSO, SessionHash: hash}, nil
 }
 
 // AuthenticateAPIKey resolves a bearer API key to its actor: the key's owner, narrowed to the key's

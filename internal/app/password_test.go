@@ -89,11 +89,11 @@ func TestPasswordPolicyEnforced(t *testing.T) {
 	}
 
 	// Change one's own password.
-	weak := "abcdefghijklmnop"
-	_, err = e.a.UpdateUser(e.ctx, tech, tech.UserID, UserUpdate{Password: &weak})
+	weak, current := "abcdefghijklmnop", "a long enough password"
+	_, err = e.a.UpdateUser(e.ctx, tech, tech.UserID, UserUpdate{Password: &weak, CurrentPassword: &current})
 	wantField(t, err, "password")
 	good := "cloud 9 meadow walk"
-	if _, err := e.a.UpdateUser(e.ctx, tech, tech.UserID, UserUpdate{Password: &good}); err != nil {
+	if _, err := e.a.UpdateUser(e.ctx, tech, tech.UserID, UserUpdate{Password: &good, CurrentPassword: &current}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -268,3 +268,44 @@ func TestAssignmentScopeErrorsNameTheField(t *testing.T) {
 		t.Errorf("assignments stored for bob: %d, %v; want only the account-level one", len(as), err)
 	}
 }
+
+// TestPasswordChangeNeedsTheCurrentOneAndEndsOtherSessions: a session left open is not enough to
+// take the account over, and whoever knew the old password is signed out everywhere else.
+func TestPasswordChangeNeedsTheCurrentOneAndEndsOtherSessions(t *testing.T) {
+	e := newEnv(t)
+	bob := e.user("bob@example.test")
+	const old = "a long enough password"
+	here, _, err := e.a.SignIn(e.ctx, "bob@example.test", old, "192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere, _, err := e.a.SignIn(e.ctx, "bob@example.test", old, "192.0.2.2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ac, err := e.a.AuthenticateSession(e.ctx, here, "192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, wrong := "a brand new passphrase", "not my password"
+	_, err = e.a.UpdateUser(e.ctx, ac, bob.UserID, UserUpdate{Password: &next})
+	wantField(t, err, "current_password")
+	_, err = e.a.UpdateUser(e.ctx, ac, bob.UserID, UserUpdate{Password: &next, CurrentPassword: &wrong})
+	wantField(t, err, "current_password")
+	if _, _, err := e.a.SignIn(e.ctx, "bob@example.test", old, "192.0.2.1"); err != nil {
+		t.Fatalf("the old password after refused changes: %v", err)
+	}
+	cur := old
+	if _, err := e.a.UpdateUser(e.ctx, ac, bob.UserID, UserUpdate{Password: &next, CurrentPassword: &cur}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.a.AuthenticateSession(e.ctx, here, "192.0.2.1"); err != nil {
+		t.Errorf("the session that changed the password was ended: %v", err)
+	}
+	if _, err := e.a.AuthenticateSession(e.ctx, elsewhere, "192.0.2.2"); err == nil {
+		t.Error("another session of the user survived the password change")
+	}
+	if _, _, err := e.a.SignIn(e.ctx, "bob@example.test", next, "192.0.2.1"); err != nil {
+		t.Errorf("signing in with the new password: %v", err)
+	}
+}

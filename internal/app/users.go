@@ -221,6 +221,9 @@ type UserUpdate struct {
 	Language *string
 	Theme    *string
 	Password *string
+	// CurrentPassword must come with a new Password when the user has one: a session left open on
+	// someone else's screen must not be enough to take the account over.
+	CurrentPassword *string
 }
 
 // UpdateUser edits a user (users.edit; anyone may edit their own profile). Nobody else may edit the
@@ -261,6 +264,16 @@ func (a *App) UpdateUser(ctx context.Context, ac *Actor, id string, in UserUpdat
 		if err != nil {
 			return nil, err
 		}
+		if in.Password != nil && u.PasswordHash != "" {
+			if err := a.checkCurrentPassword(ac, u, in.CurrentPassword); err != nil {
+				return nil, err
+			}
+		}
+		if in.Password != nil && u.PasswordHash != "" {
+			if err := a.checkCurrentPassword(ac, u, in.CurrentPassword); err != nil {
+				return nil, err
+			}
+		}
 		if err := validate(func(v *portico.Validation) {
 			u.Validate(v)
 			// Validate lets an empty language and theme through for users stored without them; an
@@ -279,6 +292,10 @@ func (a *App) UpdateUser(ctx context.Context, ac *Actor, id string, in UserUpdat
 		}
 		if in.Password != nil {
 			u.PasswordHash = hashPassword(*in.Password)
+			// Whoever knew the old password may still be signed in elsewhere: those sessions end.
+			if err := tx.DeleteOtherWebSessions(ctx, ac.AccountID, u.ID, ac.SessionHash); err != nil {
+				return nil, err
+			}
 		}
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return nil, err
@@ -292,6 +309,25 @@ func (a *App) UpdateUser(ctx context.Context, ac *Actor, id string, in UserUpdat
 		a.notify(ctx, ac, id, mail.KindPasswordChanged, "")
 	}
 	return out, err
+}
+
+// checkCurrentPassword refuses a password change whose current password is missing or wrong, on the
+// current_password field. Wrong guesses count towards the sign-in lockout of the user's email, so a
+// left-open session cannot be used to try passwords without limit.
+func (a *App) checkCurrentPassword(ac *Actor, u *portico.User, current *string) error {
+	now := a.now()
+	email := strings.ToLower(u.Email)
+	if a.signins.locked(email, ac.SourceIP, now) {
+		return invalidField("current_password", "too many wrong passwords: try again in 15 minutes")
+	}
+	if current == nil || *current == "" {
+		return invalidField("current_password", "is required to set a new password")
+	}
+	if !checkPassword(u.PasswordHash, *current) {
+		a.signins.fail(email, ac.SourceIP, now)
+		return invalidField("current_password", "is not your current password")
+	}
+	return nil
 }
 
 // SetUserEnabled disables or enables an activated user (users.edit). Disabling ends their portal

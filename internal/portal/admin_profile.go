@@ -56,12 +56,12 @@ func (q *request) changePassword() error {
 	q.active = "profile"
 	q.crumb(q.p.locales.text(q.lang, "admin.profile.title"), "")
 	pg := q.newProfilePage()
-	pw, again := q.r.PostFormValue("password"), q.r.PostFormValue("password_again")
+	pw, again, current := q.r.PostFormValue("password"), q.r.PostFormValue("password_again"), q.r.PostFormValue("current_password")
 	if pw != again {
 		pg.PasswordForm.Errors["password_again"] = q.p.locales.text(q.lang, "admin.password_mismatch")
 		return q.render(http.StatusUnprocessableEntity, "admin/profile", pg)
 	}
-	if _, err := q.p.app.UpdateUser(q.ctx, q.actor, q.actor.UserID, app.UserUpdate{Password: &pw}); err != nil {
+	if _, err := q.p.app.UpdateUser(q.ctx, q.actor, q.actor.UserID, app.UserUpdate{Password: &pw, CurrentPassword: &current}); err != nil {
 		form, err := adminFormError(err)
 		if err != nil {
 			return err

@@ -473,6 +473,11 @@ func TestAdminSettingsProfileBilling(t *testing.T) {
 	code, body, _ = b.post("/profile/password", url.Values{"password": {"a new long password"}, "password_again": {"another"}})
 	wantStatus(t, "mismatch", code, http.StatusUnprocessableEntity, body)
 	code, body, _ = b.post("/profile/password", url.Values{"password": {"a new long password"}, "password_again": {"a new long password"}})
+	wantStatus(t, "without the current password", code, http.StatusUnprocessableEntity, body)
+	if !strings.Contains(body, "is required to set a new password") || !strings.Contains(body, "Password attuale") {
+		t.Errorf("the refusal is not shown on the current password field (the page is in Italian now):\n%s", body)
+	}
+	code, body, _ = b.post("/profile/password", url.Values{"current_password": {testPassword}, "password": {"a new long password"}, "password_again": {"a new long password"}})
 	wantStatus(t, "password", code, http.StatusSeeOther, body)
 	if _, _, err := e.app.SignIn(ctx, "owner@example.test", "a new long password", "127.0.0.1"); err != nil {
 		t.Fatalf("new password: %v", err)

@@ -248,3 +248,9 @@ func (q *querier) DeleteUserWebSessions(ctx context.Context, accountID, userID s
 	_, err := q.exec(ctx, `DELETE FROM web_sessions WHERE account_id = $1 AND user_id = $2`, accountID, userID)
 	return wrap("delete user web sessions", err)
 }
+
+// DeleteOtherWebSessions signs a user out of every portal session but the one whose hash is keep.
+func (q *querier) DeleteOtherWebSessions(ctx context.Context, accountID, userID, keep string) error {
+	_, err := q.exec(ctx, `DELETE FROM web_sessions WHERE account_id = $1 AND user_id = $2 AND hash <> $3`, accountID, userID, keep)
+	return wrap("delete other web sessions", err)
+}
