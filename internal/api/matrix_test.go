@@ -253,6 +253,9 @@ func matrix() map[string]matrixCase {
 		"getAssignmentRule":    {perm: portico.PermDeviceGroupsView, build: func(e *env, f *fixture) req { return req{id: f.rule.ID} }},
 		"updateAssignmentRule": {perm: portico.PermAssignmentRulesManage, build: func(e *env, f *fixture) req { return req{id: freshRule(e, f), body: ruleBody(f)} }},
 		"deleteAssignmentRule": {perm: portico.PermAssignmentRulesManage, build: func(e *env, f *fixture) req { return req{id: freshRule(e, f)} }},
+		"deleteAssignmentRules": {perm: portico.PermAssignmentRulesManage, build: func(e *env, f *fixture) req {
+			return req{body: map[string]any{"rule_ids": []string{freshRule(e, f), freshRule(e, f)}}}
+		}},
 		"dryRunAssignmentRule": {perm: portico.PermAssignmentRulesManage, build: func(e *env, f *fixture) req { return req{id: f.rule.ID} }},
 		"applyAssignmentRules": {perm: portico.PermAssignmentRulesManage, build: same(req{})},
 		"reorderAssignmentRules": {perm: portico.PermAssignmentRulesManage, build: func(e *env, f *fixture) req {

@@ -113,6 +113,7 @@ func routes() []Route {
 		{Method: "POST", Path: "/api/v1/assignment-rules", OperationID: "createAssignmentRule", Summary: "Create a rule (added last)", Permission: "assignment_rules.manage", Status: created, ep: jsonBody(createRule)},
 		{Method: "PUT", Path: "/api/v1/assignment-rules/order", OperationID: "reorderAssignmentRules", Summary: "Set the order of every rule", Permission: "assignment_rules.manage", Status: noContnt, ep: jsonBody(reorderRules)},
 		{Method: "POST", Path: "/api/v1/assignment-rules/apply", OperationID: "applyAssignmentRules", Summary: "Run the rules over the devices in Unassigned now", Permission: "assignment_rules.manage", Status: ok, ep: noBody(applyRules)},
+		{Method: "POST", Path: "/api/v1/assignment-rules/delete", OperationID: "deleteAssignmentRules", Summary: "Delete several rules at once, all or none", Permission: "assignment_rules.manage", Status: noContnt, ep: jsonBody(deleteRules)},
 		{Method: "GET", Path: "/api/v1/assignment-rules/{id}", OperationID: "getAssignmentRule", Summary: "Get a rule", Permission: "device_groups.view at account level (or assignment_rules.manage)", Status: ok, ep: noBody(getRule)},
 		{Method: "PUT", Path: "/api/v1/assignment-rules/{id}", OperationID: "updateAssignmentRule", Summary: "Replace a rule", Permission: "assignment_rules.manage", Status: ok, ep: jsonBody(updateRule)},
 		{Method: "DELETE", Path: "/api/v1/assignment-rules/{id}", OperationID: "deleteAssignmentRule", Summary: "Delete a rule", Permission: "assignment_rules.manage", Status: noContnt, ep: noBody(deleteRule)},

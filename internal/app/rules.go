@@ -149,6 +149,74 @@ func (a *App) DeleteRule(ctx context.Context, ac *Actor, id string) error {
 	return portico.WithOp("delete assignment rule", err)
 }
 
+// maxBulkRules bounds how many rules one DeleteRules call may name.
+const maxBulkRules = 1000
+
+// DeleteRules deletes several assignment rules at once, all or none, in one transaction
+// (assignment_rules.manage). Each deleted rule gets its own audit entry. An id that is not a rule of
+// the account refuses the whole request, naming it in field rule_ids[i], and deletes nothing; an id
+// listed twice is deleted once.
+func (a *App) DeleteRules(ctx context.Context, ac *Actor, ids []string) error {
+	if err := a.authorize(ctx, ac, "assignment_rule.delete", portico.PermAssignmentRulesManage, authz.Account()); err != nil {
+		return err
+	}
+	var v portico.Validation
+	switch {
+	case len(ids) == 0:
+		v.Add("rule_ids", "must list at least one assignment rule")
+	case len(ids) > maxBulkRules:
+		v.Add("rule_ids", "must list at most %d rules at once (got %d)", maxBulkRules, len(ids))
+	}
+	for i, id := range ids {
+		if strings.TrimSpace(id) == "" {
+			v.Add("rule_ids["+itoa(i)+"]", "is empty")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return portico.WithOp("delete assignment rules", err)
+	}
+	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+		rules, err := tx.ListRules(ctx, ac.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		byID := make(map[string]*portico.AssignmentRule, len(rules))
+		for i := range rules {
+			byID[rules[i].ID] = &rules[i]
+		}
+		var v portico.Validation
+		var doomed []*portico.AssignmentRule
+		seen := make(map[string]bool, len(ids))
+		for i, id := range ids {
+			r := byID[id]
+			switch {
+			case r == nil:
+				v.AddMissing("rule_ids["+itoa(i)+"]", "%q is not an assignment rule of this account", id)
+			case !seen[id]:
+				doomed = append(doomed, r)
+			}
+			seen[id] = true
+		}
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
+		for i, r := range doomed {
+			if err := tx.DeleteRule(ctx, ac.AccountID, r.ID); err != nil {
+				return nil, err
+			}
+			// One audit entry per rule; the last one is appended by write with the change.
+			if i < len(doomed)-1 {
+				if err := a.auditInTx(ctx, tx, ac, "assignment_rule.delete", "assignment_rule", r.ID, r.Name); err != nil {
+					return nil, err
+				}
+			}
+		}
+		last := doomed[len(doomed)-1]
+		return &change{action: "assignment_rule.delete", targetType: "assignment_rule", targetID: last.ID, detail: last.Name}, nil
+	})
+	return portico.WithOp("delete assignment rules", err)
+}
+
 // ReorderRules sets the order in which rules are tried; ids must list every rule of the account
 // exactly once (assignment_rules.manage).
 func (a *App) ReorderRules(ctx context.Context, ac *Actor, ids []string) error {
@@ -250,24 +318,27 @@ func firstMatch(rules []portico.AssignmentRule, d *portico.Device) *portico.Assi
 type ruleOutcome struct {
 	Rule  *portico.AssignmentRule // the rule that matched, if any
 	Moved bool                    // false when a rule matched but no licence was free
-	Tried bool                    // false when no rule could fire, so the device was left unprocessed
+	Tried bool                    // false when no rule could fire, or the device was not eligible
 }
 
 // rulesActor is who the device history names when a rule moves a device.
 var rulesActor = &Actor{Kind: ActorSystem, Name: "assignment rules"}
 
-// applyRules runs the rules once over d, an Unassigned device not yet processed: the first matching
-// rule moves it, licence permitting (otherwise it stays, with a history entry saying why), and the
-// device is marked as processed so that rules never move it again. When no rule can fire at all (none
-// enabled), the device is left unprocessed: rules created later still get their one try at it.
+// applyRules runs the rules over d, an Unassigned device not yet assigned: the first matching rule
+// moves it, licence permitting (otherwise it stays, with a history entry saying why).
+//
+// A device is assigned at most once. Only leaving Unassigned marks it (moveDevice sets RuleApplied,
+// whether a rule or a person moved it; a device installed straight into a group is marked at
+// enrollment), so a device moved back to Unassigned by hand stays there. A device that is still
+// waiting in Unassigned — no rule matched it yet, or one matched while no licence was free — is not
+// marked: later rules, batch runs and dry runs still consider it.
 func (a *App) applyRules(ctx context.Context, tx *store.Tx, run *ruleRun, d *portico.Device) (ruleOutcome, error) {
-	if !d.Unassigned() || d.RuleApplied || len(run.rules) == 0 {
+	if !ruleEligible(d) || len(run.rules) == 0 {
 		return ruleOutcome{}, nil
 	}
 	out := ruleOutcome{Tried: true, Rule: firstMatch(run.rules, d)}
-	d.RuleApplied = true
 	if out.Rule == nil {
-		return out, tx.UpdateDevice(ctx, d)
+		return out, nil
 	}
 	target := run.tree.name(out.Rule.TargetGroupID)
 	free, err := run.licenceFree(ctx, tx, d.AccountID)
@@ -275,14 +346,8 @@ func (a *App) applyRules(ctx context.Context, tx *store.Tx, run *ruleRun, d *por
 		return out, err
 	}
 	if !free {
-		if err := tx.UpdateDevice(ctx, d); err != nil {
-			return out, err
-		}
 		detail := fmt.Sprintf("rule %q matched but no managed-agent licence is free: not moved to %q", out.Rule.Name, target)
 		return out, tx.AddHistory(ctx, a.historyEntry(rulesActor, d, "assignment_rule", detail))
-	}
-	if err := tx.UpdateDevice(ctx, d); err != nil {
-		return out, err
 	}
 	if err := a.moveDevice(ctx, tx, d, out.Rule.TargetGroupID, a.now()); err != nil {
 		return out, err
@@ -293,9 +358,16 @@ func (a *App) applyRules(ctx context.Context, tx *store.Tx, run *ruleRun, d *por
 	return out, tx.AddHistory(ctx, a.historyEntry(rulesActor, d, "moved", detail))
 }
 
+// ruleEligible reports whether the rules may move d: it is in Unassigned and has never been assigned
+// (RuleApplied is set once a device leaves Unassigned, by a rule or by hand, and stays set).
+// A device with a LeftUnassignedAt has left Unassigned before, so it counts as assigned too.
+func ruleEligible(d *portico.Device) bool {
+	return d.Unassigned() && !d.RuleApplied && d.LeftUnassignedAt == nil
+}
+
 // applyRulesToDevice runs the rules over one new device (used at enrollment).
 func (a *App) applyRulesToDevice(ctx context.Context, tx *store.Tx, acc *portico.Account, d *portico.Device) (ruleOutcome, error) {
-	if !d.Unassigned() || d.RuleApplied {
+	if !ruleEligible(d) {
 		return ruleOutcome{}, nil
 	}
 	run, err := a.newRuleRun(ctx, tx, acc)
@@ -305,7 +377,8 @@ func (a *App) applyRulesToDevice(ctx context.Context, tx *store.Tx, acc *portico
 	return a.applyRules(ctx, tx, run, d)
 }
 
-// unprocessedUnassigned lists the Unassigned devices that the rules have not yet tried.
+// unprocessedUnassigned lists the Unassigned devices that the rules may still move: those never
+// assigned (see applyRules), whether or not the rules have tried them before.
 func unprocessedUnassigned(ctx context.Context, q interface {
 	ListDevices(context.Context, string, store.DeviceFilter) ([]portico.Device, int, error)
 }, accountID string) ([]portico.Device, error) {
@@ -318,7 +391,7 @@ func unprocessedUnassigned(ctx context.Context, q interface {
 			return nil, fmt.Errorf("list unassigned devices: %w", err)
 		}
 		for _, d := range page {
-			if !d.RuleApplied {
+			if ruleEligible(&d) {
 				out = append(out, d)
 			}
 		}
@@ -328,8 +401,7 @@ func unprocessedUnassigned(ctx context.Context, q interface {
 	}
 }
 
-// DryRun shows which Unassigned devices, not yet processed by the rules, the rule would move if the
-// rules ran now: for each, the first matching rule in order wins, as in a real run. The rule is tried
+// DryRun shows which Unassigned devices, never assigned yet, the rule would move if the rules ran now: for each, the first matching rule in order wins, as in a real run. The rule is tried
 // as if enabled, so that a rule can be checked before it is switched on. Licences are not counted.
 // Nothing changes (assignment_rules.manage).
 func (a *App) DryRun(ctx context.Context, ac *Actor, ruleID string) (*DryRunResult, error) {
@@ -374,8 +446,9 @@ func (a *App) DryRun(ctx context.Context, ac *Actor, ruleID string) (*DryRunResu
 	return out, nil
 }
 
-// ApplyRules runs the assignment rules once over every Unassigned device they have not yet tried,
-// moving the matches licence permitting, and returns how many moved (assignment_rules.manage).
+// ApplyRules runs the assignment rules over every Unassigned device never assigned yet (those that
+// earlier runs left where they were included), moving the matches licence permitting, and returns how
+// many moved (assignment_rules.manage).
 func (a *App) ApplyRules(ctx context.Context, ac *Actor) (int, error) {
 	if err := a.authorize(ctx, ac, "assignment_rule.apply", portico.PermAssignmentRulesManage, authz.Account()); err != nil {
 		return 0, err

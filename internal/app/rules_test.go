@@ -115,7 +115,8 @@ func TestRulesRunOnceAtEnrollmentInOrder(t *testing.T) {
 				}
 			}
 			d := e.get(e.enroll(tok, tt.name))
-			if d.GroupID != tt.want || !d.RuleApplied {
+			// Only a move marks the device as assigned; one left in Unassigned stays eligible.
+			if d.GroupID != tt.want || d.RuleApplied != (tt.want != portico.UnassignedGroupID) {
 				t.Fatalf("%s in %q (rule applied %v), want %q", tt.name, d.GroupID, d.RuleApplied, tt.want)
 			}
 			if tt.want != portico.UnassignedGroupID && d.LeftUnassignedAt == nil {
@@ -130,7 +131,7 @@ func TestRulesRunOnceAtEnrollmentInOrder(t *testing.T) {
 	wantField(t, e.a.ReorderRules(e.ctx, e.owner, []string{r1.ID}), "rule_ids")
 	wantField(t, e.a.ReorderRules(e.ctx, e.owner, []string{r1.ID, r1.ID, r2.ID}), "rule_ids[1]")
 
-	// A device the rules have tried is never tried again, even when a rule would now match it.
+	// A device the rules tried without moving is still waiting in Unassigned: a later rule takes it.
 	page, err := e.a.ListDevices(e.ctx, e.owner, DeviceQuery{GroupID: portico.UnassignedGroupID, Q: "nope"})
 	if err != nil || page.Total != 1 {
 		t.Fatalf("NOPE-1: %+v, %v", page, err)
@@ -138,15 +139,15 @@ func TestRulesRunOnceAtEnrollmentInOrder(t *testing.T) {
 	nope := page.Devices[0].ID
 	r3 := e.rule("Nope", other, true, nameStarts("NOPE"))
 	dry, err := e.a.DryRun(e.ctx, e.owner, r3.ID)
-	if err != nil || len(dry.Matches) != 0 {
-		t.Fatalf("dry run over tried devices: %+v, %v", dry, err)
+	if err != nil || len(dry.Matches) != 1 || dry.Matches[0].DeviceID != nope {
+		t.Fatalf("dry run over a waiting device: %+v, %v", dry, err)
 	}
 	moved, err := e.a.ApplyRules(e.ctx, e.owner)
-	if err != nil || moved != 0 {
+	if err != nil || moved != 1 {
 		t.Fatalf("apply: %d, %v", moved, err)
 	}
-	if !e.get(nope).Unassigned() {
-		t.Fatal("a tried device was moved by a later rule")
+	if e.get(nope).GroupID != other {
+		t.Fatal("a waiting device was not moved by a later rule")
 	}
 	if got := e.history(e.enroll(tok, "CAM-LT-9")); !contains(got, "enrolled") || !contains(got, "moved") {
 		t.Fatalf("history of a device moved by a rule: %v", got)
@@ -208,16 +209,19 @@ func TestDryRunAndApply(t *testing.T) {
 		t.Fatalf("CAM-1 in %q, want Early", g)
 	}
 	c2 := e.get(cam2)
-	if !c2.Unassigned() || !c2.RuleApplied || !contains(e.history(cam2), "assignment_rule") {
+	if !c2.Unassigned() || c2.RuleApplied || !contains(e.history(cam2), "assignment_rule") {
 		t.Fatalf("CAM-2 without a licence: group %q tried %v history %v", c2.GroupID, c2.RuleApplied, e.history(cam2))
 	}
-	if o := e.get(other); !o.Unassigned() || !o.RuleApplied {
-		t.Fatalf("OXF-1 matched nothing but was not marked as tried: %+v", o.Device)
+	if o := e.get(other); !o.Unassigned() || o.RuleApplied {
+		t.Fatalf("OXF-1 matched nothing but was marked as assigned: %+v", o.Device)
 	}
-	// Once tried, never again.
+	// A device left waiting for a licence moves once one is free; a moved device is never moved again.
 	e.setAccount(func(s *portico.AccountSettings) { s.ManagedLicences = 10 })
-	if moved, err := e.a.ApplyRules(e.ctx, e.owner); err != nil || moved != 0 {
+	if moved, err := e.a.ApplyRules(e.ctx, e.owner); err != nil || moved != 1 || e.get(cam2).GroupID != target {
 		t.Fatalf("second apply moved %d (%v)", moved, err)
+	}
+	if moved, err := e.a.ApplyRules(e.ctx, e.owner); err != nil || moved != 0 {
+		t.Fatalf("third apply moved %d (%v)", moved, err)
 	}
 	dry, _ = e.a.DryRun(e.ctx, e.owner, r.ID)
 	if len(dry.Matches) != 0 {

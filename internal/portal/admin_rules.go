@@ -278,17 +278,32 @@ func (q *request) applyRules() error {
 	return q.redirect("/device-assignment?applied=" + strconv.Itoa(n))
 }
 
-// deleteRules deletes the ticked rules (or the one of the path).
+// deleteRules deletes the ticked rules (or the one of the path), all or none: when one of them is
+// gone or unknown, nothing is deleted and the list says which.
 func (q *request) deleteRules() error {
 	_ = q.r.ParseForm()
 	ids := q.r.PostForm["id"]
 	if id := q.r.PathValue("id"); id != "" {
 		ids = []string{id}
 	}
-	for _, id := range ids {
-		if err := q.p.app.DeleteRule(q.ctx, q.actor, id); err != nil {
-			return err
+	if err := q.p.app.DeleteRules(q.ctx, q.actor, ids); err != nil {
+		fe, ferr := adminFormError(err)
+		if ferr != nil {
+			return ferr
 		}
+		if fe.Failed == "" {
+			msgs := make([]string, 0, len(fe.Errors))
+			for _, m := range fe.Errors {
+				msgs = append(msgs, m)
+			}
+			slices.Sort(msgs)
+			fe.Failed = q.p.locales.text(q.lang, "admin.rules.delete_failed") + " " + strings.Join(msgs, "; ")
+		}
+		status := http.StatusUnprocessableEntity
+		if portico.IsKind(err, portico.KindNotFound) {
+			status = http.StatusNotFound
+		}
+		return q.renderRules(status, &adminRulesPage{adminForm: fe, Applied: -1})
 	}
 	return q.redirect("/device-assignment")
 }
