@@ -118,6 +118,8 @@ func ValidateCondition(v *Validation, field string, c RuleCondition) {
 	default:
 		if pos := SpacePositions(c.Value); len(pos) > 0 {
 			v.Add(val, "must not contain spaces: found at position%s %s (%s)", plural(len(pos)), joinInts(pos), ShowSpaces(c.Value))
+		} else if strings.ContainsFunc(c.Value, unicode.IsControl) {
+			v.Add(val, "must not contain control characters")
 		} else if c.Operator == OpCIDR {
 			if _, err := netip.ParsePrefix(c.Value); err != nil {
 				v.Add(val, "must be a network in CIDR form such as 10.1.0.0/16")

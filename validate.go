@@ -22,14 +22,36 @@ func validateName(v *Validation, field, name string, max int) {
 	}
 }
 
-// validateText checks an optional free text of at most max characters.
+// validateText checks an optional free text of at most max characters. It may span lines and hold
+// tabs; other control characters (NUL, which PostgreSQL cannot store, escape, a lone carriage return…)
+// are refused. A carriage return is accepted only before a line feed: browsers send a text area's
+// line breaks as CR LF.
 func validateText(v *Validation, field, s string, max int) {
 	switch {
 	case !utf8.ValidString(s):
 		v.Add(field, "must be valid UTF-8")
 	case utf8.RuneCountInString(s) > max:
 		v.Add(field, "must be at most %d characters (got %d)", max, utf8.RuneCountInString(s))
+	default:
+		if i, r := textControl(s); i >= 0 {
+			v.Add(field, "must not contain control characters other than line breaks and tabs (%U at position %d)",
+				r, utf8.RuneCountInString(s[:i])+1)
+		}
 	}
+}
+
+// textControl returns the byte offset and value of the first control character in s that free text
+// may not hold, or -1.
+func textControl(s string) (int, rune) {
+	for i, r := range s {
+		switch {
+		case r == '\n' || r == '\t':
+		case r == '\r' && strings.HasPrefix(s[i+1:], "\n"):
+		case unicode.IsControl(r):
+			return i, r
+		}
+	}
+	return -1, 0
 }
 
 // ValidateEmail checks an email address and returns it normalised to lower case.

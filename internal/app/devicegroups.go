@@ -20,6 +20,38 @@ const DefaultGroupColour = "#4A90D9"
 // unassignedName is how the Unassigned folder is shown.
 const unassignedName = "Unassigned"
 
+// specialFolderNames are the names under which the portal shows its special folders — Unassigned,
+// Favourites and In session — in every language it speaks (the values of menu.unassigned,
+// menu.favourites and menu.in_session in internal/portal/locales; a test keeps the two in step). A
+// device group by one of these names would pass for the folder in the tree and in device history.
+var specialFolderNames = []string{
+	"Unassigned", "Favourites", "Favorites", "In session", // en-GB, en-US
+	"Nicht zugewiesen", "Favoriten", "In Sitzung", // de
+	"Sin asignar", "Favoritos", "En sesión", // es
+	"Non affectés", "Favoris", "En session", // fr
+	"Non assegnati", "Preferiti", "In sessione", // it
+}
+
+// SpecialFolderName reports whether name, compared without regard to case or to runs of spaces, is
+// the name of one of the portal's special folders in one of its languages.
+func SpecialFolderName(name string) bool {
+	name = strings.Join(strings.Fields(name), " ")
+	for _, n := range specialFolderNames {
+		if strings.EqualFold(name, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkGroupName refuses, on the name field, a group name that is a special folder's name.
+func checkGroupName(v *portico.Validation, name string) {
+	if SpecialFolderName(name) {
+		v.Add("name", "%q is the name of a special folder (Unassigned, Favourites, In session) "+
+			"and cannot name a device group", strings.TrimSpace(name))
+	}
+}
+
 // GroupInput is the input of CreateDeviceGroup. An empty ParentID creates a top-level group; an
 // empty Colour takes DefaultGroupColour.
 type GroupInput struct {
@@ -319,7 +351,7 @@ func (a *App) CreateDeviceGroup(ctx context.Context, ac *Actor, in GroupInput) (
 	if g.Colour == "" {
 		g.Colour = DefaultGroupColour
 	}
-	if err := validate(g.Validate); err != nil {
+	if err := validate(func(v *portico.Validation) { g.Validate(v); checkGroupName(v, g.Name) }); err != nil {
 		return nil, portico.WithOp("create device group", err)
 	}
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
@@ -399,14 +431,11 @@ func (a *App) UpdateDeviceGroup(ctx context.Context, ac *Actor, id string, in Gr
 			return nil, portico.Errorf(portico.KindConflict, "the group was moved meanwhile: reload and try again")
 		}
 		g := *cur
-		var details []string
 		if in.Name != nil {
 			g.Name = strings.TrimSpace(*in.Name)
-			if g.Name != cur.Name {
-				details = append(details, fmt.Sprintf("name %q → %q", cur.Name, g.Name))
-			}
 		}
-		if in.Colour != nil {
+		if in.Colour != nil && !strings.EqualFold(strings.TrimSpace(*in.Colour), cur.Colour) {
+			// The same colour in other letter case (a colour picker sends lower case) is no change.
 			g.Colour = strings.TrimSpace(*in.Colour)
 		}
 		if in.Description != nil {
@@ -414,6 +443,10 @@ func (a *App) UpdateDeviceGroup(ctx context.Context, ac *Actor, id string, in Gr
 		}
 		var v portico.Validation
 		g.Validate(&v)
+		if g.Name != cur.Name {
+			// A group that already bears such a name keeps it until renamed; a rename to one is refused.
+			checkGroupName(&v, g.Name)
+		}
 		if reparent {
 			g.ParentID = *in.ParentID
 			switch {
@@ -428,10 +461,14 @@ func (a *App) UpdateDeviceGroup(ctx context.Context, ac *Actor, id string, in Gr
 					v.Add("parent_id", "device groups nest at most %d levels deep; this move would make %d", MaxGroupDepth, d)
 				}
 			}
-			details = append(details, fmt.Sprintf("parent %q → %q", tree.name(cur.ParentID), tree.name(g.ParentID)))
 		}
 		if err := v.Err(); err != nil {
 			return nil, err
+		}
+		details := groupChanges(tree, cur, &g)
+		if len(details) == 0 {
+			out = &g // nothing changes: nothing is written, nothing audited
+			return nil, nil
 		}
 		if err := tree.checkSiblingName(&g); err != nil {
 			return nil, err
@@ -448,6 +485,33 @@ func (a *App) UpdateDeviceGroup(ctx context.Context, ac *Actor, id string, in Gr
 		return nil, portico.WithOp("update device group", err)
 	}
 	return out, nil
+}
+
+// groupChanges describes, for the audit log, what an update changes: "name "A" → "B"", "parent …",
+// "colour …", "description …", in that order; nothing when nothing changes.
+func groupChanges(tree *groupTree, before, after *portico.DeviceGroup) []string {
+	var out []string
+	if after.Name != before.Name {
+		out = append(out, fmt.Sprintf("name %q → %q", before.Name, after.Name))
+	}
+	if after.ParentID != before.ParentID {
+		out = append(out, fmt.Sprintf("parent %q → %q", parentName(tree, before.ParentID), parentName(tree, after.ParentID)))
+	}
+	if after.Colour != before.Colour {
+		out = append(out, fmt.Sprintf("colour %s → %s", before.Colour, after.Colour))
+	}
+	if after.Description != before.Description {
+		out = append(out, fmt.Sprintf("description %q → %q", before.Description, after.Description))
+	}
+	return out
+}
+
+// parentName names a group's parent for the audit log: "(top level)" for none.
+func parentName(tree *groupTree, id string) string {
+	if id == "" {
+		return "(top level)"
+	}
+	return tree.name(id)
 }
 
 // DeleteDeviceGroup deletes an empty group with its role assignments (device_groups.delete). A group
