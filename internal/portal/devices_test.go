@@ -223,7 +223,7 @@ func TestDevicesExportFollowsColumns(t *testing.T) {
 	if len(rows) != 3 || strings.Join(rows[0], "|") != "Status|Name|Hostname|Operating system|IP addresses|Logged-in user|Last seen|Group" {
 		t.Fatalf("csv rows: %q", rows)
 	}
-	if rows[1][0] != "Online" || rows[1][1] != "'=calc-000" {
+	if rows[1][0] != "Available" || rows[1][1] != "'=calc-000" {
 		t.Errorf("csv row: %q", rows[1])
 	}
 
