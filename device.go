@@ -65,7 +65,8 @@ type Device struct {
 	CreatedAt       time.Time    `json:"created_at"`
 	// LeftUnassignedAt is when the device last moved out of Unassigned; it starts the 90-day lockout.
 	LeftUnassignedAt *time.Time `json:"left_unassigned_at,omitempty"`
-	// RuleApplied records that assignment rules have run for the device: they run at most once.
+	// RuleApplied records that the device has left Unassigned once (moved by a rule or by hand, or
+	// enrolled into a group): assignment rules never move it again.
 	RuleApplied bool `json:"rule_applied"`
 	// CredentialHash is the hash of the agent's credential; never serialised.
 	CredentialHash string `json:"-"`

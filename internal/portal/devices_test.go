@@ -460,7 +460,7 @@ func TestDevicesDevicePage(t *testing.T) {
 		"/devices/"+online+"/session?actions=screen_view", "Edit name", "action=move", "action=delete",
 		"Why can or can", "Who can do this here?", "The agent has not reported an inventory yet.", "Add to favourites")
 	_, body, _ = b.get("/devices/" + offline)
-	devicesWantIn(t, "offline device", body, "The device is offline", "disabled title=")
+	devicesWantIn(t, "offline device", body, "The device is unavailable", "disabled title=")
 	devicesWantNotIn(t, "offline device", body, "/session?actions=")
 
 	_, body, _ = b.get("/devices/" + online + "?explain=device.terminal")

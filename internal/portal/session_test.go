@@ -154,7 +154,7 @@ func TestSessionPageListsOnlyTheRequestedActions(t *testing.T) {
 		}
 	}
 	// The device has no agent connected: the page says so instead of trying.
-	if !strings.Contains(body, `data-online="false"`) || !strings.Contains(body, "The device is offline") {
+	if !strings.Contains(body, `data-online="false"`) || !strings.Contains(body, "The device is unavailable") {
 		t.Error("an offline device is not shown as offline")
 	}
 }
