@@ -347,6 +347,15 @@ func (a *App) applyRules(ctx context.Context, tx *store.Tx, run *ruleRun, d *por
 	}
 	if !free {
 		detail := fmt.Sprintf("rule %q matched but no managed-agent licence is free: not moved to %q", out.Rule.Name, target)
+		// Every batch run tries again while licences are short: the device's history says so once,
+		// not once per run.
+		last, _, err := tx.ListHistory(ctx, d.AccountID, d.ID, store.HistoryFilter{Page: store.Page{Limit: 1}})
+		if err != nil {
+			return out, err
+		}
+		if len(last) == 1 && last[0].Action == "assignment_rule" && last[0].Detail == detail {
+			return out, nil
+		}
 		return out, tx.AddHistory(ctx, a.historyEntry(rulesActor, d, "assignment_rule", detail))
 	}
 	if err := a.moveDevice(ctx, tx, d, out.Rule.TargetGroupID, a.now()); err != nil {

@@ -84,8 +84,19 @@ func TestRulesLicenceShortageFixedLater(t *testing.T) {
 	if got := e.dryRunIDs(r.ID); len(got) != 1 {
 		t.Fatalf("dry run during the shortage lists %v", got)
 	}
-	if moved, err := e.a.ApplyRules(e.ctx, e.owner); err != nil || moved != 0 {
-		t.Fatalf("batch run without licences moved %d (%v)", moved, err)
+	for range 3 {
+		if moved, err := e.a.ApplyRules(e.ctx, e.owner); err != nil || moved != 0 {
+			t.Fatalf("batch run without licences moved %d (%v)", moved, err)
+		}
+	}
+	notes := 0
+	for _, h := range e.history(dev) {
+		if h == "assignment_rule" {
+			notes++
+		}
+	}
+	if notes != 1 {
+		t.Errorf("the shortage is noted %d times in the history after several runs, want once: %v", notes, e.history(dev))
 	}
 	e.setAccount(func(s *portico.AccountSettings) { s.ManagedLicences = 5 })
 	if moved, err := e.a.ApplyRules(e.ctx, e.owner); err != nil || moved != 1 {
