@@ -16,7 +16,8 @@ type DeviceFilter struct {
 	GroupIDs []string
 	// IDs keeps only these devices.
 	IDs []string
-	// Q matches a substring of the name, hostname, IP addresses or logged-in user, ignoring case.
+	// Q matches a substring of the name, hostname, one IP address or logged-in user, ignoring case
+	// (Unicode case folding: see search.go).
 	Q      string
 	Status portico.DeviceStatus
 	Page   Page
@@ -74,11 +75,13 @@ func (q *querier) CreateDevice(ctx context.Context, d *portico.Device) error {
 	if d.GroupID == "" {
 		d.GroupID = portico.UnassignedGroupID
 	}
-	_, err := q.exec(ctx, `INSERT INTO devices (`+deviceCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-		$11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+	_, err := q.exec(ctx, `INSERT INTO devices (`+deviceCols+`, search_name, search_hostname, search_ips, search_user)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+		$21, $22, $23, $24)`,
 		d.ID, d.AccountID, groupToDB(d.GroupID), d.Name, d.Hostname, jsonList(d.IPAddresses), d.LoggedInUser,
 		d.OSName, d.OSVersion, d.DeviceType, d.Manufacturer, d.AssetID, d.AgentVersion, jsonList(d.DirectoryGroups),
-		d.Status, d.LastSeen, d.CreatedAt, d.LeftUnassignedAt, d.RuleApplied, d.CredentialHash)
+		d.Status, d.LastSeen, d.CreatedAt, d.LeftUnassignedAt, d.RuleApplied, d.CredentialHash,
+		searchFold(d.Name), searchFold(d.Hostname), searchIPs(d.IPAddresses), searchFold(d.LoggedInUser))
 	if kind, _ := constraintViolation(err); kind == "unique" {
 		return fmt.Errorf("create device: %w", conflict("id", "a device with this id already exists"))
 	}
@@ -177,12 +180,30 @@ func (q *querier) UpdateDevice(ctx context.Context, d *portico.Device) error {
 	err := q.execOne(ctx, "device", `UPDATE devices SET group_id = $3, name = $4, hostname = $5, ip_addresses = $6,
 		logged_in_user = $7, os_name = $8, os_version = $9, device_type = $10, manufacturer = $11, asset_id = $12,
 		agent_version = $13, directory_groups = $14, status = $15, last_seen = $16, left_unassigned_at = $17,
-		rule_applied = $18, credential_hash = $19
+		rule_applied = $18, credential_hash = $19, search_name = $20, search_hostname = $21, search_ips = $22,
+		search_user = $23
 		WHERE account_id = $1 AND id = $2`,
 		d.AccountID, d.ID, groupToDB(d.GroupID), d.Name, d.Hostname, jsonList(d.IPAddresses), d.LoggedInUser,
 		d.OSName, d.OSVersion, d.DeviceType, d.Manufacturer, d.AssetID, d.AgentVersion, jsonList(d.DirectoryGroups),
-		d.Status, d.LastSeen, d.LeftUnassignedAt, d.RuleApplied, d.CredentialHash)
+		d.Status, d.LastSeen, d.LeftUnassignedAt, d.RuleApplied, d.CredentialHash,
+		searchFold(d.Name), searchFold(d.Hostname), searchIPs(d.IPAddresses), searchFold(d.LoggedInUser))
 	return wrap("update device", deviceGroupMissing(err))
+}
+
+// UpdateDeviceInventory stores the fields of d that its agent's inventory reports, and only those:
+// hostname, IP addresses, logged-in user, OS name and version, device type, manufacturer, asset id and
+// agent version. Everything else (group, name, status, last seen, rule applied, directory groups,
+// credential…) is left as stored, so that a move, rename or status change committed since d was read
+// is never undone by writing back d's stale copy of it.
+func (q *querier) UpdateDeviceInventory(ctx context.Context, d *portico.Device) error {
+	err := q.execOne(ctx, "device", `UPDATE devices SET hostname = $3, ip_addresses = $4, logged_in_user = $5,
+		os_name = $6, os_version = $7, device_type = $8, manufacturer = $9, asset_id = $10, agent_version = $11,
+		search_hostname = $12, search_ips = $13, search_user = $14
+		WHERE account_id = $1 AND id = $2`,
+		d.AccountID, d.ID, d.Hostname, jsonList(d.IPAddresses), d.LoggedInUser, d.OSName, d.OSVersion,
+		d.DeviceType, d.Manufacturer, d.AssetID, d.AgentVersion,
+		searchFold(d.Hostname), searchIPs(d.IPAddresses), searchFold(d.LoggedInUser))
+	return wrap("update device inventory", err)
 }
 
 // MoveDevices puts the account's devices ids into groupID (portico.UnassignedGroupID for Unassigned).

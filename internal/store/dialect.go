@@ -264,9 +264,12 @@ func (w *where) limit(p Page) string {
 
 // likePattern returns a LIKE pattern that matches s as a substring, with LIKE's wildcards escaped
 // (used with ESCAPE '\'), lower-cased for comparison with LOWER(col).
-func likePattern(s string) string {
+func likePattern(s string) string { return likeSubstring(strings.ToLower(s)) }
+
+// likeSubstring returns a LIKE pattern (used with ESCAPE '\') that matches s, as it is, as a substring.
+func likeSubstring(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(strings.ToLower(s)) + "%"
+	return "%" + r.Replace(s) + "%"
 }
 
 // notFound is portico.NotFound; a function so call sites read the same everywhere.

@@ -64,6 +64,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 			if _, err := tx.tx.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}
+			if step := migrationSteps[version]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return err
+				}
+			}
 			_, err := tx.exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`,
 				version, time.Now().UTC().Format(time.RFC3339))
 			return err

@@ -168,29 +168,66 @@ func testDeviceSearchPages(t *testing.T, s *Store) {
 	}
 }
 
-// testDeviceSearchMigration checks that the search migration indexes the devices that exist before it
-// runs: it is undone and applied again over existing devices.
+// testDeviceSearchMigration checks that the search migrations (0011, 0012) fold and index the devices
+// that exist before they run: both are undone and applied again over existing devices.
 func testDeviceSearchMigration(t *testing.T, s *Store) {
 	f := newFixture(t, s, "Acme")
 	d := f.device(t, s, f.group.ID, "Existing-laptop")
+	u := &portico.Device{ID: portico.NewID("dev"), AccountID: f.acc.ID, GroupID: f.group.ID, Name: "Über-PC",
+		Hostname: "STRASSE-01", IPAddresses: []string{"10.7.7.1", "FE80::1"}, LoggedInUser: `ACME\Jürgen`,
+		Status: portico.DeviceAvailable, CreatedAt: now}
+	must(t, s.CreateDevice(ctx, u))
 	undo := []string{
 		`DROP INDEX devices_search_name`, `DROP INDEX devices_search_hostname`,
-		`DROP INDEX devices_search_ip_addresses`, `DROP INDEX devices_search_logged_in_user`,
+		`DROP INDEX devices_search_ips`, `DROP INDEX devices_search_user`,
 	}
 	if s.Dialect() == DialectSQLite {
 		undo = []string{`DROP TRIGGER devices_search_insert`, `DROP TRIGGER devices_search_delete`,
-			`DROP TRIGGER devices_search_update`, `DROP TABLE devices_search`}
+			`DROP TRIGGER devices_search_update`, `DROP TABLE devices_search`,
+			// 0004 as it was, so that 0012 finds what it replaces.
+			`CREATE VIRTUAL TABLE devices_search USING fts5 (name, hostname, ip_addresses, logged_in_user,
+				content = 'devices', content_rowid = 'rowid', tokenize = 'trigram')`,
+			`CREATE TRIGGER devices_search_insert AFTER INSERT ON devices BEGIN SELECT 1; END`,
+			`CREATE TRIGGER devices_search_delete AFTER DELETE ON devices BEGIN SELECT 1; END`,
+			`CREATE TRIGGER devices_search_update AFTER UPDATE ON devices BEGIN SELECT 1; END`,
+		}
+	} else {
+		undo = append(undo,
+			`CREATE INDEX devices_search_name ON devices USING gin (LOWER(name) gin_trgm_ops)`,
+			`CREATE INDEX devices_search_hostname ON devices USING gin (LOWER(hostname) gin_trgm_ops)`,
+			`CREATE INDEX devices_search_ip_addresses ON devices USING gin (LOWER(ip_addresses) gin_trgm_ops)`,
+			`CREATE INDEX devices_search_logged_in_user ON devices USING gin (LOWER(logged_in_user) gin_trgm_ops)`)
 	}
-	undo = append(undo, `DELETE FROM schema_migrations WHERE version = '0004_device_search'`)
+	for _, c := range []string{"search_name", "search_hostname", "search_ips", "search_user"} {
+		undo = append(undo, `ALTER TABLE devices DROP COLUMN `+c)
+	}
+	undo = append(undo, `DELETE FROM schema_migrations WHERE version IN ('0011_device_search_text', '0012_device_search_folded')`)
 	for _, stmt := range undo {
 		if _, err := s.wdb.ExecContext(ctx, stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
 		}
 	}
 	must(t, s.Migrate(ctx))
-	ds, total, err := s.ListDevices(ctx, f.acc.ID, DeviceFilter{Q: "existing"})
-	must(t, err)
-	if total != 1 || len(ds) != 1 || ds[0].ID != d.ID {
-		t.Fatalf("after migration: %v, total %d", ds, total)
+	for q, want := range map[string]string{
+		"existing": d.ID, "üb": u.ID, "ÜBER": u.ID, "über-pc": u.ID, "straße": u.ID, "fe80::": u.ID, "7.7.1": u.ID,
+		"jürgen": u.ID, "JÜ": u.ID,
+	} {
+		for _, broad := range []int{broadMatches, 0} {
+			old := broadMatches
+			broadMatches = broad
+			ds, total, err := s.ListDevices(ctx, f.acc.ID, DeviceFilter{Q: q})
+			broadMatches = old
+			must(t, err)
+			if total != 1 || len(ds) != 1 || ds[0].ID != want {
+				t.Fatalf("after migration, %q (broad at %d): %v, total %d", q, broad, ds, total)
+			}
+		}
+	}
+	for _, q := range []string{`"`, `,`, `[`, `]`, `","`} {
+		ds, total, err := s.ListDevices(ctx, f.acc.ID, DeviceFilter{Q: q})
+		must(t, err)
+		if total != 0 || len(ds) != 0 {
+			t.Fatalf("after migration, %q matched %d devices", q, total)
+		}
 	}
 }
