@@ -133,7 +133,9 @@ func (in *AgentInventory) validate() error {
 }
 
 // RecordInventory stores the inventory an agent reported and updates the device's summary fields
-// that changed (with one history entry naming them). Invalid input changes nothing.
+// that changed (with one history entry naming them). Invalid input changes nothing. It writes only the
+// fields inventory owns, never the group, name, status or anything else a user or the server changes,
+// so that it needs no account write lock: a move or rename committed while it runs survives.
 func (a *App) RecordInventory(ctx context.Context, ac *Actor, in AgentInventory) error {
 	if err := in.validate(); err != nil {
 		return portico.WithOp("record inventory", err)
@@ -144,44 +146,59 @@ func (a *App) RecordInventory(ctx context.Context, ac *Actor, in AgentInventory)
 		if err != nil {
 			return err
 		}
-		if err := tx.PutInventory(ctx, ac.AccountID, ac.DeviceID, in.Document, now); err != nil {
-			return err
+		if inventoryReadHook != nil {
+			inventoryReadHook()
 		}
-		var changed []string
-		set := func(field string, dst *string, v string) {
-			if *dst != v {
-				*dst = v
-				changed = append(changed, field)
-			}
-		}
-		set("hostname", &d.Hostname, in.Hostname)
-		set("logged_in_user", &d.LoggedInUser, in.LoggedInUser)
-		set("os_name", &d.OSName, in.OSName)
-		set("os_version", &d.OSVersion, in.OSVersion)
-		set("device_type", &d.DeviceType, in.DeviceType)
-		set("manufacturer", &d.Manufacturer, in.Manufacturer)
-		set("asset_id", &d.AssetID, in.AssetID)
-		set("agent_version", &d.AgentVersion, in.AgentVersion)
-		ips := in.IPAddresses
-		if ips == nil {
-			ips = []string{}
-		}
-		if !slices.Equal(d.IPAddresses, ips) && !(len(d.IPAddresses) == 0 && len(ips) == 0) {
-			d.IPAddresses = ips
-			changed = append(changed, "ip_addresses")
-		}
-		if len(changed) == 0 {
-			return nil
-		}
-		if err := tx.UpdateDevice(ctx, d); err != nil {
-			return err
-		}
-		return tx.AddHistory(ctx, a.historyEntry(ac, d, "inventory", "changed: "+strings.Join(changed, ", ")))
+		return a.applyInventory(ctx, tx, ac, d, in, now)
 	})
 	if err != nil {
 		return fmt.Errorf("record inventory: %w", err)
 	}
 	return nil
+}
+
+// inventoryReadHook, when set (by tests only), runs in RecordInventory between reading the device and
+// writing it, for interleaving another write there.
+var inventoryReadHook func()
+
+// applyInventory stores the reported inventory of d, a copy of the device read earlier in tx (on
+// PostgreSQL other transactions may have changed the row since), and the summary fields that differ
+// from that copy.
+func (a *App) applyInventory(ctx context.Context, tx *store.Tx, ac *Actor, d *portico.Device, in AgentInventory, now time.Time) error {
+	if err := tx.PutInventory(ctx, ac.AccountID, ac.DeviceID, in.Document, now); err != nil {
+		return err
+	}
+	var changed []string
+	set := func(field string, dst *string, v string) {
+		if *dst != v {
+			*dst = v
+			changed = append(changed, field)
+		}
+	}
+	set("hostname", &d.Hostname, in.Hostname)
+	set("logged_in_user", &d.LoggedInUser, in.LoggedInUser)
+	set("os_name", &d.OSName, in.OSName)
+	set("os_version", &d.OSVersion, in.OSVersion)
+	set("device_type", &d.DeviceType, in.DeviceType)
+	set("manufacturer", &d.Manufacturer, in.Manufacturer)
+	set("asset_id", &d.AssetID, in.AssetID)
+	set("agent_version", &d.AgentVersion, in.AgentVersion)
+	ips := in.IPAddresses
+	if ips == nil {
+		ips = []string{}
+	}
+	if !slices.Equal(d.IPAddresses, ips) && !(len(d.IPAddresses) == 0 && len(ips) == 0) {
+		d.IPAddresses = ips
+		changed = append(changed, "ip_addresses")
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	// Only the inventory's own fields: d's group, name, status… may be stale.
+	if err := tx.UpdateDeviceInventory(ctx, d); err != nil {
+		return err
+	}
+	return tx.AddHistory(ctx, a.historyEntry(ac, d, "inventory", "changed: "+strings.Join(changed, ", ")))
 }
 
 // InventoryView is a device's latest inventory as its agent reported it. Inventory is null when the
