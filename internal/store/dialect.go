@@ -262,10 +262,6 @@ func (w *where) limit(p Page) string {
 	return fmt.Sprintf(" LIMIT $%d OFFSET $%d", len(w.args)-1, len(w.args))
 }
 
-// likePattern returns a LIKE pattern that matches s as a substring, with LIKE's wildcards escaped
-// (used with ESCAPE '\'), lower-cased for comparison with LOWER(col).
-func likePattern(s string) string { return likeSubstring(strings.ToLower(s)) }
-
 // likeSubstring returns a LIKE pattern (used with ESCAPE '\') that matches s, as it is, as a substring.
 func likeSubstring(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

@@ -93,16 +93,15 @@ func (q *querier) ListUsers(ctx context.Context, accountID string, f UserFilter)
 	if f.Status != "" {
 		w.add("status = ?", f.Status)
 	}
-	if f.Query != "" {
-		p := likePattern(f.Query)
-		w.add(`(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(email) LIKE ? ESCAPE '\')`, p, p)
-	}
 	if f.IDs != nil {
 		w.conds = append(w.conds, q.inJSON("id", w.next()))
 		w.args = append(w.args, jsonList(f.IDs))
 	}
+	// A text query is matched here rather than in SQL, with the Unicode case folding device search
+	// uses: SQLite's LOWER folds ASCII only, and PostgreSQL's follows the database's locale. An
+	// account's users are few enough to read them all.
 	limit := ""
-	if f.Limit > 0 {
+	if f.Limit > 0 && f.Query == "" {
 		limit = fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
 	rows, err := q.query(ctx, `SELECT `+userCols+` FROM users`+w.sql()+` ORDER BY `+
@@ -113,6 +112,19 @@ func (q *querier) ListUsers(ctx context.Context, accountID string, f UserFilter)
 	us, err := scanAll(rows, scanUser)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
+	}
+	if f.Query != "" {
+		query := searchFold(f.Query)
+		kept := us[:0]
+		for _, u := range us {
+			if strings.Contains(searchFold(u.Name), query) || strings.Contains(searchFold(u.Email), query) {
+				kept = append(kept, u)
+			}
+		}
+		us = kept
+		if f.Limit > 0 && len(us) > f.Limit {
+			us = us[:f.Limit]
+		}
 	}
 	return us, nil
 }

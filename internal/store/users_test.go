@@ -93,6 +93,14 @@ func testUsers(t *testing.T, s *Store) {
 	equal(t, list(UserFilter{IDs: []string{alice.ID, other.ID, "usr_missing"}}), []string{alice.ID})
 	equal(t, list(UserFilter{IDs: []string{}}), []string(nil))
 	equal(t, list(UserFilter{Limit: 2}), []string{f.owner.ID, invited.ID})
+	// Non-ASCII text folds as in device search, on both databases, at any length.
+	jurgen := f.user(t, s, "jürgen")
+	jurgen.Name, jurgen.Status = "Jürgen Überall", portico.StatusDisabled // disabled: the seat count below stays
+	must(t, s.UpdateUser(ctx, jurgen))
+	for _, q := range []string{"ü", "Ü", "ÜB", "überall", "JÜRGEN", "rgen Ü"} {
+		equal(t, list(UserFilter{Query: q}), []string{jurgen.ID})
+	}
+	equal(t, list(UserFilter{Query: "e", Limit: 1}), []string{f.owner.ID})
 
 	// Seats: activated, active, not the owner.
 	if n := must1[int](t)(s.CountActiveTechnicians(ctx, f.acc.ID)); n != 2 {
