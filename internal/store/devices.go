@@ -170,23 +170,20 @@ func (q *querier) ListDevices(ctx context.Context, accountID string, f DeviceFil
 	return ds, total, nil
 }
 
-// UpdateDevice stores every mutable field of a device: group, name, inventory, status, last seen,
-// LeftUnassignedAt, RuleApplied and credential hash.
+// UpdateDevice stores the fields of d that the account's people and rules manage: group, name,
+// directory groups, LeftUnassignedAt and RuleApplied. Inventory (UpdateDeviceInventory), status and
+// last seen (SetDeviceStatus, TouchDevices) have writers of their own, and the credential is set
+// once at enrollment: a rename or a move written from a copy read earlier never undoes them.
 func (q *querier) UpdateDevice(ctx context.Context, d *portico.Device) error {
 	normDeviceTimes(d)
 	if d.GroupID == "" {
 		d.GroupID = portico.UnassignedGroupID
 	}
-	err := q.execOne(ctx, "device", `UPDATE devices SET group_id = $3, name = $4, hostname = $5, ip_addresses = $6,
-		logged_in_user = $7, os_name = $8, os_version = $9, device_type = $10, manufacturer = $11, asset_id = $12,
-		agent_version = $13, directory_groups = $14, status = $15, last_seen = $16, left_unassigned_at = $17,
-		rule_applied = $18, credential_hash = $19, search_name = $20, search_hostname = $21, search_ips = $22,
-		search_user = $23
+	err := q.execOne(ctx, "device", `UPDATE devices SET group_id = $3, name = $4, directory_groups = $5,
+		left_unassigned_at = $6, rule_applied = $7, search_name = $8
 		WHERE account_id = $1 AND id = $2`,
-		d.AccountID, d.ID, groupToDB(d.GroupID), d.Name, d.Hostname, jsonList(d.IPAddresses), d.LoggedInUser,
-		d.OSName, d.OSVersion, d.DeviceType, d.Manufacturer, d.AssetID, d.AgentVersion, jsonList(d.DirectoryGroups),
-		d.Status, d.LastSeen, d.LeftUnassignedAt, d.RuleApplied, d.CredentialHash,
-		searchFold(d.Name), searchFold(d.Hostname), searchIPs(d.IPAddresses), searchFold(d.LoggedInUser))
+		d.AccountID, d.ID, groupToDB(d.GroupID), d.Name, jsonList(d.DirectoryGroups), d.LeftUnassignedAt,
+		d.RuleApplied, searchFold(d.Name))
 	return wrap("update device", deviceGroupMissing(err))
 }
 

@@ -115,12 +115,21 @@ func testDevices(t *testing.T, s *Store) {
 		t.Fatalf("GroupID = %q", got.GroupID)
 	}
 
-	// Update every mutable field.
-	d.GroupID, d.Name, d.Hostname, d.IPAddresses, d.LoggedInUser = f.group.ID, "Reception", "rec", []string{"192.0.2.7"}, ""
+	// Update every field UpdateDevice manages; the others, written from a stale copy, are left alone.
+	stored := *d
+	d.GroupID, d.Name, d.DirectoryGroups, d.LeftUnassignedAt, d.RuleApplied = f.group.ID, "Reception", nil, nil, false
+	stored.GroupID, stored.Name, stored.DirectoryGroups, stored.LeftUnassignedAt, stored.RuleApplied = d.GroupID, d.Name, d.DirectoryGroups, d.LeftUnassignedAt, d.RuleApplied
+	d.Hostname, d.IPAddresses, d.LoggedInUser = "rec", []string{"192.0.2.7"}, ""
 	d.OSName, d.OSVersion, d.DeviceType, d.Manufacturer, d.AssetID, d.AgentVersion = "Linux", "6.1", "desktop", "Dell", "A-2", "1.3.0"
-	d.DirectoryGroups, d.Status, d.LastSeen, d.LeftUnassignedAt, d.RuleApplied, d.CredentialHash = nil, portico.DeviceInSession, nil, nil, false, "cred2"
+	d.Status, d.LastSeen, d.CredentialHash = portico.DeviceInSession, nil, "cred2"
 	must(t, s.UpdateDevice(ctx, d))
-	equal(t, must1[*portico.Device](t)(s.GetDevice(ctx, f.acc.ID, d.ID)), d)
+	equal(t, must1[*portico.Device](t)(s.GetDevice(ctx, f.acc.ID, d.ID)), &stored)
+	// Inventory has its own writer.
+	must(t, s.UpdateDeviceInventory(ctx, d))
+	stored.Hostname, stored.IPAddresses, stored.LoggedInUser = d.Hostname, d.IPAddresses, d.LoggedInUser
+	stored.OSName, stored.OSVersion, stored.DeviceType, stored.Manufacturer, stored.AssetID, stored.AgentVersion = d.OSName, d.OSVersion, d.DeviceType, d.Manufacturer, d.AssetID, d.AgentVersion
+	equal(t, must1[*portico.Device](t)(s.GetDevice(ctx, f.acc.ID, d.ID)), &stored)
+	*d = stored
 	// Into a group that does not exist (or is another account's): refused.
 	g := newFixture(t, s, "Globex")
 	bad := *d

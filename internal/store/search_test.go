@@ -89,6 +89,7 @@ func testDeviceSearch(t *testing.T, s *Store) {
 	// Renamed and re-inventoried: found by the new values only.
 	a.Name, a.Hostname, a.IPAddresses, a.LoggedInUser = "Front-desk", "fd01.acme.corp", []string{"10.9.9.9"}, "carol"
 	must(t, s.UpdateDevice(ctx, a))
+	must(t, s.UpdateDeviceInventory(ctx, a))
 	for q, want := range map[string][]string{
 		"reception": {}, "rcp01": {}, "10.1.2": {}, "anna": {},
 		"front-DESK": ids(a), "fd01": ids(a), "10.9.9": ids(a), "carol": ids(a),
