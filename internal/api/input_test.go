@@ -43,6 +43,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown permission in role", "POST", "/api/v1/roles", map[string]any{"name": "R", "purpose": "general", "permissions": []string{"device.fly"}}, 422, "permissions[0]", "not a known permission"},
 		{"missing prerequisite", "POST", "/api/v1/roles", map[string]any{"name": "R", "purpose": "general", "permissions": []string{"users.invite"}}, 422, "permissions", "users.view"},
 		{"unknown permission in key", "POST", "/api/v1/api-keys", map[string]any{"name": "k", "permissions": []string{"nope"}}, 422, "permissions[0]", "not a known permission"},
+		{"permission twice in key", "POST", "/api/v1/api-keys", map[string]any{"name": "k", "permissions": []string{"users.view", "users.view"}}, 422, "permissions[1]", "already listed at permissions[0]"},
 		{"rule value with spaces", "POST", "/api/v1/assignment-rules", cond("lab pc 1"), 422, "conditions[0].value", "position"},
 		{"rule name too long", "POST", "/api/v1/assignment-rules", map[string]any{"name": long, "match": "all", "target_group_id": f.group.ID,
 			"conditions": []map[string]any{{"property": "hostname", "operator": "equals", "value": "x"}}}, 422, "name", "at most 100"},

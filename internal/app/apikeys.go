@@ -42,7 +42,13 @@ func (a *App) CreateAPIKey(ctx context.Context, ac *Actor, name string, perms []
 		if k.Name == "" || len([]rune(k.Name)) > 100 {
 			v.Add("name", "is required and must be at most 100 characters")
 		}
+		seen := make(map[portico.Permission]int, len(perms))
 		for i, p := range perms {
+			if first, dup := seen[p]; dup {
+				v.Add("permissions["+itoa(i)+"]", "%s is already listed at permissions[%d]", p, first)
+				continue
+			}
+			seen[p] = i
 			if _, ok := portico.LookupPermission(p); !ok {
 				v.Add("permissions["+itoa(i)+"]", "%q is not a known permission", p)
 			} else if !have.Has(p) {

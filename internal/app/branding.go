@@ -63,7 +63,8 @@ func checkLogo(data []byte) (*Branding, error) {
 		return nil, refuse("is required: send a PNG or JPEG image")
 	}
 	if len(data) > MaxLogoBytes {
-		return nil, refuse("must be at most %d KiB (it has %d KiB)", MaxLogoBytes>>10, (len(data)+1023)>>10)
+		// The reader stops one byte past the limit, so the real size is not known: only that it is over.
+		return nil, refuse("must be at most %d KiB: this image is larger", MaxLogoBytes>>10)
 	}
 	typ := http.DetectContentType(data)
 	if typ != "image/png" && typ != "image/jpeg" {

@@ -53,7 +53,7 @@ func TestLogo(t *testing.T) {
 		{"gif", []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"), "PNG or JPEG"},
 		{"truncated png", small[:40], "readable"},
 		{"too many pixels", testPNG(t, 1025, 10, false), "1024×1024"},
-		{"too big", testPNG(t, 1000, 1000, true), "512 KiB"},
+		{"too big", testPNG(t, 1000, 1000, true), "at most 512 KiB: this image is larger"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := e.a.SetLogo(e.ctx, e.owner, tc.data)

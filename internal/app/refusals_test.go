@@ -309,3 +309,44 @@ func TestPasswordChangeNeedsTheCurrentOneAndEndsOtherSessions(t *testing.T) {
 		t.Errorf("signing in with the new password: %v", err)
 	}
 }
+
+// TestSecondFactorCannotBeStrippedWithoutACode: one's own 2FA goes off only with a code, never
+// through the administrators' reset (by session or API key), and the sign-in lockout also stops code
+// guessing through the 2FA endpoints.
+func TestSecondFactorCannotBeStrippedWithoutACode(t *testing.T) {
+	e := newTwoFactorEnv(t)
+	_, codes := e.enrol(e.owner)
+	_, secret, err := e.a.CreateAPIKey(e.ctx, e.owner, "automation", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := e.a.AuthenticateAPIKey(e.ctx, secret, "192.0.2.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantKind(t, e.a.ResetTwoFactor(e.ctx, key, e.owner.UserID), portico.KindForbidden)
+	wantKind(t, e.a.ResetTwoFactor(e.ctx, e.owner, e.owner.UserID), portico.KindForbidden)
+	bob := e.user("bob@example.test")
+	e.enrol(bob)
+	wantKind(t, e.a.ResetTwoFactor(e.ctx, key, bob.UserID), portico.KindForbidden)
+	if on, _ := e.a.UserHasTwoFactor(e.ctx, e.owner, e.owner.UserID); !on {
+		t.Fatal("the owner's 2FA was removed without a code")
+	}
+	if on, _ := e.a.UserHasTwoFactor(e.ctx, e.owner, bob.UserID); !on {
+		t.Fatal("bob's 2FA was removed with an API key")
+	}
+	if n := len(e.deniedAudits("user.2fa_reset")); n != 3 {
+		t.Errorf("%d denied resets audited, want 3", n)
+	}
+	// Wrong codes lock the user out, and then even a right recovery code is refused here.
+	for range 12 {
+		_ = e.a.DisableTwoFactor(e.ctx, e.owner, "000000")
+	}
+	_, err = e.a.RegenerateRecoveryCodes(e.ctx, e.owner, codes[0])
+	if msg := wantField(t, err, "totp"); !strings.Contains(msg, "too many") {
+		t.Errorf("a recovery code during the lockout: %q", msg)
+	}
+	if err := e.a.ResetTwoFactor(e.ctx, e.owner, bob.UserID); err != nil {
+		t.Errorf("the owner resetting bob's 2FA: %v", err)
+	}
+}

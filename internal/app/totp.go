@@ -306,14 +306,22 @@ func (a *App) proveSecondFactor(ctx context.Context, tx *store.Tx, ac *Actor, co
 	if normaliseCode(code) == "" {
 		return nil, codeError("is required: a current code or a recovery code")
 	}
+	u, err := tx.GetUser(ctx, ac.AccountID, ac.UserID)
+	if err != nil {
+		return nil, err
+	}
+	// Wrong codes here count towards the sign-in lockout, and the lockout holds here too: a session
+	// left open must not be a way to guess codes faster than signing in allows.
+	email := strings.ToLower(u.Email)
+	if a.signins.locked(email, ac.SourceIP, a.now()) {
+		return nil, codeError("too many wrong codes or passwords: try again in 15 minutes")
+	}
 	how, err := a.checkSecondFactor(ctx, tx, tf, code)
 	if err != nil {
 		return nil, err
 	}
 	if how == "" {
-		if u, err := tx.GetUser(ctx, ac.AccountID, ac.UserID); err == nil {
-			a.signins.fail(u.Email, ac.SourceIP, a.now())
-		}
+		a.signins.fail(email, ac.SourceIP, a.now())
 		return nil, codeError("is wrong or was already used")
 	}
 	return tf, nil
@@ -376,9 +384,17 @@ func (a *App) ResetTwoFactor(ctx context.Context, ac *Actor, userID string) erro
 		if err != nil {
 			return nil, err
 		}
+		// A reset needs no code: it is for someone else who lost theirs, done by a person. One's own
+		// second factor goes off with a code (DisableTwoFactor), never with a stolen session or key.
+		if ac.Kind != ActorUser {
+			return nil, portico.Errorf(portico.KindForbidden, "two-factor authentication is reset by a signed-in administrator, not with an API key")
+		}
+		if userID == ac.UserID {
+			return nil, portico.Errorf(portico.KindForbidden, "to turn off your own two-factor authentication, give a current code or a recovery code (POST /api/v1/me/2fa/disable, or your profile page)")
+		}
 		// The owner's second factor protects every permission of the account: only the owner may
 		// turn it off (DisableTwoFactor, with a code).
-		if u.Owner && userID != ac.UserID {
+		if u.Owner {
 			return nil, portico.Errorf(portico.KindForbidden, "the account owner's two-factor authentication can only be changed by themself")
 		}
 		if _, err := tx.GetTwoFactor(ctx, ac.AccountID, userID); err != nil {
@@ -390,10 +406,8 @@ func (a *App) ResetTwoFactor(ctx context.Context, ac *Actor, userID string) erro
 		if err := tx.DeleteTwoFactor(ctx, ac.AccountID, userID); err != nil {
 			return nil, err
 		}
-		if userID != ac.UserID {
-			if err := tx.DeleteUserWebSessions(ctx, ac.AccountID, userID); err != nil {
-				return nil, err
-			}
+		if err := tx.DeleteUserWebSessions(ctx, ac.AccountID, userID); err != nil {
+			return nil, err
 		}
 		return &change{action: "user.2fa_reset", targetType: "user", targetID: userID}, nil
 	})
