@@ -28,17 +28,20 @@ const ipSeparator = "\n"
 // "ÜBER" are "über", "Straße" is "strasse"), then NFC, so that a composed "Ü" and a "U" followed by a
 // combining diaeresis are the same text.
 func searchFold(s string) string {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
+	if isASCII(s) {
 		return strings.ToLower(s) // what folding and NFC amount to for ASCII, at a fraction of the cost
 	}
 	return norm.NFC.String(cases.Fold().String(s)) // a Caser is not safe for concurrent use: one per call
+}
+
+// isASCII reports whether s holds ASCII only.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // searchIPs is the search_ips value of a device's IP addresses.

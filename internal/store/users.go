@@ -97,11 +97,21 @@ func (q *querier) ListUsers(ctx context.Context, accountID string, f UserFilter)
 		w.conds = append(w.conds, q.inJSON("id", w.next()))
 		w.args = append(w.args, jsonList(f.IDs))
 	}
-	// A text query is matched here rather than in SQL, with the Unicode case folding device search
-	// uses: SQLite's LOWER folds ASCII only, and PostgreSQL's follows the database's locale. An
-	// account's users are few enough to read them all.
+	// An ASCII query is matched in SQL, where LOWER folds what it needs to. A query with other
+	// letters is matched below with the Unicode case folding device search uses, since SQLite's
+	// LOWER folds ASCII only and PostgreSQL's follows the database's locale; it reads the account's
+	// users whole.
+	foldInGo := false
+	if f.Query != "" {
+		if isASCII(f.Query) {
+			p := likeSubstring(strings.ToLower(f.Query))
+			w.add(`(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(email) LIKE ? ESCAPE '\')`, p, p)
+		} else {
+			foldInGo = true
+		}
+	}
 	limit := ""
-	if f.Limit > 0 && f.Query == "" {
+	if f.Limit > 0 && !foldInGo {
 		limit = fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
 	rows, err := q.query(ctx, `SELECT `+userCols+` FROM users`+w.sql()+` ORDER BY `+
@@ -113,7 +123,7 @@ func (q *querier) ListUsers(ctx context.Context, accountID string, f UserFilter)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
-	if f.Query != "" {
+	if foldInGo {
 		query := searchFold(f.Query)
 		kept := us[:0]
 		for _, u := range us {
