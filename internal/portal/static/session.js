@@ -197,7 +197,9 @@
       var v = new Uint8Array(ev.data);
       if (v.length < 2) return;
       var ch = channels[v[0]];
-      if (ch && ch.onData) ch.onData(v[1], v.subarray(2), v.subarray(1));
+      // What arrives for a channel this page is closing is dropped at once: a screen stream left
+      // behind can have thousands of tiles in flight, and they must not hold up the other channels.
+      if (ch && ch.onData && !ch.closing) ch.onData(v[1], v.subarray(2), v.subarray(1));
     };
     ws.onclose = function () {
       ws = null;
@@ -305,7 +307,7 @@
     lastChannel = n;
     var queue = [];
     var ch = {
-      n: n, action: action, open: false, closed: false,
+      n: n, action: action, open: false, closed: false, closing: false,
       onData: handlers.onData, onClose: handlers.onClose, onOpen: handlers.onOpen,
       markOpen: function () {
         ch.open = true;
@@ -326,7 +328,8 @@
       },
       sendJSON: function (kind, obj) { return ch.send(kind, encoder.encode(JSON.stringify(obj))); },
       close: function () {
-        if (ch.closed) return;
+        if (ch.closed || ch.closing) return;
+        ch.closing = true;
         send({ type: "close", channel: n });
       }
     };
@@ -368,6 +371,9 @@
     return t ? t.getAttribute("data-panel") : "";
   }
   function selectTab(tab, focus) {
+    // The screen streams only while its panel is shown: a hidden stream of a busy screen fills the
+    // WebSocket with tiles no one sees, and the other tools' messages wait behind them for seconds.
+    if (tab.getAttribute("data-panel") !== "screen") screenPause();
     root.querySelectorAll("[role=tab]").forEach(function (t) {
       var on = t === tab;
       t.setAttribute("aria-selected", on ? "true" : "false");
@@ -383,7 +389,10 @@
     if (key === "terminal") terminalShown();
     if (key === "files" && !shown.files) { shown.files = true; filesList(filesPathValue()); }
     if (key === "tasks" && !shown.tasks) { shown.tasks = true; tasksRefresh(); }
-    if (key === "screen" && !shown.screen) { shown.screen = true; screenStart(); }
+    if (key === "screen" && (!shown.screen || screenWanted) && !(screenChannel && !screenChannel.closed)) {
+      shown.screen = true;
+      screenStart();
+    }
   }
   root.querySelectorAll("[role=tab]").forEach(function (tab) {
     tab.addEventListener("click", function () { selectTab(tab, false); });
@@ -404,12 +413,12 @@
   function terminalShown() {
     if (!window.Terminal) return;
     if (!term) {
+      cspStyles();
       term = new window.Terminal({ cursorBlink: true, convertEol: false, fontSize: 14, scrollback: 5000,
         fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace' });
       if (window.FitAddon) { fit = new window.FitAddon.FitAddon(); term.loadAddon(fit); }
       var host = $("terminal");
       term.open(host);
-      cspStyles(host);
       term.onData(function (d) { termSend(0x10, encoder.encode(d)); });
       term.onBinary(function (d) {
         var b = new Uint8Array(d.length);
@@ -465,33 +474,57 @@
     term.focus();
   });
 
-  // cspStyles: xterm.js sizes and colours its rows with <style> elements, which the portal's Content
-  // Security Policy (style-src 'self') blocks. Constructed style sheets are not inline styles, so
-  // each blocked <style> is mirrored into one, and kept up to date as xterm rewrites it.
-  function cspStyles(host) {
-    if (!("adoptedStyleSheets" in document) || typeof CSSStyleSheet !== "function") return;
-    var sheets = new Map();
-    function mirror(styleEl) {
-      var sheet = sheets.get(styleEl);
-      if (!sheet) {
-        sheet = new CSSStyleSheet();
-        sheets.set(styleEl, sheet);
-        document.adoptedStyleSheets = document.adoptedStyleSheets.concat([sheet]);
-        new MutationObserver(function () { sheet.replaceSync(styleEl.textContent || ""); })
-          .observe(styleEl, { childList: true, characterData: true, subtree: true });
+  // cspStyles makes xterm.js's styles pass the portal's Content Security Policy (style-src 'self',
+  // no inline styles) without a single refused attempt, each of which the browser reports as an
+  // error. It must run before xterm creates anything:
+  //  - xterm sizes and colours its rows with <style> elements it fills with textContent. Here a
+  //    <style> is created as an inert, hidden stand-in whose text goes into a constructed style sheet
+  //    (CSSOM, which the policy allows), adopted by the document until the stand-in is removed.
+  //  - xterm colours some cells with setAttribute("style", …), which the policy refuses; the same
+  //    declarations set through element.style (CSSOM) are allowed.
+  // No other script of this page creates <style> elements or style attributes.
+  var cspStylesDone = false;
+  function cspStyles() {
+    if (cspStylesDone) return;
+    cspStylesDone = true;
+    if ("adoptedStyleSheets" in document && typeof CSSStyleSheet === "function") {
+      var createElement = document.createElement;
+      document.createElement = function (tag, options) {
+        if (typeof tag !== "string" || tag.toLowerCase() !== "style") return createElement.apply(this, arguments);
+        return styleStandIn(createElement.call(this, "portico-style"));
+      };
+    }
+    var setAttribute = Element.prototype.setAttribute;
+    Element.prototype.setAttribute = function (name, value) {
+      if (typeof name === "string" && name.toLowerCase() === "style" && this.style) {
+        this.style.cssText = String(value);
+        return;
       }
-      try { sheet.replaceSync(styleEl.textContent || ""); } catch (e) { /* keep the last good rules */ }
+      return setAttribute.apply(this, arguments);
+    };
+  }
+  function styleStandIn(stand) {
+    var sheet = new CSSStyleSheet(), text = "", adopted = false;
+    stand.hidden = true;
+    function adopt(on) {
+      if (on === adopted) return;
+      adopted = on;
+      document.adoptedStyleSheets = on ? document.adoptedStyleSheets.concat([sheet])
+        : document.adoptedStyleSheets.filter(function (x) { return x !== sheet; });
     }
-    function scan(node) {
-      if (node.nodeType !== 1) return;
-      if (node.tagName === "STYLE") mirror(node);
-      node.querySelectorAll && node.querySelectorAll("style").forEach(mirror);
-    }
-    scan(host);
-    document.head.querySelectorAll("style").forEach(mirror);
-    new MutationObserver(function (records) {
-      records.forEach(function (r) { r.addedNodes.forEach(scan); });
-    }).observe(host, { childList: true, subtree: true });
+    Object.defineProperty(stand, "textContent", {
+      configurable: true,
+      get: function () { return text; },
+      set: function (v) {
+        text = v == null ? "" : String(v);
+        try { sheet.replaceSync(text); } catch (e) { /* keep the last good rules */ }
+      }
+    });
+    Object.defineProperty(stand, "innerText", Object.getOwnPropertyDescriptor(stand, "textContent"));
+    var remove = stand.remove;
+    stand.remove = function () { adopt(false); return remove.apply(this, arguments); };
+    adopt(true);
+    return stand;
   }
 
   // ---- files ----
@@ -1027,7 +1060,33 @@
 
   // ---- screen view and remote control ----
 
-  var screenChannel = null, screenCtx = null, frameTiles = [], drawChain = Promise.resolve();
+  var screenChannel = null, screenCtx = null;
+  // Tiles are decoded and drawn in batches, one at a time. Tiles of a frame wait in frameTiles until
+  // its end, then join readyTiles, where a newer tile replaces an older one at the same place that
+  // was not drawn yet. A busy screen then costs at most one decode per place per batch: the page
+  // keeps up with the stream (and with clicks and the other channels) instead of decoding every
+  // tile of every frame while thousands of messages queue behind them.
+  var frameTiles = new Map(), readyTiles = new Map(), tilesDrawing = false;
+  function drawTiles() {
+    if (tilesDrawing || !readyTiles.size) return;
+    var batch = Array.from(readyTiles.values());
+    readyTiles = new Map();
+    tilesDrawing = true;
+    Promise.all(batch.map(function (t) {
+      return createImageBitmap(new Blob([t.data], { type: t.type })).then(function (bmp) {
+        return { x: t.x, y: t.y, bmp: bmp };
+      }, function () { return null; });
+    })).then(function (ts) {
+      ts.forEach(function (t) {
+        if (!t) return;
+        if (screenCtx) screenCtx.drawImage(t.bmp, t.x, t.y);
+        t.bmp.close();
+      });
+      tilesDrawing = false;
+      drawTiles();
+    });
+  }
+  var screenWanted = false; // the stream runs, or would run, while the screen panel is shown
   var canvas = $("screen-canvas");
   var keyboardHeld = false;
   var pressedKeys = {}; // KeyboardEvent.code → keysym sent on key down, so key up matches
@@ -1040,33 +1099,33 @@
   function screenStart() {
     if (!canvas) return;
     if (screenChannel && !screenChannel.closed) screenChannel.close();
+    screenWanted = true;
     screenCtx = canvas.getContext("2d");
     var action = canvas.getAttribute("data-control") === "true" && actions.indexOf("remote_control") >= 0 ? "remote_control" : "screen_view";
     var format = $("screen-format").value === "jpeg" ? "jpeg" : "png";
     say("screen-status", tr("screen.waiting"));
     var ch = openChannel(action, { fps: 10, format: format }, {
       onData: function (kind, p) {
+        if (screenChannel !== ch) return;
         if (kind === 0x70 && p.length >= 9) {
           var w = u16(p, 4), h = u16(p, 6);
-          frameTiles = [];
-          if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
+          frameTiles = new Map(); // the tiles of a frame that never ended are not drawn
+          if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; readyTiles = new Map(); }
           say("screen-status", "");
           canvas.setAttribute("data-frames", String(u32(p, 0)));
         } else if (kind === 0x71 && p.length > 9) {
-          var x = u16(p, 0), y = u16(p, 2), type = p[8] === 2 ? "image/jpeg" : "image/png";
-          frameTiles.push(createImageBitmap(new Blob([p.slice(9)], { type: type })).then(function (bmp) {
-            return { x: x, y: y, bmp: bmp };
-          }, function () { return null; }));
+          var x = u16(p, 0), y = u16(p, 2);
+          frameTiles.set(x + "," + y, { x: x, y: y, type: p[8] === 2 ? "image/jpeg" : "image/png", data: p.slice(9) });
         } else if (kind === 0x72) {
-          var tiles = frameTiles;
-          frameTiles = [];
-          // Frames are drawn in order, each once all of its tiles are decoded.
-          drawChain = drawChain.then(function () { return Promise.all(tiles); }).then(function (ts) {
-            ts.forEach(function (t) { if (t) { screenCtx.drawImage(t.bmp, t.x, t.y); t.bmp.close(); } });
-          });
+          // Whole frames only, in order: a batch holds the newest complete tile of each place.
+          frameTiles.forEach(function (t, k) { readyTiles.set(k, t); });
+          frameTiles = new Map();
+          drawTiles();
         }
       },
       onClose: function (reason) {
+        releaseKeyboard();
+        if (screenChannel !== ch) return; // a paused or replaced stream ending late
         $("screen-start").disabled = state !== "active";
         $("screen-stop").disabled = true;
         releaseKeyboard();
@@ -1077,7 +1136,14 @@
     if (ch) { $("screen-stop").disabled = false; }
   }
   function screenStop() {
+    screenWanted = false;
     if (screenChannel && !screenChannel.closed) screenChannel.close();
+  }
+  // screenPause ends the stream while the screen panel is hidden; showing the panel starts it again.
+  function screenPause() {
+    if (screenChannel && !screenChannel.closed) screenChannel.close();
+    frameTiles = new Map();
+    readyTiles = new Map();
   }
 
   // Screen coordinates of a pointer event: the canvas is scaled to fit, the device's screen is not.
@@ -1220,6 +1286,7 @@
   $("reconnect").addEventListener("click", function () {
     shown = {};
     termChannel = null; filesChannel = null; tasksChannel = null; clipChannel = null; screenChannel = null;
+    screenWanted = false;
     connect();
   });
   window.addEventListener("beforeunload", function () { if (ws && state !== "ended") send({ type: "end" }); });
