@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/portico-dev/portico/internal/protocol"
+	"github.com/portico-dev/portico/internal/store/pgtest"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
@@ -53,45 +54,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-// newPostgresDB creates an empty database on the test server, dropped when the test ends, and returns
-// its URL. Without a reachable server the test is skipped, except in CI, where it must run.
-func newPostgresDB(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("PORTICO_TEST_POSTGRES_URL")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	admin, err := sql.Open("pgx", base)
-	if err == nil {
-		err = admin.PingContext(ctx)
-	}
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL unreachable at %s (required in CI): %v", base, err)
-		}
-		t.Skipf("PostgreSQL unreachable at %s: %v", base, err)
-	}
-	name := fmt.Sprintf("portico_e2e_%d_%d", os.Getpid(), time.Now().UnixNano())
-	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
-		admin.Close()
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		defer admin.Close()
-		if _, err := admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
 }
 
 // runCmd runs the binary to completion and returns its output and exit code.
@@ -287,7 +249,7 @@ func TestOperatorFlow(t *testing.T) {
 		})
 	})
 	t.Run("postgres", func(t *testing.T) {
-		dbURL := newPostgresDB(t)
+		dbURL := pgtest.NewDatabase(t)
 		// The data directory holds the server's own files (its 2FA key) beside the database.
 		operatorFlow(t, []string{"--database-url", dbURL, "--data", t.TempDir()}, func(seq int) {
 			tamperAudit(t, "pgx", dbURL, `UPDATE audit_events SET action = 'user.nothing_to_see' WHERE seq = $1`, seq)

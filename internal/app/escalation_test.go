@@ -2,14 +2,9 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
-	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -19,6 +14,7 @@ import (
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/authz"
 	"github.com/portico-dev/portico/internal/store"
+	"github.com/portico-dev/portico/internal/store/pgtest"
 )
 
 // escEnv is the scene of the privilege-escalation tests: Bob, a delegated administrator (Team
@@ -448,7 +444,7 @@ func TestConcurrentDuplicateAssignments(t *testing.T) {
 		escRaceAssignments(t, []*App{e.a, e.a}, e.owner, carol.UserID, role, e.defaultGroup)
 	})
 	t.Run("PostgreSQL", func(t *testing.T) {
-		dsn := escPostgresDB(t)
+		dsn := pgtest.NewDatabase(t)
 		ctx := context.Background()
 		open := func() *App {
 			st, err := store.OpenAndMigrate(ctx, store.Config{DatabaseURL: dsn})
@@ -523,49 +519,4 @@ func escRaceAssignments(t *testing.T, apps []*App, owner *Actor, userID, roleID,
 	if created != 1 || len(stored) != 1 {
 		t.Fatalf("%d of %d concurrent identical assignments created, %d stored; want 1", created, n, len(stored))
 	}
-}
-
-// escPostgresDB creates an empty database on the test server (PORTICO_TEST_POSTGRES_URL, by default
-// the local one), dropped when the test ends, and returns its URL. Without a reachable server the test
-// is skipped, except in CI. It follows newPostgresDB of the store's tests.
-func escPostgresDB(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("PORTICO_TEST_POSTGRES_URL")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	admin, err := sql.Open("pgx", base)
-	if err == nil {
-		err = admin.PingContext(ctx)
-	}
-	if err != nil {
-		if admin != nil {
-			admin.Close()
-		}
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL unreachable at %s (required in CI): %v", base, err)
-		}
-		t.Skipf("PostgreSQL unreachable at %s: %v", base, err)
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "portico_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
-		admin.Close()
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		defer admin.Close()
-		if _, err := admin.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/store"
+	"github.com/portico-dev/portico/internal/store/pgtest"
 )
 
 // An inventory report writes only the fields inventory owns. It runs without the account's write
@@ -147,7 +148,7 @@ func invApps() []struct {
 			return New(st, log)
 		}},
 		{"PostgreSQL", func(t *testing.T) *App {
-			st, err := store.OpenAndMigrate(context.Background(), store.Config{DatabaseURL: escPostgresDB(t)})
+			st, err := store.OpenAndMigrate(context.Background(), store.Config{DatabaseURL: pgtest.NewDatabase(t)})
 			if err != nil {
 				t.Fatal(err)
 			}

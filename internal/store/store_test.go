@@ -2,10 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"testing"
 	"time"
@@ -14,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/portico-dev/portico"
+	"github.com/portico-dev/portico/internal/store/pgtest"
 )
 
 // The contract suite: every test below runs against both backends, so that they behave alike.
@@ -81,7 +78,7 @@ func openSQLiteTest(t testing.TB) *Store {
 // openPostgresTest opens and migrates a fresh database on the test server (see newPostgresDB).
 func openPostgresTest(t testing.TB) *Store {
 	t.Helper()
-	s, err := OpenAndMigrate(context.Background(), Config{DatabaseURL: newPostgresDB(t)})
+	s, err := OpenAndMigrate(context.Background(), Config{DatabaseURL: pgtest.NewDatabase(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,57 +86,10 @@ func openPostgresTest(t testing.TB) *Store {
 	return s
 }
 
-// newPostgresDB creates an empty database on the test server, dropped when the test ends, and returns
-// its URL. Without a reachable server the test is skipped, except in CI, where PostgreSQL must be tested.
-func newPostgresDB(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv("PORTICO_TEST_POSTGRES_URL")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	admin, err := sql.Open("pgx", base)
-	if err == nil {
-		err = admin.PingContext(ctx)
-	}
-	if err != nil {
-		if admin != nil {
-			admin.Close()
-		}
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL unreachable at %s (required in CI): %v", base, err)
-		}
-		t.Skipf("PostgreSQL unreachable at %s: %v", base, err)
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "portico_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
-		admin.Close()
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		defer admin.Close()
-		ctx := context.Background()
-		_, _ = admin.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-			WHERE datname = $1 AND pid <> pg_backend_pid()`, name)
-		if _, err := admin.ExecContext(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
-
 // TestMigrateConcurrentPostgres starts several nodes on one new database at once: the advisory lock
 // lets exactly one apply each migration and the others see it applied.
 func TestMigrateConcurrentPostgres(t *testing.T) {
-	dsn := newPostgresDB(t)
+	dsn := pgtest.NewDatabase(t)
 	const nodes = 4
 	errs := make(chan error, nodes)
 	for i := 0; i < nodes; i++ {
