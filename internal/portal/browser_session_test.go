@@ -8,15 +8,11 @@ import (
 	"image/color"
 	"image/draw"
 	"image/png"
-	"io"
-	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/agent"
 	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/protocol"
@@ -85,40 +81,11 @@ func jsString(s string) string {
 // remote_control send full frames of 1280×800 in tiles as fast as the stream takes them, at
 // most at the frame rate asked for. The other actions are this computer's own.
 func (e *liveEnv) startBusyScreenAgent(name string) *liveAgent {
-	t := e.t
-	t.Helper()
-	ctx := context.Background()
-	_, token, err := e.app.CreateEnrollmentToken(ctx, app.SystemActor(e.acc.Account.ID), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv := agent.CollectInventory(ctx, agent.CollectOptions{AgentVersion: "test"})
-	cfg, err := agent.Enroll(ctx, agent.EnrollOptions{Server: e.srv.URL, Token: token, Name: name, Inventory: inv,
-		HTTPClient: &http.Client{Timeout: 30 * time.Second}})
-	if err != nil {
-		t.Fatalf("enroll the agent: %v", err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sessions := agent.NewSessions(agent.SessionsOptions{Logger: log, Server: cfg.Server, DeviceID: cfg.DeviceID,
-		AgentVersion: "test"})
+	e.t.Helper()
 	acts := plainShellActions()
-	acts.Streams["screen_view"] = busyScreen(t)
-	acts.Streams["remote_control"] = busyScreen(t)
-	runCtx, cancel := context.WithCancel(ctx)
-	la := &liveAgent{DeviceID: cfg.DeviceID, cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(la.done)
-		a := agent.New(agent.Options{Config: cfg, Version: "test", Actions: acts, Sessions: sessions, Logger: log})
-		if err := a.Run(runCtx); err != nil && runCtx.Err() == nil {
-			t.Logf("agent stopped: %v", err)
-		}
-	}()
-	t.Cleanup(la.stop)
-	e.waitFor("the agent to connect", func() bool {
-		d, err := e.app.GetDevice(ctx, app.SystemActor(e.acc.Account.ID), cfg.DeviceID)
-		return err == nil && d.Status == portico.DeviceAvailable
-	})
-	return la
+	acts.Streams["screen_view"] = busyScreen(e.t)
+	acts.Streams["remote_control"] = busyScreen(e.t)
+	return e.startAgentWith(name, acts)
 }
 
 // busyScreen serves a screen stream whose every frame changes every tile.

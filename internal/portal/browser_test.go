@@ -132,6 +132,12 @@ type liveAgent struct {
 // built-in actions and an end-user window on a free port) until the test ends. It waits until the
 // device is connected.
 func (e *liveEnv) startAgent(name string) *liveAgent {
+	e.t.Helper()
+	return e.startAgentWith(name, plainShellActions())
+}
+
+// startAgentWith is startAgent with the given actions.
+func (e *liveEnv) startAgentWith(name string, acts agent.Actions) *liveAgent {
 	t := e.t
 	t.Helper()
 	ctx := context.Background()
@@ -159,8 +165,7 @@ func (e *liveEnv) startAgent(name string) *liveAgent {
 	go func() { defer wg.Done(); _ = w.Serve(runCtx) }()
 	go func() {
 		defer wg.Done()
-		a := agent.New(agent.Options{Config: cfg, Version: "test", Actions: plainShellActions(), Sessions: sessions,
-			Logger: log})
+		a := agent.New(agent.Options{Config: cfg, Version: "test", Actions: acts, Sessions: sessions, Logger: log})
 		if err := a.Run(runCtx); err != nil && runCtx.Err() == nil {
 			t.Logf("agent stopped: %v", err)
 		}
