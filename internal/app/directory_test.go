@@ -13,6 +13,17 @@ import (
 	"github.com/portico-dev/portico/internal/store"
 )
 
+// newDirectoryEnv starts a real directory seeded with users (at least 300; the count is returned) and
+// an env whose App may reach it on loopback.
+func newDirectoryEnv(t *testing.T, users int) (*env, *slapdtest.Server, int) {
+	t.Helper()
+	srv := slapdtest.Start(t)
+	n := slapdtest.Seed(t, srv, users)
+	e := newEnv(t)
+	e.a.AllowLocalDirectory = true // the test directory listens on loopback
+	return e, srv, n
+}
+
 // waitJob polls a directory job until it ends.
 func waitJob(t *testing.T, e *env, ac *Actor, id string) *store.DirectoryJob {
 	t.Helper()
@@ -75,10 +86,7 @@ func groupMembers(t *testing.T, e *env) map[string]map[string]bool {
 }
 
 func TestDirectoryImport(t *testing.T) {
-	srv := slapdtest.Start(t)
-	n := slapdtest.Seed(t, srv, 320)
-	e := newEnv(t)
-	e.a.AllowLocalDirectory = true // the test directory listens on loopback
+	e, srv, n := newDirectoryEnv(t, 320)
 
 	// Before: a technician already here with a directory user's email, and a user group of the same
 	// name as a directory group. Both are linked, not duplicated.
@@ -244,7 +252,7 @@ func TestDirectoryImport(t *testing.T) {
 
 func TestDirectoryImportUnreachable(t *testing.T) {
 	e := newEnv(t)
-	e.a.AllowLocalDirectory = true // the test directory listens on loopback
+	e.a.AllowLocalDirectory = true // so that the refusal comes from the closed port, not the address
 	pw := "x"
 	if _, err := e.a.SetDirectoryConfig(e.ctx, e.owner, DirectoryInput{Config: directory.Config{URL: "ldap://127.0.0.1:1",
 		BaseDN: "dc=example,dc=org", BindDN: "cn=admin,dc=example,dc=org"}, BindPassword: &pw}); err != nil {
@@ -265,10 +273,7 @@ func TestDirectoryImportUnreachable(t *testing.T) {
 // ones included) to the devices of the same host name, and an assignment rule on directory_group
 // then places them.
 func TestDirectoryImportGivesDevicesTheirGroups(t *testing.T) {
-	srv := slapdtest.Start(t)
-	slapdtest.Seed(t, srv, 300)
-	e := newEnv(t)
-	e.a.AllowLocalDirectory = true // the test directory listens on loopback
+	e, srv, _ := newDirectoryEnv(t, 300)
 	tok := e.token("")
 	backend := e.enroll(tok, strings.ToUpper(slapdtest.BackendComputer)) // same name, other case
 	sales := e.enroll(tok, slapdtest.SalesComputer+".corp.example.org")  // qualified name
@@ -319,7 +324,6 @@ func TestDirectoryImportGivesDevicesTheirGroups(t *testing.T) {
 // the next save; a sealed password that does not open is reported, not used.
 func TestDirectoryBindPasswordSealed(t *testing.T) {
 	e := newEnv(t)
-	e.a.AllowLocalDirectory = true // the test directory listens on loopback
 	cfg := directory.Config{Kind: directory.KindOpenLDAP, URL: "ldap://127.0.0.1:1", BaseDN: "dc=example,dc=test",
 		BindDN: "cn=reader,dc=example,dc=test"}
 	const secret = "s3cret bind password"
@@ -411,10 +415,7 @@ func TestDirectoryBindPasswordSealed(t *testing.T) {
 // importing person's authority, so it may not put people into a group whose rights that person
 // lacks.
 func TestDirectoryImportCannotAddMembersBeyondTheImporter(t *testing.T) {
-	srv := slapdtest.Start(t)
-	slapdtest.Seed(t, srv, 300)
-	e := newEnv(t)
-	e.a.AllowLocalDirectory = true // the test directory listens on loopback
+	e, srv, _ := newDirectoryEnv(t, 300)
 	germany := e.group("Germany", "")
 	salesName := "Sales"
 	sales, err := e.a.CreateUserGroup(e.ctx, e.owner, UserGroupInput{Name: &salesName})
