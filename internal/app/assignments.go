@@ -241,6 +241,20 @@ func (a *App) missingForAssignments(ctx context.Context, ac *Actor, perms func(a
 	return missing, nil
 }
 
+// rolePermissions returns, for missingForAssignments, the expanded permissions of an assignment's
+// role, reading the account's roles once.
+func rolePermissions(ctx context.Context, tx *store.Tx, accountID string) (func(as *portico.Assignment) portico.PermissionSet, error) {
+	roles, err := tx.ListRoles(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	perms := make(map[string]portico.PermissionSet, len(roles))
+	for i := range roles {
+		perms[roles[i].ID] = roles[i].PermissionSet().Expand()
+	}
+	return func(as *portico.Assignment) portico.PermissionSet { return perms[as.RoleID] }, nil
+}
+
 // permNames lists a set's permission ids, comma-separated, in catalogue order.
 func permNames(s portico.PermissionSet) string {
 	names := make([]string, 0, s.Len())

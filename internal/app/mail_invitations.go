@@ -152,17 +152,17 @@ func (a *App) checkCanGrantUser(ctx context.Context, tx *store.Tx, ac *Actor, us
 		assignments = append(assignments, more...)
 	}
 	now := a.now()
-	for _, as := range assignments {
-		if as.ExpiresAt != nil && !now.Before(*as.ExpiresAt) {
-			continue
-		}
-		role, err := tx.GetRole(ctx, ac.AccountID, as.RoleID)
-		if err != nil {
-			return err
-		}
-		if err := a.checkNoEscalation(ctx, ac, role, as.ScopeType, assignmentTarget(as.ScopeType, as.ScopeID)); err != nil {
-			return err
-		}
+	assignments = slices.DeleteFunc(assignments, func(as portico.Assignment) bool { return !as.ActiveAt(now) })
+	perms, err := rolePermissions(ctx, tx, ac.AccountID)
+	if err != nil {
+		return err
+	}
+	missing, err := a.missingForAssignments(ctx, ac, perms, assignments)
+	if err != nil {
+		return err
+	}
+	if !missing.IsEmpty() {
+		return portico.Errorf(portico.KindForbidden, "you cannot assign a role with permissions you do not hold here: %s", permNames(missing))
 	}
 	return nil
 }

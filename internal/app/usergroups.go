@@ -160,16 +160,11 @@ func (a *App) checkNewMembers(ctx context.Context, tx *store.Tx, ac *Actor, grou
 	if err != nil || len(assigned) == 0 {
 		return err
 	}
-	roles, err := tx.ListRoles(ctx, ac.AccountID)
+	perms, err := rolePermissions(ctx, tx, ac.AccountID)
 	if err != nil {
 		return err
 	}
-	perms := make(map[string]portico.PermissionSet, len(roles))
-	for i := range roles {
-		perms[roles[i].ID] = roles[i].PermissionSet().Expand()
-	}
-	missing, err := a.missingForAssignments(ctx, ac,
-		func(as *portico.Assignment) portico.PermissionSet { return perms[as.RoleID] }, assigned)
+	missing, err := a.missingForAssignments(ctx, ac, perms, assigned)
 	if err != nil {
 		return err
 	}
