@@ -3,10 +3,13 @@
 // remote sessions technicians open, showing the person at the device what is happening in a small
 // window served on 127.0.0.1.
 //
-//	portico-agent enroll --server URL --token TOKEN [--config PATH] [--name NAME]
-//	portico-agent run [--config PATH] [--window-addr 127.0.0.1:PORT]
+//	portico-agent enroll --server URL[,URL…] --token TOKEN [--config PATH] [--name NAME]
+//	portico-agent run [--config PATH] [--server URL[,URL…]] [--window-addr 127.0.0.1:PORT]
 //	portico-agent install-service | uninstall-service    (Windows)
 //	portico-agent version
+//
+// --server takes the URL of one server (or of the load balancer in front of a cluster), or the URLs of
+// several nodes of a cluster, comma-separated or with the flag repeated.
 package main
 
 import (
@@ -36,8 +39,8 @@ const exitNeedsAdmin = 3
 var version = "dev"
 
 const usage = `usage:
-  portico-agent enroll --server URL --token TOKEN [--config PATH] [--name NAME] [--force]
-  portico-agent run [--config PATH] [--window-addr 127.0.0.1:PORT]
+  portico-agent enroll --server URL[,URL...] --token TOKEN [--config PATH] [--name NAME] [--force]
+  portico-agent run [--config PATH] [--server URL[,URL...]] [--window-addr 127.0.0.1:PORT]
   portico-agent install-service [--config PATH]     (Windows)
   portico-agent uninstall-service                   (Windows)
   portico-agent version
@@ -86,10 +89,22 @@ func tlsFlag(fs *flag.FlagSet) func() *tls.Config {
 	}
 }
 
+// serverFlag collects --server, which may be repeated and takes one URL or a comma-separated list.
+type serverFlag []string
+
+func (f *serverFlag) String() string { return strings.Join(*f, ",") }
+
+func (f *serverFlag) Set(v string) error {
+	*f = append(*f, v)
+	return nil
+}
+
 func cmdEnroll(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("enroll", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	server := fs.String("server", "", "the Portico server's URL, e.g. https://portico.example.com (required)")
+	var server serverFlag
+	fs.Var(&server, "server", "the Portico server's URL, e.g. https://portico.example.com (required); for a cluster, "+
+		"the nodes' URLs, comma-separated or with the flag repeated, tried in order until one answers")
 	token := fs.String("token", "", "the enrollment token (or --token-file)")
 	tokenFile := fs.String("token-file", "", "read the enrollment token from this file instead of the command line")
 	configPath := fs.String("config", agent.DefaultConfigPath(), "where to store the device credential")
@@ -107,14 +122,19 @@ func cmdEnroll(args []string, stdout, stderr io.Writer) int {
 		}
 		*token = strings.TrimSpace(string(b))
 	}
-	if *server == "" || *token == "" {
+	if len(server) == 0 || *token == "" {
 		fmt.Fprintln(stderr, "portico-agent enroll: --server and --token are required")
 		fs.Usage()
 		return 2
 	}
+	servers, err := agent.ParseServerURLs(server...)
+	if err != nil {
+		fmt.Fprintf(stderr, "portico-agent enroll: --server: %v\n", err)
+		return 1
+	}
 	if cfg, err := agent.LoadConfig(*configPath); err == nil && !*force {
 		fmt.Fprintf(stderr, "portico-agent enroll: %s is already enrolled as device %s with %s; pass --force to enroll again\n",
-			*configPath, cfg.DeviceID, cfg.Server)
+			*configPath, cfg.DeviceID, strings.Join(cfg.ServerURLs(), ", "))
 		return 1
 	}
 	// Check the config file can be written before using up the token on the server.
@@ -127,7 +147,7 @@ func cmdEnroll(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	inv := agent.CollectInventory(ctx, agent.CollectOptions{AgentVersion: version})
-	cfg, err := agent.Enroll(ctx, agent.EnrollOptions{Server: *server, Token: *token, Name: *name, Inventory: inv,
+	cfg, err := agent.Enroll(ctx, agent.EnrollOptions{Servers: servers, Token: *token, Name: *name, Inventory: inv,
 		HTTPClient: httpClient(tlsConfig())})
 	if err != nil {
 		fmt.Fprintf(stderr, "portico-agent: %v\n", err) // the error starts with "enroll:"
@@ -138,7 +158,7 @@ func cmdEnroll(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "enrolled %s as device %s on %s\nconfig written to %s (readable by its owner only)\nstart the agent with: portico-agent run --config %s\n",
-		inv.Hostname, cfg.DeviceID, cfg.Server, *configPath, *configPath)
+		inv.Hostname, cfg.DeviceID, strings.Join(cfg.ServerURLs(), ", "), *configPath, *configPath)
 	return 0
 }
 
@@ -159,6 +179,7 @@ func checkWritable(path string) error {
 // runOptions are the flags of `run`.
 type runOptions struct {
 	configPath string
+	servers    []string // replace the config's servers for this run; nil keeps them
 	windowAddr string
 	tls        *tls.Config
 	verbose    bool
@@ -169,12 +190,23 @@ func cmdRun(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var o runOptions
 	fs.StringVar(&o.configPath, "config", agent.DefaultConfigPath(), "the config file written by enroll")
+	var server serverFlag
+	fs.Var(&server, "server", "connect to these server URLs instead of the config's (comma-separated or the flag "+
+		"repeated; the config file is not changed)")
 	fs.StringVar(&o.windowAddr, "window-addr", agent.DefaultWindowAddr,
 		`address of the end-user window (127.0.0.1 only; port 0 picks a free one; "off" disables it)`)
 	fs.BoolVar(&o.verbose, "verbose", false, "log debug messages")
 	tlsConfig := tlsFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if len(server) > 0 {
+		servers, err := agent.ParseServerURLs(server...)
+		if err != nil {
+			fmt.Fprintf(stderr, "portico-agent run: --server: %v\n", err)
+			return 2
+		}
+		o.servers = servers
 	}
 	o.tls = tlsConfig()
 	if isWindowsService() {
@@ -198,6 +230,9 @@ func runAgent(ctx context.Context, o runOptions, logOut io.Writer) int {
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return exitNeedsAdmin
+	}
+	if o.servers != nil {
+		cfg.SetServerURLs(o.servers)
 	}
 	acts := builtinActions()
 	sessions := agent.NewSessions(agent.SessionsOptions{Logger: log, Server: cfg.Server, DeviceID: cfg.DeviceID,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/portico-dev/portico/internal/agent"
 )
@@ -110,6 +114,121 @@ func TestEnrollErrors(t *testing.T) {
 				t.Error("a config file was written after a failed enrolment")
 			}
 		})
+	}
+}
+
+// closedServerURL is the URL of a server that is down: its port refuses connections.
+func closedServerURL(t *testing.T) string {
+	t.Helper()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	srv.Close()
+	return srv.URL
+}
+
+func TestEnrollWithSeveralServers(t *testing.T) {
+	first, gotFirst := fakeEnrollServer(t)
+	second, gotSecond := fakeEnrollServer(t)
+	down, down2 := closedServerURL(t), closedServerURL(t)
+	for _, tc := range []struct {
+		name        string
+		args        []string
+		code        int
+		want        []string // the servers in the config, or substrings of the error
+		secondAsked bool
+	}{
+		{"first down, comma-separated", []string{"--server", down + "," + second.URL, "--token", "good"},
+			0, []string{down, second.URL}, true},
+		{"first down, flag repeated", []string{"--server", down, "--server", second.URL + "/", "--token", "good"},
+			0, []string{down, second.URL}, true},
+		{"first up: the second is not asked", []string{"--server", first.URL + "," + second.URL, "--token", "good"},
+			0, []string{first.URL, second.URL}, false},
+		{"a refusal is final", []string{"--server", first.URL, "--server", second.URL, "--token", "bad"},
+			1, []string{"this enrollment token has been revoked"}, false},
+		{"all down", []string{"--server", down + "," + down2, "--token", "good"},
+			1, []string{"none of the 2 servers answered", down + " unreachable", down2 + " unreachable"}, false},
+		{"a bad URL is named", []string{"--server", second.URL + ",portico.example.com", "--token", "good"},
+			1, []string{`"portico.example.com"`, "must start with https://"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			*gotFirst, *gotSecond = nil, nil
+			cfgPath := filepath.Join(t.TempDir(), "agent.json")
+			var out, errOut bytes.Buffer
+			code := run(append([]string{"enroll", "--config", cfgPath}, tc.args...), &out, &errOut)
+			if code != tc.code {
+				t.Fatalf("code %d, want %d; stderr %s", code, tc.code, errOut.String())
+			}
+			if asked := *gotSecond != nil; asked != tc.secondAsked {
+				t.Errorf("second server asked: %v, want %v", asked, tc.secondAsked)
+			}
+			if code != 0 {
+				for _, w := range tc.want {
+					if !strings.Contains(errOut.String(), w) {
+						t.Errorf("stderr %q does not mention %q", errOut.String(), w)
+					}
+				}
+				return
+			}
+			cfg, err := agent.LoadConfig(cfgPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, cfg.ServerURLs()); diff != "" {
+				t.Errorf("servers in the config (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRunServerOverride(t *testing.T) {
+	srv, hellos := fakeAgentServer(t)
+	cfgPath := filepath.Join(t.TempDir(), "agent.json")
+	stored := agent.Config{Server: closedServerURL(t), DeviceID: "dev_1", Credential: "agc_x"}
+	if err := agent.SaveConfig(cfgPath, stored); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A bad URL is refused before anything runs, naming it.
+	var out, errOut bytes.Buffer
+	if code := run([]string{"run", "--config", cfgPath, "--server", srv.URL + ",ftp://node2"}, &out, &errOut); code != 2 ||
+		!strings.Contains(errOut.String(), `"ftp://node2"`) {
+		t.Errorf("bad --server: code %d, stderr %q", code, errOut.String())
+	}
+
+	// The stored server is down: only the override reaches the fake server.
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var logs lockedBuffer
+	exited := make(chan int, 1)
+	go func() {
+		exited <- runAgent(ctx, runOptions{configPath: cfgPath, servers: []string{srv.URL}, windowAddr: "off"}, &logs)
+	}()
+	select {
+	case <-hellos:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the agent did not connect to the --server URL; logs:\n%s", logs.String())
+	}
+	cancel()
+	select {
+	case code := <-exited:
+		if code != 0 {
+			t.Errorf("exit code %d; logs:\n%s", code, logs.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the agent did not stop")
+	}
+	if !strings.Contains(logs.String(), "server="+srv.URL) {
+		t.Errorf("the logs do not name the server:\n%s", logs.String())
+	}
+	after, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Errorf("--server changed the config file:\n%s", after)
 	}
 }
 

@@ -35,29 +35,7 @@ func TestRunProcessAgainstFakeServer(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 
-	hellos := make(chan protocol.Hello, 4)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := protocol.Upgrader().Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		var conn *protocol.Conn
-		conn = protocol.NewConn(protocol.WebSocket(ws), protocol.Options{Role: protocol.RoleServer, OnControl: func(m protocol.Message) {
-			if m.Type == protocol.MsgHello {
-				var h protocol.Hello
-				protocol.DecodeBody(m, &h)
-				hellos <- h
-				go conn.Send(context.Background(), protocol.MsgWelcome, protocol.Welcome{ProtocolVersion: protocol.Version,
-					DeviceID: "dev_1", HeartbeatSeconds: 30, ServerTime: time.Now()})
-			}
-		}})
-		conn.Run(r.Context())
-	}))
-	defer func() {
-		srv.CloseClientConnections()
-		srv.Close()
-	}()
-
+	srv, hellos := fakeAgentServer(t)
 	cfgPath := filepath.Join(dir, "agent.json")
 	if err := agent.SaveConfig(cfgPath, agent.Config{Server: srv.URL, DeviceID: "dev_1", Credential: "agc_x"}); err != nil {
 		t.Fatal(err)
@@ -124,6 +102,34 @@ func TestRunProcessAgainstFakeServer(t *testing.T) {
 	if _, err := os.Stat(addrFile); err == nil {
 		t.Error("window.addr left behind")
 	}
+}
+
+// fakeAgentServer answers the agent endpoint: it welcomes every agent and hands over its hello.
+func fakeAgentServer(t *testing.T) (*httptest.Server, <-chan protocol.Hello) {
+	t.Helper()
+	hellos := make(chan protocol.Hello, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := protocol.Upgrader().Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		var conn *protocol.Conn
+		conn = protocol.NewConn(protocol.WebSocket(ws), protocol.Options{Role: protocol.RoleServer, OnControl: func(m protocol.Message) {
+			if m.Type == protocol.MsgHello {
+				var h protocol.Hello
+				protocol.DecodeBody(m, &h)
+				hellos <- h
+				go conn.Send(context.Background(), protocol.MsgWelcome, protocol.Welcome{ProtocolVersion: protocol.Version,
+					DeviceID: "dev_1", HeartbeatSeconds: 30, ServerTime: time.Now()})
+			}
+		}})
+		conn.Run(r.Context())
+	}))
+	t.Cleanup(func() {
+		srv.CloseClientConnections()
+		srv.Close()
+	})
+	return srv, hellos
 }
 
 // lockedBuffer collects a process's output while the test reads it.

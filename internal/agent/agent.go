@@ -58,7 +58,7 @@ type Options struct {
 	HelloTimeout time.Duration
 }
 
-// Agent keeps the device connected to its server.
+// Agent keeps the device connected to one of its servers.
 type Agent struct {
 	opt     Options
 	log     *slog.Logger
@@ -108,23 +108,34 @@ func ConnectURL(server string) (string, error) {
 
 // Run keeps the agent connected until ctx ends (it returns nil then), the server refuses the
 // credential (ErrRevoked) or tells the agent to stop (*StoppedError, after removing the credential
-// from the config file). Every other failure is retried with jittered exponential backoff.
+// from the config file). Every other failure is retried on the next server of the config's list
+// (see failover): quickly while some server may still answer, with jittered exponential backoff once
+// all of them failed.
 func (a *Agent) Run(ctx context.Context) error {
-	url, err := ConnectURL(a.opt.Config.Server)
-	if err != nil {
-		return err
+	servers := a.opt.Config.ServerURLs()
+	if len(servers) == 0 {
+		return errors.New("agent: no server URL in the config")
+	}
+	for _, s := range servers {
+		if _, err := ConnectURL(s); err != nil {
+			return fmt.Errorf("agent: %w", err)
+		}
 	}
 	sessions := a.opt.Sessions
-	bo := a.opt.Backoff
+	fo := newFailover(servers, a.opt.Backoff)
 	for {
+		server := fo.server()
+		sessions.SetServer(server)
 		sessions.SetConnection(ConnConnecting)
-		welcomed, err := a.connect(ctx, url)
+		a.log.Info("connecting", "server", server)
+		welcomed, err := a.connect(ctx, server)
 		var stopped *StoppedError
 		switch {
 		case ctx.Err() != nil:
 			sessions.Detach(ConnStopped, "the agent is stopping")
 			return nil
 		case errors.Is(err, ErrRevoked):
+			// Every node shares one database: another would refuse the credential too.
 			sessions.Detach(ConnStopped, "the server refused this device")
 			return err
 		case errors.As(err, &stopped):
@@ -132,11 +143,10 @@ func (a *Agent) Run(ctx context.Context) error {
 			return err
 		}
 		sessions.Detach(ConnDisconnected, "connection to the server lost")
-		if !welcomed.IsZero() && time.Since(welcomed) >= a.opt.StableAfter {
-			bo.Reset()
-		}
-		wait := bo.Next()
-		a.log.Warn("not connected to the server; retrying", "server", a.opt.Config.Server, "err", err, "retry_in", wait.Round(time.Millisecond))
+		established := !welcomed.IsZero()
+		wait := fo.ended(established, established && time.Since(welcomed) >= a.opt.StableAfter)
+		a.log.Warn("not connected to the server; retrying", "server", server, "err", err,
+			"next", fo.server(), "retry_in", wait.Round(time.Millisecond))
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -166,9 +176,13 @@ type outMsg struct {
 	body any
 }
 
-// connect runs one connection to its end. It returns when the connection was welcomed (zero if it
-// never was) and why it ended.
-func (a *Agent) connect(ctx context.Context, url string) (welcomed time.Time, err error) {
+// connect runs one connection to server to its end. It returns when the connection was welcomed
+// (zero if it never was) and why it ended.
+func (a *Agent) connect(ctx context.Context, server string) (welcomed time.Time, err error) {
+	url, err := ConnectURL(server)
+	if err != nil {
+		return time.Time{}, err
+	}
 	hdr := http.Header{}
 	hdr.Set("Authorization", "Bearer "+a.opt.Config.Credential)
 	hdr.Set("X-Portico-Device", a.opt.Config.DeviceID)
@@ -228,7 +242,7 @@ func (a *Agent) connect(ctx context.Context, url string) (welcomed time.Time, er
 	if period <= 0 {
 		period = defaultHeartbeat
 	}
-	a.log.Info("connected", "server", a.opt.Config.Server, "device", w.DeviceID, "heartbeat", period)
+	a.log.Info("connected", "server", server, "device", w.DeviceID, "heartbeat", period)
 	l.lastAck.Store(welcomed.UnixNano())
 	l.collectInventory(true)
 

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -30,6 +31,7 @@ type fakeServer struct {
 
 type fakeConn struct {
 	conn       *protocol.Conn
+	raw        net.Conn // the TCP connection under the WebSocket
 	msgs       chan protocol.Message
 	header     http.Header
 	heartbeats atomic.Int64
@@ -65,7 +67,7 @@ func (fs *fakeServer) connect(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	fc := &fakeConn{msgs: make(chan protocol.Message, 64), header: r.Header.Clone()}
+	fc := &fakeConn{msgs: make(chan protocol.Message, 64), header: r.Header.Clone(), raw: ws.UnderlyingConn()}
 	fc.conn = protocol.NewConn(protocol.WebSocket(ws), protocol.Options{Role: protocol.RoleServer,
 		OnControl: func(m protocol.Message) {
 			if m.Type == protocol.MsgHeartbeat {
@@ -83,6 +85,13 @@ func (fs *fakeServer) connect(w http.ResponseWriter, r *http.Request) {
 	fs.wg.Add(1)
 	defer fs.wg.Done()
 	fc.conn.Run(r.Context())
+}
+
+// kill stops the server as kill -9 would: its port refuses connections and fc's TCP connection drops
+// without a closing handshake.
+func (fs *fakeServer) kill(fc *fakeConn) {
+	fs.srv.Close() // does not wait for the WebSocket, which the server no longer tracks
+	fc.raw.Close()
 }
 
 // next waits for the agent's next connection.
@@ -160,9 +169,16 @@ func startAgent(t *testing.T, fs *fakeServer) *runningAgent {
 
 func startAgentTLS(t *testing.T, fs *fakeServer, tlsConfig *tls.Config) *runningAgent {
 	t.Helper()
+	return startAgentOn(t, tlsConfig, fs.srv.URL)
+}
+
+// startAgentOn starts an agent whose config lists servers.
+func startAgentOn(t *testing.T, tlsConfig *tls.Config, servers ...string) *runningAgent {
+	t.Helper()
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "agent.json")
-	cfg := Config{Server: fs.srv.URL, DeviceID: "dev_1", Credential: testCredential}
+	cfg := Config{DeviceID: "dev_1", Credential: testCredential}
+	cfg.SetServerURLs(servers)
 	if err := SaveConfig(cfgPath, cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -405,6 +421,34 @@ func TestAgentReconnectsAfterConnectionLoss(t *testing.T) {
 	}
 }
 
+func TestAgentFailsOverToAnotherServer(t *testing.T) {
+	nodes := []*fakeServer{newFakeServer(t), newFakeServer(t)}
+	ra := startAgentOn(t, nil, nodes[0].srv.URL, nodes[1].srv.URL)
+	var on int // the node the agent chose to start at
+	var fc *fakeConn
+	select {
+	case fc = <-nodes[0].conns:
+	case fc = <-nodes[1].conns:
+		on = 1
+	case <-time.After(10 * time.Second):
+		t.Fatal("the agent connected to neither server")
+	}
+	fc.handshake(t)
+	fc.expect(t, protocol.MsgInventory, nil)
+	waitState(t, ra.sessions, "connected to the first node", func(s State) bool {
+		return s.Connection == ConnConnected && s.Server == nodes[on].srv.URL
+	})
+
+	nodes[on].kill(fc)
+	other := nodes[1-on]
+	fc2 := other.next(t)
+	fc2.handshake(t)
+	fc2.expect(t, protocol.MsgInventory, nil)
+	waitState(t, ra.sessions, "connected to the other node", func(s State) bool {
+		return s.Connection == ConnConnected && s.Server == other.srv.URL
+	})
+}
+
 func TestAgentDropsSilentServer(t *testing.T) {
 	fs := newFakeServer(t)
 	fs.noAck.Store(true)
@@ -428,8 +472,7 @@ func TestConnectRefusalCarriesServerDetail(t *testing.T) {
 	defer srv.Close()
 	a := New(Options{Config: Config{Server: srv.URL, DeviceID: "dev_1", Credential: "c"}, Logger: quietLog,
 		Inventory: func(context.Context) protocol.Inventory { return protocol.Inventory{} }})
-	url, _ := ConnectURL(srv.URL)
-	_, err := a.connect(t.Context(), url)
+	_, err := a.connect(t.Context(), srv.URL)
 	if err == nil || !strings.Contains(err.Error(), "live agent connections are not enabled") {
 		t.Errorf("connect error = %v, want the server's detail", err)
 	}
@@ -490,8 +533,7 @@ func TestAgentRefusesUntrustedCertificate(t *testing.T) {
 	fs := newFakeServerTLS(t, true)
 	a := New(Options{Config: Config{Server: fs.srv.URL, DeviceID: "dev_1", Credential: testCredential}, Logger: quietLog,
 		Inventory: func(context.Context) protocol.Inventory { return protocol.Inventory{} }})
-	url, _ := ConnectURL(fs.srv.URL)
-	_, err := a.connect(t.Context(), url)
+	_, err := a.connect(t.Context(), fs.srv.URL)
 	if err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("connect to an untrusted server: %v, want a certificate error", err)
 	}

@@ -7,7 +7,8 @@ import (
 
 // Backoff computes reconnection delays: exponential growth from Min to Max with full jitter (a delay
 // is uniform between a small floor and the current ceiling), so that agents cut off together by a
-// server restart do not all come back in the same second. The zero value uses 1 s and 60 s.
+// server restart do not all come back in the same second. The zero value uses 1 s and 20 s: the cap
+// bounds how long an agent stays away after its servers come back.
 type Backoff struct {
 	Min, Max time.Duration
 	// Rand returns a uniform value in [0, n); math/rand/v2 when nil. Tests inject their own.
@@ -24,7 +25,7 @@ func (b *Backoff) bounds() (lo, hi time.Duration) {
 		lo = time.Second
 	}
 	if hi <= 0 {
-		hi = time.Minute
+		hi = 20 * time.Second
 	}
 	if hi < lo {
 		hi = lo

@@ -20,7 +20,7 @@ func TestBackoffCeilingDoublesToCap(t *testing.T) {
 }
 
 func TestBackoffJitterBounds(t *testing.T) {
-	var b Backoff // defaults: 1 s to 60 s, real randomness
+	var b Backoff // defaults: 1 s to 20 s, real randomness
 	seen := map[time.Duration]bool{}
 	for i := 0; i < 200; i++ {
 		ceiling := b.Ceiling()
@@ -28,8 +28,8 @@ func TestBackoffJitterBounds(t *testing.T) {
 		if d < minDelay || d > ceiling {
 			t.Fatalf("attempt %d: delay %v outside [%v, %v]", i, d, minDelay, ceiling)
 		}
-		if ceiling > time.Minute {
-			t.Fatalf("ceiling %v above the 60 s cap", ceiling)
+		if ceiling > 20*time.Second {
+			t.Fatalf("ceiling %v above the 20 s cap", ceiling)
 		}
 		seen[d] = true
 	}

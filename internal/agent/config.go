@@ -8,15 +8,44 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 )
 
 // Config is what the agent keeps between runs: where its server is and how it authenticates there.
 // It is written by Enroll and read by Run, in a JSON file only its owner may read.
 type Config struct {
-	Server     string `json:"server"`
-	DeviceID   string `json:"device_id"`
-	Credential string `json:"credential,omitempty"`
+	// Server is the first server URL, and the only one in config files written before Servers
+	// existed. It stays in the file so that an older agent, after a downgrade, still connects.
+	Server string `json:"server"`
+	// Servers lists every URL when there are several: the nodes of a cluster, any of which accepts
+	// the device. Use ServerURLs to read the list and SetServerURLs to change it.
+	Servers    []string `json:"servers,omitempty"`
+	DeviceID   string   `json:"device_id"`
+	Credential string   `json:"credential,omitempty"`
+}
+
+// ServerURLs returns the URLs the agent may connect to: Server, then Servers, without repeats.
+func (c Config) ServerURLs() []string {
+	var urls []string
+	for _, u := range append([]string{c.Server}, c.Servers...) {
+		if u != "" && !slices.Contains(urls, u) {
+			urls = append(urls, u)
+		}
+	}
+	return urls
+}
+
+// SetServerURLs replaces the server URLs. A single URL is stored as older agents stored it, in
+// Server alone, so that such a config file does not change.
+func (c *Config) SetServerURLs(urls []string) {
+	c.Server, c.Servers = "", nil
+	if len(urls) > 0 {
+		c.Server = urls[0]
+	}
+	if len(urls) > 1 {
+		c.Servers = slices.Clone(urls)
+	}
 }
 
 // ErrNotEnrolled is returned by LoadConfig when the file holds no credential: the agent was never
@@ -61,9 +90,40 @@ func NormalizeServerURL(raw string) (string, error) {
 	return u.String(), nil
 }
 
+// ParseServerURLs reads server URLs the way --server takes them: one or more values, each a URL or a
+// comma-separated list of URLs. It returns them in order, normalized and without repeats, and names
+// the first URL that NormalizeServerURL refuses.
+func ParseServerURLs(values ...string) ([]string, error) {
+	var urls []string
+	for _, v := range values {
+		for _, raw := range strings.Split(v, ",") {
+			if strings.TrimSpace(raw) == "" {
+				continue // a stray comma, as in "https://a,"
+			}
+			u, err := NormalizeServerURL(raw)
+			if err != nil {
+				return nil, err
+			}
+			if !slices.Contains(urls, u) {
+				urls = append(urls, u)
+			}
+		}
+	}
+	if len(urls) == 0 {
+		return nil, errors.New("no server URL given")
+	}
+	return urls, nil
+}
+
 func (c *Config) validate() error {
-	if _, err := NormalizeServerURL(c.Server); err != nil {
-		return err
+	urls := c.ServerURLs()
+	if len(urls) == 0 {
+		return errors.New("no server URL")
+	}
+	for _, u := range urls {
+		if _, err := NormalizeServerURL(u); err != nil {
+			return err
+		}
 	}
 	if c.DeviceID == "" {
 		return errors.New("no device_id")
@@ -133,7 +193,7 @@ func SaveConfig(path string, c Config) error {
 	return nil
 }
 
-// ClearCredential removes the credential from the config file, keeping the server and device id for
+// ClearCredential removes the credential from the config file, keeping the servers and device id for
 // the record. The agent does this when the server tells it to stop for good.
 func ClearCredential(path string) error {
 	b, err := os.ReadFile(path)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,8 +16,11 @@ import (
 // EnrollOptions is what enrolment needs.
 type EnrollOptions struct {
 	Server string // https://portico.example.com
-	Token  string // the enrollment token
-	Name   string // display name; the server uses the hostname when empty
+	// Servers are more URLs of the same server, tried in order after Server when one does not answer:
+	// the nodes of a cluster. All of them go into the config.
+	Servers []string
+	Token   string // the enrollment token
+	Name    string // display name; the server uses the hostname when empty
 	// Inventory supplies the basic facts sent with the request (hostname, addresses, OS…).
 	Inventory protocol.Inventory
 	// HTTPClient is used for the request; http.DefaultClient when nil.
@@ -98,11 +102,20 @@ func responseError(resp *http.Response) *ServerError {
 // maxEnrollIPs matches the server's limit on reported addresses.
 const maxEnrollIPs = 64
 
-// Enroll registers the device with the server and returns the config to save.
+// Enroll registers the device with the server and returns the config to save. With several server
+// URLs it tries them in order and stops at the first that answers, so that a node that is down does
+// not fail the enrolment while another is up.
 func Enroll(ctx context.Context, opt EnrollOptions) (Config, error) {
-	server, err := NormalizeServerURL(opt.Server)
-	if err != nil {
-		return Config{}, err
+	var servers []string
+	for _, raw := range (Config{Server: opt.Server, Servers: opt.Servers}).ServerURLs() {
+		s, err := NormalizeServerURL(raw)
+		if err != nil {
+			return Config{}, fmt.Errorf("enroll: %w", err)
+		}
+		servers = append(servers, s)
+	}
+	if len(servers) == 0 {
+		return Config{}, errors.New("enroll: a server URL is required (--server)")
 	}
 	if strings.TrimSpace(opt.Token) == "" {
 		return Config{}, fmt.Errorf("enroll: an enrollment token is required (--token)")
@@ -118,31 +131,57 @@ func Enroll(ctx context.Context, opt EnrollOptions) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("enroll: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, server+"/api/v1/agent/enroll", bytes.NewReader(body))
-	if err != nil {
-		return Config{}, fmt.Errorf("enroll: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
 	client := opt.HTTPClient
 	if client == nil {
 		client = http.DefaultClient
 	}
+	var failures []error
+	for _, server := range servers {
+		out, tryNext, err := enrollAt(ctx, client, server, body)
+		if err == nil {
+			c := Config{DeviceID: out.DeviceID, Credential: out.Credential}
+			c.SetServerURLs(servers)
+			return c, nil
+		}
+		if !tryNext || ctx.Err() != nil {
+			// The server refused or the caller gave up: another node would answer the same.
+			return Config{}, fmt.Errorf("enroll: %w", err)
+		}
+		failures = append(failures, err)
+	}
+	if len(failures) == 1 {
+		return Config{}, fmt.Errorf("enroll: %w", failures[0])
+	}
+	return Config{}, fmt.Errorf("enroll: none of the %d servers answered:\n%w", len(servers), errors.Join(failures...))
+}
+
+// enrollAt sends the enrolment request to one server. On failure, tryNext reports that the server
+// could not be reached or that a proxy in front of it found it down: another node may answer.
+func enrollAt(ctx context.Context, client *http.Client, server string, body []byte) (out enrollResponse, tryNext bool, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, server+"/api/v1/agent/enroll", bytes.NewReader(body))
+	if err != nil {
+		return out, false, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return Config{}, fmt.Errorf("enroll: server %s unreachable: %w", server, err)
+		return out, true, fmt.Errorf("server %s unreachable: %w", server, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return Config{}, fmt.Errorf("enroll: read the server's answer: %w", err)
+		return out, true, fmt.Errorf("read the answer of %s: %w", server, err)
 	}
-	if resp.StatusCode/100 != 2 {
-		return Config{}, fmt.Errorf("enroll: %w", serverError(resp.StatusCode, raw))
+	switch {
+	case resp.StatusCode == http.StatusBadGateway, resp.StatusCode == http.StatusServiceUnavailable,
+		resp.StatusCode == http.StatusGatewayTimeout:
+		return out, true, fmt.Errorf("server %s: %w", server, serverError(resp.StatusCode, raw))
+	case resp.StatusCode/100 != 2:
+		return out, false, serverError(resp.StatusCode, raw)
 	}
-	var out enrollResponse
 	if err := json.Unmarshal(raw, &out); err != nil || out.DeviceID == "" || out.Credential == "" {
-		return Config{}, fmt.Errorf("enroll: unexpected answer from %s (is it a Portico server?)", server)
+		return out, false, fmt.Errorf("unexpected answer from %s (is it a Portico server?)", server)
 	}
-	return Config{Server: server, DeviceID: out.DeviceID, Credential: out.Credential}, nil
+	return out, false, nil
 }

@@ -106,7 +106,7 @@ type SendFunc func(typ string, body any) error
 type SessionsOptions struct {
 	AckTimeout   time.Duration // DefaultAckTimeout when zero
 	Logger       *slog.Logger
-	Server       string
+	Server       string // shown until the agent sets the server it connects to
 	DeviceID     string
 	AgentVersion string
 	// Notify shows a message on the desktop, best effort; nil does nothing.
@@ -126,6 +126,7 @@ type Sessions struct {
 	mu       sync.Mutex
 	send     SendFunc // nil while disconnected
 	conn     string
+	server   string // the server the agent is connected to, or trying
 	sessions map[string]*session
 	messages []ShownMessage
 	notices  []Notice
@@ -162,7 +163,15 @@ func NewSessions(opt SessionsOptions) *Sessions {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Sessions{opt: opt, log: log, conn: ConnDisconnected, sessions: map[string]*session{}}
+	return &Sessions{opt: opt, log: log, conn: ConnDisconnected, server: opt.Server, sessions: map[string]*session{}}
+}
+
+// SetServer records the server the agent is connecting to, shown in the window: with several
+// servers, the one it ends up on is worth knowing.
+func (m *Sessions) SetServer(url string) {
+	m.mu.Lock()
+	m.server = url
+	m.mu.Unlock()
 }
 
 // SetConnection records the connection state shown in the window.
@@ -434,7 +443,7 @@ func (m *Sessions) OpenStream(parent context.Context, st *protocol.Stream) (cont
 func (m *Sessions) State() State {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	st := State{Connection: m.conn, Server: m.opt.Server, DeviceID: m.opt.DeviceID, AgentVersion: m.opt.AgentVersion,
+	st := State{Connection: m.conn, Server: m.server, DeviceID: m.opt.DeviceID, AgentVersion: m.opt.AgentVersion,
 		Now: m.opt.Now(), Pending: []SessionView{}, Sessions: []SessionView{},
 		Messages: slices.Clone(m.messages), Notices: slices.Clone(m.notices)}
 	if st.Messages == nil {
