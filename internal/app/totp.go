@@ -292,10 +292,16 @@ func (a *App) ConfirmTwoFactor(ctx context.Context, ac *Actor, code string) (*Re
 	return out, nil
 }
 
+// chargeCodeCheck charges the check of a code that proveSecondFactor will make: wrong codes count
+// towards the sign-in lockout, and the lockout holds here too, so that a session left open is not a
+// way to guess codes faster than signing in allows.
+func (a *App) chargeCodeCheck(ctx context.Context, ac *Actor) (*signinCharge, error) {
+	return a.chargeOwnAttempt(ctx, ac, codeError("too many wrong codes or passwords: try again in 15 minutes"))
+}
+
 // proveSecondFactor checks, inside a write, that the actor has 2FA on and sent a current or recovery
-// code. A wrong code counts as a failed sign-in for the user, so that these endpoints cannot be used
-// to guess codes faster than signing in can.
-func (a *App) proveSecondFactor(ctx context.Context, tx *store.Tx, ac *Actor, code string) (*store.TwoFactor, error) {
+// code, and sets *wrong when the code is wrong (see chargeCodeCheck).
+func (a *App) proveSecondFactor(ctx context.Context, tx *store.Tx, ac *Actor, code string, wrong *bool) (*store.TwoFactor, error) {
 	tf, err := tx.GetTwoFactor(ctx, ac.AccountID, ac.UserID)
 	if portico.IsKind(err, portico.KindNotFound) || (err == nil && !tf.Enabled) {
 		return nil, portico.Errorf(portico.KindConflict, "two-factor authentication is not on")
@@ -306,22 +312,12 @@ func (a *App) proveSecondFactor(ctx context.Context, tx *store.Tx, ac *Actor, co
 	if normaliseCode(code) == "" {
 		return nil, codeError("is required: a current code or a recovery code")
 	}
-	u, err := tx.GetUser(ctx, ac.AccountID, ac.UserID)
-	if err != nil {
-		return nil, err
-	}
-	// Wrong codes here count towards the sign-in lockout, and the lockout holds here too: a session
-	// left open must not be a way to guess codes faster than signing in allows.
-	email := strings.ToLower(u.Email)
-	if a.signins.locked(email, ac.SourceIP, a.now()) {
-		return nil, codeError("too many wrong codes or passwords: try again in 15 minutes")
-	}
 	how, err := a.checkSecondFactor(ctx, tx, tf, code)
 	if err != nil {
 		return nil, err
 	}
 	if how == "" {
-		a.signins.fail(email, ac.SourceIP, a.now())
+		*wrong = true
 		return nil, codeError("is wrong or was already used")
 	}
 	return tf, nil
@@ -333,8 +329,13 @@ func (a *App) DisableTwoFactor(ctx context.Context, ac *Actor, code string) erro
 	if err := selfOnly(ac); err != nil {
 		return err
 	}
-	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
-		if _, err := a.proveSecondFactor(ctx, tx, ac, code); err != nil {
+	charge, err := a.chargeCodeCheck(ctx, ac)
+	if err != nil {
+		return err
+	}
+	wrong := false
+	err = a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+		if _, err := a.proveSecondFactor(ctx, tx, ac, code, &wrong); err != nil {
 			return nil, err
 		}
 		if err := tx.DeleteTwoFactor(ctx, ac.AccountID, ac.UserID); err != nil {
@@ -342,6 +343,7 @@ func (a *App) DisableTwoFactor(ctx context.Context, ac *Actor, code string) erro
 		}
 		return &change{action: "user.2fa_disable", targetType: "user", targetID: ac.UserID}, nil
 	})
+	charge.settle(ctx, wrong)
 	if err == nil {
 		a.notify(ctx, ac, ac.UserID, mail.KindTwoFactorDisabled, "")
 	}
@@ -354,9 +356,14 @@ func (a *App) RegenerateRecoveryCodes(ctx context.Context, ac *Actor, code strin
 	if err := selfOnly(ac); err != nil {
 		return nil, err
 	}
+	charge, err := a.chargeCodeCheck(ctx, ac)
+	if err != nil {
+		return nil, err
+	}
 	var out *RecoveryCodes
-	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
-		if _, err := a.proveSecondFactor(ctx, tx, ac, code); err != nil {
+	wrong := false
+	err = a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
+		if _, err := a.proveSecondFactor(ctx, tx, ac, code, &wrong); err != nil {
 			return nil, err
 		}
 		codes, hashes := newRecoveryCodes(ac.UserID)
@@ -366,6 +373,7 @@ func (a *App) RegenerateRecoveryCodes(ctx context.Context, ac *Actor, code strin
 		out = &RecoveryCodes{Codes: codes}
 		return &change{action: "user.2fa_recovery_codes", targetType: "user", targetID: ac.UserID}, nil
 	})
+	charge.settle(ctx, wrong)
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,10 @@ const challengeMaxFailures = 5
 var ErrCodeRequired = &portico.Error{Kind: portico.KindUnauthenticated, Message: "a two-factor code is required",
 	Fields: []portico.FieldError{{Field: "totp", Message: "is required: the code from your authenticator app, or a recovery code"}}}
 
+func errTooManySignIns() error {
+	return portico.Errorf(portico.KindUnauthenticated, "too many failed sign-ins: try again in 15 minutes")
+}
+
 func errWrongCode() error {
 	return &portico.Error{Kind: portico.KindUnauthenticated, Message: "wrong two-factor code",
 		Fields: []portico.FieldError{{Field: "totp", Message: "is wrong or was already used"}}}
@@ -40,21 +44,27 @@ func (a *App) checkPasswordSignIn(ctx context.Context, email, password, sourceIP
 	email = strings.ToLower(strings.TrimSpace(email))
 	now := a.now()
 	refused := portico.Errorf(portico.KindUnauthenticated, "wrong email or password")
-	if a.signins.locked(email, sourceIP, now) {
-		return nil, nil, portico.Errorf(portico.KindUnauthenticated, "too many failed sign-ins: try again in 15 minutes")
+	charge, locked, err := a.signins.attempt(ctx, email, sourceIP, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	if locked {
+		return nil, nil, errTooManySignIns()
 	}
 	u, err := a.store.GetUserByEmail(ctx, email)
 	if err != nil && !portico.IsKind(err, portico.KindNotFound) {
+		charge.settle(ctx, false)
 		return nil, nil, err
 	}
 	if u == nil || u.PasswordHash == "" {
 		checkPassword(dummyHash, password)
-		a.signins.fail(email, sourceIP, now)
+		charge.settle(ctx, true)
 		return nil, nil, refused
 	}
 	ac := &Actor{Kind: ActorUser, AccountID: u.AccountID, UserID: u.ID, Name: u.Name, SourceIP: sourceIP}
-	if !checkPassword(u.PasswordHash, password) {
-		a.signins.fail(email, sourceIP, now)
+	right := checkPassword(u.PasswordHash, password)
+	charge.settle(ctx, !right)
+	if !right {
 		a.auditFailed(ctx, ac, "session.create", "user", u.ID, "wrong password")
 		return nil, nil, refused
 	}
@@ -89,16 +99,19 @@ func (a *App) enabledTwoFactor(ctx context.Context, u *portico.User) (*store.Two
 
 // secondFactor checks code for a signed-in-by-password user, counting a wrong one as a failed sign-in.
 func (a *App) secondFactor(ctx context.Context, u *portico.User, ac *Actor, tf *store.TwoFactor, code string) (string, error) {
-	now := a.now()
-	if a.signins.locked(u.Email, ac.SourceIP, now) {
-		return "", portico.Errorf(portico.KindUnauthenticated, "too many failed sign-ins: try again in 15 minutes")
+	charge, locked, err := a.signins.attempt(ctx, u.Email, ac.SourceIP, a.now())
+	if err != nil {
+		return "", err
+	}
+	if locked {
+		return "", errTooManySignIns()
 	}
 	how, err := a.checkSecondFactor(ctx, a.store, tf, code)
+	charge.settle(ctx, err == nil && how == "")
 	if err != nil {
 		return "", err
 	}
 	if how == "" {
-		a.signins.fail(u.Email, ac.SourceIP, now)
 		a.auditFailed(ctx, ac, "session.create", "user", u.ID, "wrong two-factor code")
 		return "", errWrongCode()
 	}
@@ -109,7 +122,9 @@ func (a *App) secondFactor(ctx context.Context, u *portico.User, ac *Actor, tf *
 // detail "sso" marks a session the identity provider vouched for (see TwoFactorGate).
 func (a *App) openWebSession(ctx context.Context, u *portico.User, ac *Actor, detail string) (string, error) {
 	now := a.now()
-	a.signins.succeed(u.Email)
+	if err := a.signins.succeed(ctx, u.Email); err != nil {
+		return "", err
+	}
 	secret := portico.NewSecret("ps")
 	method := portico.SessionPassword
 	if detail == "sso" {

@@ -235,7 +235,18 @@ func (a *App) UpdateUser(ctx context.Context, ac *Actor, id string, in UserUpdat
 	} else if err := a.authorize(ctx, ac, "user.update", portico.PermUsersEdit, authz.Account()); err != nil {
 		return nil, err
 	}
+	// Wrong current passwords count towards the sign-in lockout of the user's email, and the lockout
+	// holds here too, so that a session left open cannot be used to try passwords without limit.
+	var charge *signinCharge
+	if self && in.Password != nil {
+		var err error
+		charge, err = a.chargeOwnAttempt(ctx, ac, invalidField("current_password", "too many wrong passwords: try again in 15 minutes"))
+		if err != nil {
+			return nil, err
+		}
+	}
 	var out *portico.User
+	wrongPassword := false
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		u, err := tx.GetUser(ctx, ac.AccountID, id)
 		if err != nil {
@@ -265,12 +276,7 @@ func (a *App) UpdateUser(ctx context.Context, ac *Actor, id string, in UserUpdat
 			return nil, err
 		}
 		if in.Password != nil && u.PasswordHash != "" {
-			if err := a.checkCurrentPassword(ac, u, in.CurrentPassword); err != nil {
-				return nil, err
-			}
-		}
-		if in.Password != nil && u.PasswordHash != "" {
-			if err := a.checkCurrentPassword(ac, u, in.CurrentPassword); err != nil {
+			if err := checkCurrentPassword(u, in.CurrentPassword, &wrongPassword); err != nil {
 				return nil, err
 			}
 		}
@@ -304,6 +310,9 @@ func (a *App) UpdateUser(ctx context.Context, ac *Actor, id string, in UserUpdat
 		n := userNode(u)
 		return &change{action: "user.update", targetType: "user", targetID: u.ID, edits: []authz.Change{{UpsertUser: &n}}}, nil
 	})
+	if charge != nil {
+		charge.settle(ctx, wrongPassword)
+	}
 	a.auditRefused(ctx, ac, err, "user.update", "user", id, "")
 	if err == nil && in.Password != nil {
 		a.notify(ctx, ac, id, mail.KindPasswordChanged, "")
@@ -312,19 +321,13 @@ func (a *App) UpdateUser(ctx context.Context, ac *Actor, id string, in UserUpdat
 }
 
 // checkCurrentPassword refuses a password change whose current password is missing or wrong, on the
-// current_password field. Wrong guesses count towards the sign-in lockout of the user's email, so a
-// left-open session cannot be used to try passwords without limit.
-func (a *App) checkCurrentPassword(ac *Actor, u *portico.User, current *string) error {
-	now := a.now()
-	email := strings.ToLower(u.Email)
-	if a.signins.locked(email, ac.SourceIP, now) {
-		return invalidField("current_password", "too many wrong passwords: try again in 15 minutes")
-	}
+// current_password field, and sets *wrong when it is wrong (UpdateUser charges the check).
+func checkCurrentPassword(u *portico.User, current *string, wrong *bool) error {
 	if current == nil || *current == "" {
 		return invalidField("current_password", "is required to set a new password")
 	}
 	if !checkPassword(u.PasswordHash, *current) {
-		a.signins.fail(email, ac.SourceIP, now)
+		*wrong = true
 		return invalidField("current_password", "is not your current password")
 	}
 	return nil
