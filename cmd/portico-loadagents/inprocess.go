@@ -7,19 +7,14 @@ import (
 	"log/slog"
 	"math"
 	"net"
-	"net/http"
 	"net/netip"
 	"reflect"
 	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
-	"github.com/portico-dev/portico/internal/api"
-	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/hub"
-	"github.com/portico-dev/portico/internal/store"
+	"github.com/portico-dev/portico/internal/server"
 )
 
 // inProcessURL is the nominal base URL of a server run inside this process: requests never leave
@@ -34,34 +29,36 @@ const inProcessURL = "http://portico.in-process"
 // either way, so what is measured is the same code with the same per-connection state.
 type inProcessServer struct {
 	ln     *memListener
-	st     *store.Store
-	hub    *hub.Hub
-	srv    *http.Server
-	served chan struct{} // closed when Serve has returned
+	srv    *server.Server
+	cancel context.CancelFunc
+	served chan struct{} // closed when Run has returned
 	close  sync.Once
 }
 
 // startInProcess opens the store in dataDir (created by `portico admin create-account --data`) and
-// serves the API and agent endpoints on an in-memory listener whose clients appear to come from ips.
+// serves the node `portico serve` builds (without the portal) on an in-memory listener whose clients
+// appear to come from ips.
 func startInProcess(ctx context.Context, dataDir string, ips []netip.Addr, log *slog.Logger) (*inProcessServer, error) {
-	st, err := store.OpenAndMigrate(ctx, store.Config{DataDir: dataDir})
+	ln := newMemListener(ips)
+	srv, err := server.New(ctx, server.Config{DataDir: dataDir, KeyDir: dataDir, Listener: ln, PublicURL: inProcessURL,
+		NoPortal: true, Logger: log})
 	if err != nil {
-		return nil, fmt.Errorf("open the in-process server's store: %w", err)
+		return nil, fmt.Errorf("start the in-process server: %w", err)
 	}
-	a := app.New(st, log)
-	a.BaseURL = inProcessURL
-	h := hub.New(a, hub.Options{Logger: log})
-	if err := h.Start(ctx); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("start the in-process hub: %w", err)
-	}
-	s := &inProcessServer{ln: newMemListener(ips), st: st, hub: h, served: make(chan struct{}),
-		srv: &http.Server{Handler: api.New(a, api.Options{Logger: log, Hub: h}), ReadHeaderTimeout: 10 * time.Second}}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s := &inProcessServer{ln: ln, srv: srv, cancel: cancel, served: make(chan struct{})}
+	ready := make(chan struct{})
 	go func() {
 		defer close(s.served)
-		// Serve only returns once stop shuts the server down; its error then says just that.
-		_ = s.srv.Serve(s.ln)
+		if err := srv.Run(runCtx, func() { close(ready) }); err != nil {
+			log.Error("in-process server", "err", err)
+		}
 	}()
+	select {
+	case <-ready:
+	case <-s.served:
+		return nil, errors.New("the in-process server stopped at start")
+	}
 	return s, nil
 }
 
@@ -73,12 +70,8 @@ func (s *inProcessServer) dial(ctx context.Context, _, _ string) (net.Conn, erro
 // stop ends every agent connection, the HTTP server and the store.
 func (s *inProcessServer) stop() {
 	s.close.Do(func() {
-		s.hub.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = s.srv.Shutdown(ctx)
+		s.cancel()
 		<-s.served
-		s.st.Close()
 	})
 }
 

@@ -351,7 +351,7 @@ func (tc *tech) openChannel(n byte, action string, args any) {
 // agentEnv is a server with an account, an API key and a group whose assignment rule catches this
 // machine's hostname.
 type agentEnv struct {
-	srv     *server
+	srv     *serverProc
 	api     *client
 	key     string
 	lab     string

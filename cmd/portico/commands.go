@@ -2,25 +2,17 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
-	"net/netip"
 	"os"
 	"strings"
-	"time"
 
-	"github.com/portico-dev/portico/internal/api"
 	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/hub"
-	"github.com/portico-dev/portico/internal/mail"
-	"github.com/portico-dev/portico/internal/portal"
+	"github.com/portico-dev/portico/internal/server"
 	"github.com/portico-dev/portico/internal/store"
 )
 
@@ -64,54 +56,36 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	publicURL := fs.String("public-url", "", "the address users reach the portal at (for invitation links); default http(s)://ADDR")
 	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or networks of reverse proxies whose X-Forwarded-For is believed (for the audit log and the IP allow list)")
-	var tlsFiles tlsFlags
-	fs.StringVar(&tlsFiles.cert, "tls-cert", "", "serve HTTPS with this certificate (PEM, with its chain); agents then connect over wss")
-	fs.StringVar(&tlsFiles.key, "tls-key", "", "the certificate's private key (PEM)")
+	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM, with its chain); agents then connect over wss")
+	tlsKey := fs.String("tls-key", "", "the certificate's private key (PEM)")
 	localIdP := fs.Bool("allow-local-idp-metadata", false, "let accounts' SSO metadata URLs reach loopback and link-local addresses (an IdP on this host); off, an account administrator cannot make the server fetch from itself or a cloud metadata service")
 	localDirectory := fs.Bool("allow-local-directory", false, "let accounts' directory (LDAP) URLs reach loopback and link-local addresses (a directory on this host); off, an account administrator cannot make the server connect to itself or a cloud metadata service")
 	smtpURL := fs.String("smtp-url", os.Getenv("PORTICO_SMTP_URL"), "send email through this SMTP server: smtp[s]://USER:PASS@HOST:PORT?from=ADDRESS[&tls=none|starttls|tls] (default $PORTICO_SMTP_URL; without it invitation links are only shown to the inviter)")
+	natsURL := fs.String("nats-url", os.Getenv("PORTICO_NATS_URL"), "the NATS server the nodes of a cluster share for notices: nats://HOST:PORT (default $PORTICO_NATS_URL; without it, changes reach other nodes through the database only, within a second)")
+	nodeID := fs.String("node-id", os.Getenv("PORTICO_NODE_ID"), "this node's name among the nodes sharing the database; must stay the same across restarts (default $PORTICO_NODE_ID, else DIR/node-id, else HOST:PORT)")
+	nodeURL := fs.String("node-url", os.Getenv("PORTICO_NODE_URL"), "the address the other nodes reach this one at, to relay remote sessions (default $PORTICO_NODE_URL, else the listening address)")
 	if err := fs.Parse(args); err != nil {
 		return err
-	}
-	if (tlsFiles.cert == "") != (tlsFiles.key == "") {
-		return errors.New("--tls-cert and --tls-key go together")
 	}
 	trusted, err := app.ParseTrustedProxies(*proxies)
 	if err != nil {
 		return fmt.Errorf("--trusted-proxies: %w", err)
 	}
-	tlsFiles.trustedProxies = trusted
-	var sender *mail.SMTP
-	if *smtpURL != "" {
-		cfg, err := mail.ParseURL(*smtpURL)
-		if err != nil {
-			return fmt.Errorf("--smtp-url: %w", err)
-		}
-		if sender, err = mail.NewSMTP(cfg); err != nil {
-			return fmt.Errorf("--smtp-url: %w", err)
-		}
+	if db.databaseURL == "" && db.data == "" {
+		return errors.New("--data or --database-url is required")
 	}
-	st, err := db.open(ctx)
+	cfg := server.Config{DataDir: db.data, DatabaseURL: db.databaseURL, KeyDir: db.data, Addr: *addr, PublicURL: *publicURL,
+		TLSCert: *tlsCert, TLSKey: *tlsKey, TrustedProxies: trusted, NodeID: *nodeID, NodeURL: *nodeURL, NATSURL: *natsURL,
+		AllowLocalIdPMetadata: *localIdP, AllowLocalDirectory: *localDirectory, SMTPURL: *smtpURL, Logger: log, Stdout: stdout}
+	if db.databaseURL != "" && !flagGiven(fs, "data") {
+		// With PostgreSQL, server files (the 2FA key, the node id) live only where the operator says.
+		cfg.DataDir, cfg.KeyDir = "", ""
+	}
+	srv, err := server.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	a := app.New(st, log)
-	a.AllowLocalIdPMetadata = *localIdP
-	a.AllowLocalDirectory = *localDirectory
-	keyDir := db.data
-	if db.databaseURL != "" && !flagGiven(fs, "data") {
-		keyDir = "" // with PostgreSQL, server files live only where the operator says
-	}
-	useTwoFactorKey(a, keyDir, log)
-	if sender != nil {
-		a.SetMailSender(sender)
-		log.Info("email enabled", "smtp", sender.Config().String())
-		go a.RunMailOutbox(ctx, 30*time.Second)
-	} else {
-		log.Info("email disabled: no --smtp-url; invitation links are shown to the inviter only")
-	}
-	return serve(ctx, a, *addr, *publicURL, stdout, log, nil, tlsFiles)
+	return srv.Run(ctx, nil)
 }
 
 // flagGiven reports whether the named flag was set on the command line.
@@ -119,97 +93,6 @@ func flagGiven(fs *flag.FlagSet, name string) bool {
 	given := false
 	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
 	return given
-}
-
-// useTwoFactorKey gives the app the key that seals TOTP secrets (PORTICO_2FA_KEY, else DIR/2fa.key,
-// created at first start). Without one the server still runs; enrolling in 2FA is then refused.
-func useTwoFactorKey(a *app.App, dataDir string, log *slog.Logger) {
-	key, err := app.LoadTwoFactorKey(dataDir)
-	if err == nil {
-		err = a.SetTwoFactorKey(key)
-	}
-	if err != nil {
-		log.Warn("two-factor authentication is unavailable", "err", err)
-	}
-}
-
-// tlsFlags name the certificate and key of an HTTPS server; empty for plain HTTP (local use, or
-// behind a reverse proxy that terminates TLS).
-type tlsFlags struct {
-	cert, key string
-	// trustedProxies are the reverse proxies in front of the server (--trusted-proxies).
-	trustedProxies []netip.Prefix
-}
-
-// serve listens on addr and serves until ctx ends, then shuts down gracefully. ready, when set, is
-// called with the listening address once the server accepts connections.
-func serve(ctx context.Context, a *app.App, addr, publicURL string, stdout io.Writer, log *slog.Logger, ready func(string), tlsFiles tlsFlags) error {
-	var cert tls.Certificate
-	if tlsFiles.cert != "" {
-		var err error
-		if cert, err = tls.LoadX509KeyPair(tlsFiles.cert, tlsFiles.key); err != nil {
-			return fmt.Errorf("load the TLS certificate: %w", err)
-		}
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
-	}
-	url := "http://" + ln.Addr().String()
-	if tlsFiles.cert != "" {
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
-		url = "https://" + ln.Addr().String()
-	}
-	if publicURL != "" {
-		a.BaseURL = strings.TrimRight(publicURL, "/")
-	} else {
-		a.BaseURL = url
-	}
-	// The hub holds the live agent connections and remote sessions.
-	h := hub.New(a, hub.Options{Logger: log})
-	if err := h.Start(ctx); err != nil {
-		return fmt.Errorf("start the agent hub: %w", err)
-	}
-	defer h.Close()
-	web, err := portal.New(a, portal.Options{Logger: log, Hub: h, TrustedProxies: tlsFiles.trustedProxies})
-	if err != nil {
-		return fmt.Errorf("load the portal: %w", err)
-	}
-	srv := &http.Server{
-		Handler:           routeRoot(api.New(a, api.Options{Logger: log, Hub: h, TrustedProxies: tlsFiles.trustedProxies}), web),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
-	fmt.Fprintf(stdout, "Portico is listening on %s\n", url)
-	log.Info("listening", "addr", ln.Addr().String(), "store", a.Store().Dialect())
-	if ready != nil {
-		ready(ln.Addr().String())
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	log.Info("shutting down")
-	h.Close() // hijacked WebSockets are not Shutdown's to close
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
-	}
-	return nil
-}
-
-// routeRoot sends the REST API and the operational endpoints to the API handler and every other path
-// to the portal.
-func routeRoot(apiHandler, portalHandler http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	for _, p := range []string{"/api/", "/healthz", "/readyz", "/metrics"} {
-		mux.Handle(p, apiHandler)
-	}
-	mux.Handle("/", portalHandler)
-	return mux
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
+	"github.com/portico-dev/portico/internal/server"
 	"github.com/portico-dev/portico/internal/store"
 )
 
@@ -29,23 +31,27 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 		return err
 	}
 	db.databaseURL = "" // the demo is always embedded SQLite
-	st, err := db.open(ctx)
+	if db.data == "" {
+		return errors.New("--data is required")
+	}
+	srv, err := server.New(ctx, server.Config{DataDir: db.data, KeyDir: db.data, Addr: *addr, Logger: log, Stdout: stdout})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	a := app.New(st, log)
-	useTwoFactorKey(a, db.data, log)
+	a, st := srv.App(), srv.Store()
 	ids, err := st.ListAccountIDs(ctx)
 	if err != nil {
+		srv.Close()
 		return err
 	}
 	if len(ids) == 0 {
 		if err := seedDemo(ctx, a, st); err != nil {
+			srv.Close()
 			return fmt.Errorf("seed demo data: %w", err)
 		}
 		fmt.Fprintf(stdout, "Created a demo account in %s\n", db.data)
 		if ids, err = st.ListAccountIDs(ctx); err != nil {
+			srv.Close()
 			return err
 		}
 	} else {
@@ -53,14 +59,14 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 	}
 	fmt.Fprintf(stdout, "Sign in as %s (owner) or alice@demo.portico.test, bob@demo.portico.test with password %q\n",
 		demoOwnerEmail, demoPassword)
-	var ready func(string)
+	var ready func()
 	if *withAgent {
-		ready = func(listening string) {
-			l := &localAgent{app: a, accountID: ids[0], dataDir: db.data, server: "http://" + listening, stdout: stdout, log: log}
+		ready = func() {
+			l := &localAgent{app: a, accountID: ids[0], dataDir: db.data, server: srv.URL(), stdout: stdout, log: log}
 			go l.run(ctx)
 		}
 	}
-	return serve(ctx, a, *addr, "", stdout, log, ready, tlsFlags{})
+	return srv.Run(ctx, ready)
 }
 
 // seedDemo fills a new store with a demo account: a group tree, technicians with roles at several

@@ -77,8 +77,8 @@ func runCmd(t *testing.T, stdin string, args ...string) (stdout, stderr string, 
 	return out.String(), errb.String(), code
 }
 
-// server is a running `portico serve` or `portico demo` process.
-type server struct {
+// serverProc is a running `portico serve` or `portico demo` process.
+type serverProc struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	URL    string
@@ -91,7 +91,7 @@ var listeningRE = regexp.MustCompile(`listening on (https?://\S+)`)
 
 // startServer starts the binary with args (which must make it listen on 127.0.0.1:0) and waits until
 // it prints its address.
-func startServer(t *testing.T, args ...string) *server {
+func startServer(t *testing.T, args ...string) *serverProc {
 	t.Helper()
 	cmd := exec.Command(porticoBin, args...)
 	pr, pw := io.Pipe()
@@ -101,7 +101,7 @@ func startServer(t *testing.T, args ...string) *server {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start portico: %v", err)
 	}
-	s := &server{t: t, cmd: cmd, stdout: &bytes.Buffer{}, stderr: stderr, done: make(chan error, 1)}
+	s := &serverProc{t: t, cmd: cmd, stdout: &bytes.Buffer{}, stderr: stderr, done: make(chan error, 1)}
 	go func() { s.done <- cmd.Wait(); pw.Close() }()
 	urlc := make(chan string, 1)
 	go func() {
@@ -134,7 +134,7 @@ func startServer(t *testing.T, args ...string) *server {
 }
 
 // stop sends SIGTERM and expects a graceful exit with status 0.
-func (s *server) stop() {
+func (s *serverProc) stop() {
 	s.t.Helper()
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		s.t.Fatalf("signal portico: %v", err)

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -179,7 +180,7 @@ func (s *server) handler(rt *Route) http.Handler {
 
 func (s *server) serve(w http.ResponseWriter, r *http.Request, rt *Route) {
 	c := &call{s: s, w: w, r: r, ip: s.sourceIP(r)}
-	bearer := hasBearer(r)
+	bearer := hasBearer(r) || hasNodeToken(r)
 	// Cookies ride along on cross-site requests; bearer keys do not, so only cookie (or anonymous)
 	// requests need the browser's origin checked. Safe methods pass Check untouched.
 	if !bearer {
@@ -192,14 +193,26 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request, rt *Route) {
 	if rt.Public {
 		c.ac = &app.Actor{SourceIP: c.ip}
 	} else {
-		ac, err := s.authenticate(r, c.ip)
+		ac, err := s.authenticate(r, rt, c.ip)
 		if err != nil {
 			s.writeError(c, err)
 			return
 		}
 		c.ac = ac
 	}
+	if v := r.Header.Get(app.MinRevisionHeader); v != "" {
+		rev, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || rev < 0 {
+			c.ac.MarkDecided()
+			s.writeError(c, badRequest(app.MinRevisionHeader, "must be a revision number (from a %s response header)", app.RevisionHeader))
+			return
+		}
+		c.ac.MinRevision = max(c.ac.MinRevision, rev)
+	}
 	result, err := rt.ep.fn(c)
+	if rev := c.ac.Revision(); rev > 0 {
+		w.Header().Set(app.RevisionHeader, strconv.FormatInt(rev, 10))
+	}
 	var ie *inputError
 	if !c.ac.Decided() && !errors.As(err, &ie) {
 		// The backstop: a request that reached the app and came back without any authorization
@@ -231,8 +244,20 @@ func hasBearer(r *http.Request) bool {
 	return strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ")
 }
 
-// authenticate resolves the bearer API key or, failing that, the session cookie.
-func (s *server) authenticate(r *http.Request, ip string) (*app.Actor, error) {
+// hasNodeToken reports whether the request carries another node's token (see app.NodeToken).
+func hasNodeToken(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Authorization"), app.NodeTokenScheme+" ")
+}
+
+// authenticate resolves the bearer API key or, failing that, the session cookie. A node token is
+// taken only where nodes relay requests to each other: opening a remote session.
+func (s *server) authenticate(r *http.Request, rt *Route, ip string) (*app.Actor, error) {
+	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), app.NodeTokenScheme+" "); ok {
+		if rt.OperationID != "openSession" {
+			return nil, unauthenticated("a node token is valid only for opening a remote session")
+		}
+		return s.app.AuthenticateNodeToken(r.Context(), strings.TrimSpace(token), r.Method, r.URL.RequestURI())
+	}
 	if h := r.Header.Get("Authorization"); h != "" {
 		secret, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || strings.TrimSpace(secret) == "" {

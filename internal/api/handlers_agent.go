@@ -54,7 +54,7 @@ func sameOrigin(r *http.Request) bool {
 func openSession(c *call) (http.Handler, error) {
 	// A WebSocket upgrade is a GET, which cross-origin protection lets by; a cookie would ride along
 	// on another site's request, so the origin is checked here before anything is decided.
-	if !hasBearer(c.r) && !sameOrigin(c.r) {
+	if !hasBearer(c.r) && !hasNodeToken(c.r) && !sameOrigin(c.r) {
 		return nil, &inputError{status: http.StatusForbidden, title: "Cross-origin request refused",
 			detail: "remote sessions must be opened from the portal itself"}
 	}
@@ -74,10 +74,34 @@ func openSession(c *call) (http.Handler, error) {
 	if h == nil {
 		return nil, errNoHub()
 	}
-	if !h.Online(g.Device.ID) {
-		return nil, portico.Errorf(portico.KindConflict, "device is offline")
+	if h.Online(g.Device.ID) {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeSession(w, r, g) }), nil
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeSession(w, r, g) }), nil
+	// The agent may be connected to another node: the session runs there, and this node relays the
+	// technician's WebSocket to it. A request relayed here already is never relayed again.
+	offline := portico.Errorf(portico.KindConflict, "device is offline")
+	if c.ac.Relayed {
+		return nil, offline
+	}
+	conn, err := c.app().DeviceConnection(c.ctx(), c.ac.AccountID, g.Device.ID)
+	if err != nil {
+		return nil, err
+	}
+	if conn.NodeID == "" || conn.NodeID == h.NodeID() {
+		return nil, offline
+	}
+	nodeURL, err := c.app().NodeURL(c.ctx(), conn.NodeID)
+	if portico.IsKind(err, portico.KindNotFound) || (err == nil && nodeURL == "") {
+		return nil, offline
+	}
+	if err != nil {
+		return nil, err
+	}
+	token, err := c.app().NodeToken(c.ac, c.r.Method, c.r.URL.RequestURI())
+	if err != nil {
+		return nil, err
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.RelaySession(w, r, nodeURL, token) }), nil
 }
 
 func listSessions(c *call) (*Page[app.SessionView], error) {

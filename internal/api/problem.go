@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/portico-dev/portico"
+	"github.com/portico-dev/portico/internal/store"
 )
 
 // Problem is an RFC 9457 problem document, the body of every error response.
@@ -88,6 +89,10 @@ func problemFor(err error) Problem {
 	if !ok {
 		kind, status = portico.KindInternal, http.StatusInternalServerError
 	}
+	if kind == portico.KindInternal && store.Unreachable(err) {
+		return Problem{Type: problemBase + string(portico.KindUnavailable), Title: kindTitle[portico.KindUnavailable],
+			Status: http.StatusServiceUnavailable, Detail: "the database does not answer; nothing was decided: try again"}
+	}
 	p := Problem{Type: problemBase + string(kind), Title: kindTitle[kind], Status: status}
 	if kind == portico.KindInternal {
 		p.Detail = "something went wrong on the server; it has been logged"
@@ -110,6 +115,9 @@ func (s *server) writeError(c *call, err error) {
 	}
 	if p.Status == http.StatusUnauthorized {
 		c.w.Header().Set("WWW-Authenticate", `Bearer realm="portico"`)
+	}
+	if p.Status == http.StatusServiceUnavailable {
+		c.w.Header().Set("Retry-After", "1")
 	}
 	c.w.Header().Set("Content-Type", "application/problem+json")
 	c.w.Header().Set("Cache-Control", "no-store")

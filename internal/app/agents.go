@@ -14,50 +14,50 @@ import (
 )
 
 // This file holds what the live side of the server (package hub) asks of the app about agents:
-// device status and history, inventory, and the hook that tells it of deleted devices.
+// device presence, status and history, and inventory.
 
-// OnDevicesDeleted subscribes fn to device deletions: it is called after the deletion is committed,
-// so the devices' credentials no longer authenticate. fn must return quickly.
-func (a *App) OnDevicesDeleted(fn func(accountID string, deviceIDs []string)) {
-	a.hooksMu.Lock()
-	defer a.hooksMu.Unlock()
-	a.deleteHooks = append(a.deleteHooks, fn)
-}
-
-func (a *App) devicesDeleted(accountID string, ids []string) {
-	a.hooksMu.RLock()
-	defer a.hooksMu.RUnlock()
-	for _, fn := range a.deleteHooks {
-		fn(accountID, ids)
-	}
-}
-
-// AgentEvent is a change of a device's live status, with the history event that caused it
-// ("connected", "disconnected"; empty when only the status changes, as when a session starts).
+// AgentEvent is a change of a device's live status on one agent connection, with the history event
+// that caused it: "connected" (the connection becomes the device's current one, unless a newer one
+// already is), "disconnected" (the device becomes Unavailable, unless another connection is current
+// by now), or empty when only the status changes (a session starts or ends).
 type AgentEvent struct {
 	Actor  *Actor // the agent
+	NodeID string // the node that holds the connection
+	ConnID string // the connection
 	Event  string
 	Detail string
 	Status portico.DeviceStatus
 	At     time.Time
 }
 
-// RecordAgentEvents stores device status changes and their history entries, in order, in one
-// transaction: a server that many agents connect to at once writes them in a few batches instead of
-// one transaction each. An event marks the device seen at its time. Devices deleted meanwhile are
-// skipped. Agent events are not audited: the device history is the record of their comings and
-// goings.
-func (a *App) RecordAgentEvents(ctx context.Context, events []AgentEvent) error {
+// RecordAgentEvents stores device presence and status changes and their history entries, in order,
+// in one transaction: a server that many agents connect to at once writes them in a few batches
+// instead of one transaction each. Devices deleted meanwhile are skipped. Agent events are not
+// audited: the device history is the record of their comings and goings. It returns the connections
+// that connected events replaced (the device's agent was connected to another node, or earlier to
+// this one), so that their nodes can be told to close them.
+func (a *App) RecordAgentEvents(ctx context.Context, events []AgentEvent) ([]store.DeviceConn, error) {
 	if len(events) == 0 {
-		return nil
+		return nil, nil
 	}
+	var replaced []store.DeviceConn
 	err := a.store.Tx(ctx, func(tx *store.Tx) error {
+		replaced = replaced[:0]
 		for _, e := range events {
-			var seen *time.Time
-			if e.Event != "" {
-				seen = &e.At
+			c := store.DeviceConn{AccountID: e.Actor.AccountID, DeviceID: e.Actor.DeviceID, NodeID: e.NodeID, ConnID: e.ConnID}
+			var err error
+			switch e.Event {
+			case "connected":
+				var old store.DeviceConn
+				_, old, err = tx.ConnectDevice(ctx, c, e.Status, e.At)
+				if old.ConnID != "" {
+					replaced = append(replaced, old)
+				}
+			case "disconnected":
+				_, err = tx.DisconnectDevice(ctx, c, e.At)
+			default:
+				_, err = tx.SetConnStatus(ctx, c, e.Status)
 			}
-			err := tx.SetDeviceStatus(ctx, e.Actor.AccountID, e.Actor.DeviceID, e.Status, seen)
 			if portico.IsKind(err, portico.KindNotFound) {
 				continue
 			}
@@ -77,31 +77,14 @@ func (a *App) RecordAgentEvents(ctx context.Context, events []AgentEvent) error 
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("record %d agent events: %w", len(events), err)
+		return nil, fmt.Errorf("record %d agent events: %w", len(events), err)
 	}
-	return nil
-}
-
-// SetDeviceStatus stores a device's live status (Available, In session, Unavailable).
-func (a *App) SetDeviceStatus(ctx context.Context, accountID, deviceID string, status portico.DeviceStatus) error {
-	return a.store.SetDeviceStatus(ctx, accountID, deviceID, status, nil)
+	return replaced, nil
 }
 
 // TouchDevices records last-seen times in one batch.
 func (a *App) TouchDevices(ctx context.Context, seen []store.DeviceSeen) error {
 	return a.store.TouchDevices(ctx, seen)
-}
-
-// ResetDeviceStatuses marks every device Unavailable and ends the session records a stopped server
-// left open: at start, no agent is connected yet.
-func (a *App) ResetDeviceStatuses(ctx context.Context) error {
-	if _, err := a.store.ResetDeviceStatuses(ctx); err != nil {
-		return err
-	}
-	if _, err := a.store.EndLiveRemoteSessions(ctx, a.now(), "the server restarted"); err != nil {
-		return err
-	}
-	return nil
 }
 
 // AgentInventory is what an agent reports about its device: the summary fields the device row

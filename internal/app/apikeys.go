@@ -141,29 +141,31 @@ func (a *App) RevokeAPIKey(ctx context.Context, ac *Actor, id string) error {
 		}
 		return &change{action: "api_key.revoke", targetType: "api_key", targetID: id}, nil
 	})
-	if err == nil {
-		// Live sessions opened with the key end now, not at the next periodic check.
-		a.accessChanged(ac.AccountID)
-	}
+	// The change is not quiet: live sessions opened with the key, on every node, are checked again
+	// (ActorStillValid) and end now, not at the next periodic check.
 	return err
 }
 
 // ActorStillValid reports whether an actor that was authenticated earlier could still authenticate
 // now, for work that outlives its request (a remote session): an API key must not have been revoked
 // meanwhile. A user's status, roles and rights are the engine's to decide and are not checked here.
-func (a *App) ActorStillValid(ctx context.Context, ac *Actor) bool {
+// When it cannot tell (the database does not answer) it says no, with that reason: fail closed.
+func (a *App) ActorStillValid(ctx context.Context, ac *Actor) (bool, string) {
 	if ac.Kind != ActorAPIKey {
-		return true
+		return true, ""
 	}
 	keys, err := a.store.ListAPIKeys(ctx, ac.AccountID)
 	if err != nil {
 		a.log.Error("check an API key", "key", ac.APIKeyID, "err", err)
-		return true // keep the session rather than end it on a storage hiccup
+		return false, "this server could not confirm that the API key is still valid"
 	}
 	for _, k := range keys {
 		if k.ID == ac.APIKeyID {
-			return k.RevokedAt == nil
+			if k.RevokedAt != nil {
+				return false, "API key revoked"
+			}
+			return true, ""
 		}
 	}
-	return false
+	return false, "API key revoked"
 }

@@ -22,25 +22,35 @@ import (
 // App is the application. The zero value is not usable; call New.
 type App struct {
 	store *store.Store
-	snaps *authz.Holder
 	log   *slog.Logger
 	now   func() time.Time
 
-	// writeLocks serialises the writes of one account so that snapshot changes are applied in commit
-	// order; reads never take it.
+	// accounts holds this node's copy of each loaded account's access (replica.go).
+	accounts  sync.Map // account id → *accountState
+	freshFor  time.Duration
+	pollEvery time.Duration
+	publisher atomic.Pointer[func(accountID string, rev int64)]
+
+	noticeMu     sync.Mutex
+	noticed      map[string]int64 // account id → newest revision another node announced
+	noticeSignal chan struct{}
+
+	// writeLocks serialises the writes of one account within this process, so that they queue here
+	// rather than on the database's revision row lock, which serialises them across nodes; reads
+	// never take them.
 	writeLocks sync.Map // account id → *sync.Mutex
-	loadLock   sync.Mutex
 
 	signins *signinLimiter
 	// twoFactor seals TOTP secrets (SetTwoFactorKey); nil until a key is given.
 	twoFactor atomic.Pointer[cipher.AEAD]
+	// nodeKey signs the tokens by which one node vouches to another for a relayed request.
+	nodeKey atomic.Pointer[[]byte]
 	// mail delivers invitations and notices (SetMailSender); nil when no SMTP server is configured.
 	mail atomic.Pointer[mailer]
 
-	// hooksMu guards the subscribers told of access changes and device deletions (see OnAccessChange).
+	// hooksMu guards the subscribers told of committed changes (see OnChange).
 	hooksMu     sync.RWMutex
-	accessHooks []func(accountID string)
-	deleteHooks []func(accountID string, deviceIDs []string)
+	changeHooks []func(LiveChange)
 
 	// BaseURL is the public address of the portal, used in invitation links.
 	BaseURL string
@@ -59,12 +69,25 @@ func New(st *store.Store, log *slog.Logger) *App {
 		log = slog.Default()
 	}
 	return &App{
-		store:   st,
-		snaps:   authz.NewHolder(),
-		log:     log,
-		now:     func() time.Time { return time.Now().UTC() },
-		signins: newSigninLimiter(),
-		BaseURL: "http://localhost:8080",
+		store:        st,
+		log:          log,
+		now:          func() time.Time { return time.Now().UTC() },
+		freshFor:     DefaultFreshFor,
+		pollEvery:    DefaultPollEvery,
+		noticeSignal: make(chan struct{}, 1),
+		signins:      newSigninLimiter(st, log),
+		BaseURL:      "http://localhost:8080",
+	}
+}
+
+// SetSyncTiming sets how long a confirmation that a copy of access is current lasts (freshFor) and
+// how often RunSync polls (pollEvery); zero keeps a value. For tests and benchmarks.
+func (a *App) SetSyncTiming(freshFor, pollEvery time.Duration) {
+	if freshFor > 0 {
+		a.freshFor = freshFor
+	}
+	if pollEvery > 0 {
+		a.pollEvery = pollEvery
 	}
 }
 
@@ -100,11 +123,77 @@ type Actor struct {
 	SourceIP       string
 	// ViaSSO marks a portal session opened through single sign-on.
 	ViaSSO bool
+	// Relayed marks a request another node relayed here, vouching for its actor (nodetoken.go).
+	Relayed bool
 	// SessionHash identifies the portal session the request came with ("" otherwise), so that a
 	// password change can end the user's other sessions and keep this one.
 	SessionHash string
+	// MinRevision asks for decisions on this account revision or a later one (read your writes
+	// across nodes: the client sends back a revision it was given). 0 asks for none.
+	MinRevision int64
 
 	decided atomic.Bool
+	// revision is the newest account revision this actor's request was decided on or produced.
+	revision atomic.Int64
+
+	gatesMu sync.Mutex
+	gates   map[gateKey]int64 // allowing decisions made for this request → the revision they were made on
+}
+
+type gateKey struct {
+	perm   portico.Permission
+	target authz.Target
+}
+
+type gate struct {
+	perm   portico.Permission
+	target authz.Target
+}
+
+// Revision is the newest account revision the actor's request was decided on or produced (0 when
+// none): what a response names in RevisionHeader.
+func (ac *Actor) Revision() int64 { return ac.revision.Load() }
+
+func (ac *Actor) noteRevision(rev int64) {
+	for {
+		old := ac.revision.Load()
+		if rev <= old || ac.revision.CompareAndSwap(old, rev) {
+			return
+		}
+	}
+}
+
+// recordGate remembers a decision that allowed the request, so that a write made for it can make it
+// again if the account changed since (see App.write).
+func (ac *Actor) recordGate(perm portico.Permission, t authz.Target, rev int64) {
+	if ac.Kind != ActorUser && ac.Kind != ActorAPIKey {
+		return
+	}
+	ac.gatesMu.Lock()
+	defer ac.gatesMu.Unlock()
+	if ac.gates == nil {
+		ac.gates = map[gateKey]int64{}
+	}
+	k := gateKey{perm, t}
+	if old, ok := ac.gates[k]; !ok || rev < old {
+		ac.gates[k] = rev
+	}
+}
+
+// takeGates returns the allowing decisions made on a revision older than rev, and forgets them all:
+// a write consumes the decisions made for it, so that an actor reused for a later operation (the
+// system's, a test's) is not held to decisions of an earlier one.
+func (ac *Actor) takeGates(rev int64) []gate {
+	ac.gatesMu.Lock()
+	defer ac.gatesMu.Unlock()
+	var out []gate
+	for k, r := range ac.gates {
+		if r < rev {
+			out = append(out, gate(k))
+		}
+	}
+	ac.gates = nil
+	return out
 }
 
 // MarkDecided records that the request needs no permission (signing in, health checks, agent
@@ -117,80 +206,6 @@ func (ac *Actor) Decided() bool { return ac.decided.Load() }
 // SystemActor acts for the command line and background work of an account.
 func SystemActor(accountID string) *Actor {
 	return &Actor{Kind: ActorSystem, AccountID: accountID, Name: "system"}
-}
-
-// snapshot returns the account's current snapshot, loading it on first use.
-func (a *App) snapshot(ctx context.Context, accountID string) (*authz.Snapshot, error) {
-	if s, ok := a.snaps.Get(accountID); ok {
-		return s, nil
-	}
-	a.loadLock.Lock()
-	defer a.loadLock.Unlock()
-	if s, ok := a.snaps.Get(accountID); ok {
-		return s, nil
-	}
-	s, err := a.loadSnapshot(ctx, accountID)
-	if err != nil {
-		return nil, err
-	}
-	a.snaps.Set(accountID, s)
-	return s, nil
-}
-
-func (a *App) loadSnapshot(ctx context.Context, accountID string) (*authz.Snapshot, error) {
-	acc, err := a.store.LoadAccess(ctx, accountID)
-	if err != nil {
-		return nil, fmt.Errorf("load access graph: %w", err)
-	}
-	g := authz.Graph{AccountID: accountID}
-	for _, u := range acc.Users {
-		g.Users = append(g.Users, userNode(&u))
-	}
-	for _, ug := range acc.UserGroups {
-		g.UserGroups = append(g.UserGroups, authz.UserGroupNode{ID: ug.ID, Name: ug.Name, MemberIDs: ug.MemberIDs})
-	}
-	for _, r := range acc.Roles {
-		g.Roles = append(g.Roles, roleNode(&r))
-	}
-	g.Assignments = acc.Assignments
-	for _, dg := range acc.DeviceGroups {
-		g.Groups = append(g.Groups, groupNode(&dg))
-	}
-	for _, d := range acc.Devices {
-		g.Devices = append(g.Devices, authz.DeviceNode{ID: d.ID, GroupID: d.GroupID, Name: d.Name})
-	}
-	return authz.New(g), nil
-}
-
-// Reload rebuilds an account's snapshot from storage (after maintenance done outside the App, or when
-// another node reports a change).
-func (a *App) Reload(ctx context.Context, accountID string) error {
-	unlock := a.lockAccount(accountID)
-	defer unlock()
-	s, err := a.loadSnapshot(ctx, accountID)
-	if err != nil {
-		return err
-	}
-	a.snaps.Set(accountID, s)
-	a.accessChanged(accountID)
-	return nil
-}
-
-// OnAccessChange subscribes fn to access changes: it is called, synchronously, after every change to
-// an account's access snapshot is published, so that live sessions can be checked again at once. fn
-// must return quickly and must not call back into the App (signal a goroutine instead).
-func (a *App) OnAccessChange(fn func(accountID string)) {
-	a.hooksMu.Lock()
-	defer a.hooksMu.Unlock()
-	a.accessHooks = append(a.accessHooks, fn)
-}
-
-func (a *App) accessChanged(accountID string) {
-	a.hooksMu.RLock()
-	defer a.hooksMu.RUnlock()
-	for _, fn := range a.accessHooks {
-		fn(accountID)
-	}
 }
 
 func userNode(u *portico.User) authz.UserNode {
@@ -217,23 +232,28 @@ func (a *App) lockAccount(accountID string) func() {
 }
 
 // decide asks the engine, applying an API key's narrowing. It marks the actor as decided.
-func (a *App) decide(ctx context.Context, ac *Actor, perm portico.Permission, t authz.Target) (authz.Decision, *authz.Snapshot, error) {
+func (a *App) decide(ctx context.Context, ac *Actor, perm portico.Permission, t authz.Target) (authz.Decision, *accountView, error) {
 	ac.MarkDecided()
-	snap, err := a.snapshot(ctx, ac.AccountID)
+	v, err := a.view(ctx, ac.AccountID, ac.MinRevision)
 	if err != nil {
 		return authz.Decision{}, nil, err
 	}
+	ac.noteRevision(v.revision)
 	if ac.Kind == ActorSystem {
-		return authz.Decision{Allowed: true, Reason: authz.ReasonOwner}, snap, nil
+		return authz.Decision{Allowed: true, Reason: authz.ReasonOwner}, v, nil
 	}
 	if ac.Kind != ActorUser && ac.Kind != ActorAPIKey {
-		return authz.Decision{Reason: authz.ReasonNoGrant}, snap, nil
+		return authz.Decision{Reason: authz.ReasonNoGrant}, v, nil
 	}
+	return a.decideOn(v.snap, ac, perm, t), v, nil
+}
+
+func (a *App) decideOn(snap *authz.Snapshot, ac *Actor, perm portico.Permission, t authz.Target) authz.Decision {
 	d := snap.Decide(authz.Query{UserID: ac.UserID, Permission: perm, Target: t, At: a.now()})
 	if d.Allowed && ac.KeyPermissions != nil && !ac.KeyPermissions.Has(perm) {
 		d = authz.Decision{Reason: authz.ReasonNoGrant}
 	}
-	return d, snap, nil
+	return d
 }
 
 // can reports whether the actor holds perm on t, without auditing a refusal: for filtering lists and
@@ -246,13 +266,16 @@ func (a *App) can(ctx context.Context, ac *Actor, perm portico.Permission, t aut
 // authorize refuses, with an audited denial, unless the actor holds perm on t. An object the actor
 // cannot know of (another account's, or none) is reported as not found.
 func (a *App) authorize(ctx context.Context, ac *Actor, action string, perm portico.Permission, t authz.Target) error {
-	d, _, err := a.decide(ctx, ac, perm, t)
+	d, v, err := a.decide(ctx, ac, perm, t)
 	if err != nil {
 		return err
 	}
 	if d.Allowed {
+		ac.recordGate(perm, t, v.revision)
 		return nil
 	}
+	// The operation ends here: the decisions that allowed it so far are no one's to remake.
+	ac.takeGates(0)
 	targetType, targetID := targetParts(t)
 	if d.Reason == authz.ReasonNotFound {
 		a.auditDenied(ctx, ac, action, targetType, targetID, "not found")
@@ -294,57 +317,137 @@ func targetNoun(t authz.Target) string {
 	return "account"
 }
 
-// change is what a write produces: the audit entry to append and the snapshot edits to apply.
+// change is what a write produces: the audit entry to append, the snapshot edits to apply on every
+// node, and what the live side of every node must do.
 type change struct {
 	action     string
 	targetType string
 	targetID   string
 	detail     string
 	edits      []authz.Change
-	// reload rebuilds the snapshot from storage instead of applying edits (rare, bulk changes).
+	// reload rebuilds the snapshot from storage instead of applying edits (changes made outside).
 	reload bool
+	// quiet marks a change that cannot affect any live session's rights (a session's own record):
+	// live sessions are not checked again for it.
+	quiet bool
+	// endSessions are live sessions to end wherever they run.
+	endSessions []SessionEnd
 }
 
-// write runs fn in one transaction under the account's write lock. fn returns what it changed; its
-// audit entry is appended in the same transaction, and its edits are applied to the snapshot after the
-// commit and before write returns.
+// write runs fn in one transaction, serialised with every other write of the account on every node,
+// and on this node's copy of the account brought up to the latest revision first. fn returns what it
+// changed; its audit entry and its record for the other nodes are written in the same transaction,
+// and its edits are applied to this node's copy after the commit and before write returns.
+//
+// The decisions that allowed the request (authorize) were made on the copy as it was then; when
+// other changes committed since, they are made again, on the copy the change commits on, so that a
+// right revoked on another node a moment ago is not used here.
 func (a *App) write(ctx context.Context, ac *Actor, fn func(tx *store.Tx) (*change, error)) error {
 	unlock := a.lockAccount(ac.AccountID)
 	defer unlock()
-	// Load before writing, so that a first-use load cannot race the edits below.
-	if _, err := a.snapshot(ctx, ac.AccountID); err != nil {
+	// Load (and confirm) before writing, so that a first-use load cannot race the edits below.
+	if _, err := a.view(ctx, ac.AccountID, ac.MinRevision); err != nil {
 		return err
 	}
+	st := a.account(ac.AccountID)
 	var ch *change
+	var rev int64
+	var start int64
+	var refused *refusal
 	err := a.store.Tx(ctx, func(tx *store.Tx) error {
+		start = mono()
 		var err error
+		if rev, err = tx.BumpRevision(ctx, ac.AccountID); err != nil {
+			return err
+		}
+		// Under the revision's lock no other change can commit: catch up with those before it.
+		if err := a.catchUp(ctx, tx, st, rev-1); err != nil {
+			return err
+		}
+		if refused = a.redecide(ac, st.view.Load()); refused != nil {
+			return refused.err
+		}
 		ch, err = fn(tx)
 		if err != nil || ch == nil {
 			return err
 		}
-		return tx.AppendAudit(ctx, a.auditEvent(ac, ch.action, ch.targetType, ch.targetID, portico.OutcomeSuccess, ch.detail))
-	})
-	if err != nil {
-		return err
-	}
-	if ch == nil {
-		return nil
-	}
-	if ch.reload {
-		s, err := a.loadSnapshot(ctx, ac.AccountID)
+		if err := tx.AppendAudit(ctx, a.auditEvent(ac, ch.action, ch.targetType, ch.targetID, portico.OutcomeSuccess, ch.detail)); err != nil {
+			return err
+		}
+		body, err := encodeRecord(ch)
 		if err != nil {
 			return err
 		}
-		a.snaps.Set(ac.AccountID, s)
-		a.accessChanged(ac.AccountID)
+		if beforeCommitHook != nil {
+			beforeCommitHook()
+		}
+		return tx.AppendAccessChange(ctx, &store.AccessChange{AccountID: ac.AccountID, Revision: rev, At: a.now(), Body: body})
+	})
+	if refused != nil {
+		// Audited once the transaction is gone: on SQLite it held the only writer.
+		targetType, targetID := targetParts(refused.target)
+		a.auditDenied(ctx, ac, "write", targetType, targetID, fmt.Sprintf("%s: %s (changed meanwhile)", refused.perm, refused.reason))
+		return refused.err
+	}
+	if err != nil {
+		return err
+	}
+	st.confirm(start)
+	ac.noteRevision(rev)
+	switch {
+	case ch == nil:
+		a.apply(st, rev-1, rev, nil)
+	case ch.reload:
+		if err := a.reload(ctx, a.store, st, 0); err != nil {
+			return err
+		}
+	default:
+		c := decodedChange{revision: rev, edits: ch.edits, recheck: !ch.quiet, endSessions: ch.endSessions}
+		if !a.apply(st, rev-1, rev, []decodedChange{c}) {
+			if err := a.reload(ctx, a.store, st, 0); err != nil {
+				return err
+			}
+		}
+	}
+	a.publish(ac.AccountID, rev)
+	return nil
+}
+
+// beforeCommitHook, when set (by tests only), runs in every write between its checks and its commit,
+// to widen the window in which concurrent writes on other nodes could interleave.
+var beforeCommitHook func()
+
+// redecide makes the actor's earlier allowing decisions again on v when they were made on an older
+// revision, and returns the refusal (audited) of the first that no longer holds.
+func (a *App) redecide(ac *Actor, v *accountView) *refusal {
+	if ac.Kind != ActorUser && ac.Kind != ActorAPIKey {
 		return nil
 	}
-	if len(ch.edits) > 0 {
-		a.snaps.Update(ac.AccountID, func(s *authz.Snapshot) *authz.Snapshot { return s.Apply(ch.edits...) })
-		a.accessChanged(ac.AccountID)
+	for _, g := range ac.takeGates(v.revision) {
+		if d := a.decideOn(v.snap, ac, g.perm, g.target); !d.Allowed {
+			r := &refusal{perm: g.perm, target: g.target, reason: d.Reason}
+			if d.Reason == authz.ReasonNotFound {
+				r.err = portico.NotFound(targetNoun(g.target))
+			} else {
+				r.err = portico.Errorf(portico.KindForbidden, "you need the %s permission here", g.perm)
+			}
+			return r
+		}
 	}
 	return nil
 }
+
+// refusal is a decision that allowed a request and no longer holds when its change is about to
+// commit.
+type refusal struct {
+	perm   portico.Permission
+	target authz.Target
+	reason authz.Reason
+	err    error
+}
+
+func (r *refusal) Error() string { return r.err.Error() }
+func (r *refusal) Unwrap() error { return r.err }
 
 func (a *App) auditEvent(ac *Actor, action, targetType, targetID string, outcome portico.Outcome, detail string) *portico.AuditEvent {
 	actorID := ac.UserID

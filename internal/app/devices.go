@@ -362,8 +362,8 @@ func (a *App) DeleteDevices(ctx context.Context, ac *Actor, ids []string) error 
 	if err != nil {
 		return portico.WithOp("delete devices", err)
 	}
-	// The rows are gone, so the agents' credentials no longer authenticate; now tell them to stop.
-	a.devicesDeleted(ac.AccountID, ids)
+	// The rows are gone, so the agents' credentials no longer authenticate; every node tells the
+	// agents it holds to stop (LiveChange.DeletedDevices).
 	return nil
 }
 

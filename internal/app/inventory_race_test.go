@@ -81,7 +81,7 @@ func (r *invRig) moveAndRename(t *testing.T) {
 	if _, err := r.a.UpdateDevice(ctx, r.owner, r.deviceID, DeviceUpdate{Name: &name}); err != nil {
 		t.Fatalf("rename: %v", err)
 	}
-	if err := r.a.SetDeviceStatus(ctx, r.owner.AccountID, r.deviceID, portico.DeviceInSession); err != nil {
+	if err := r.a.Store().SetDeviceStatus(ctx, r.owner.AccountID, r.deviceID, portico.DeviceInSession, nil); err != nil {
 		t.Fatalf("status: %v", err)
 	}
 }

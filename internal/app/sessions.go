@@ -110,12 +110,14 @@ func (a *App) AuthorizeSession(ctx context.Context, ac *Actor, deviceID string, 
 // SessionAllowed returns the actions of a live session that its technician may still use now, and,
 // when some are no longer allowed, why ("user disabled", "setting switched off", "permission
 // revoked", "device moved to Unassigned", "device deleted"). It is the re-check run after every
-// access change; it does not audit.
+// access change; it does not audit. When this node cannot confirm that its copy of the account's
+// access is current, no action is allowed: a session does not outlive a revocation this node has
+// not heard of.
 func (a *App) SessionAllowed(ctx context.Context, accountID, userID, deviceID string, actions []string) ([]string, string) {
 	snap, err := a.snapshot(ctx, accountID)
 	if err != nil {
 		a.log.Error("session re-check", "account", accountID, "err", err)
-		return actions, "" // keep the session rather than end it on a storage hiccup
+		return nil, "this server could not confirm that access rights are current"
 	}
 	now := a.now()
 	allowed := make([]string, 0, len(actions))
@@ -163,13 +165,14 @@ func sessionActor(r *store.RemoteSession, by string) *Actor {
 	return SystemActor(r.AccountID)
 }
 
-// StartSession records a new session of an authorized grant: its row (state connecting), the audit
-// entry "session.start" and the device's history.
-func (a *App) StartSession(ctx context.Context, g *SessionGrant) (*store.RemoteSession, error) {
+// StartSession records a new session of an authorized grant, relayed by node nodeID: its row (state
+// connecting), the audit entry "session.start" and the device's history. The grant's decisions are
+// made again if the account changed since (see write).
+func (a *App) StartSession(ctx context.Context, g *SessionGrant, nodeID string) (*store.RemoteSession, error) {
 	ac := g.Actor
 	r := &store.RemoteSession{ID: portico.NewID("ses"), AccountID: ac.AccountID, DeviceID: g.Device.ID,
 		DeviceName: g.Device.Name, UserID: ac.UserID, UserName: ac.Name, Actions: slices.Clone(g.Actions),
-		State: store.SessionConnecting, StartedAt: a.now()}
+		State: store.SessionConnecting, StartedAt: a.now(), NodeID: nodeID}
 	detail := fmt.Sprintf("%s: %s", g.Device.Name, strings.Join(g.Actions, ", "))
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		if err := tx.CreateRemoteSession(ctx, r); err != nil {
@@ -178,7 +181,7 @@ func (a *App) StartSession(ctx context.Context, g *SessionGrant) (*store.RemoteS
 		if err := tx.AddHistory(ctx, a.historyEntry(ac, &g.Device, "session.start", strings.Join(g.Actions, ", "))); err != nil {
 			return nil, err
 		}
-		return &change{action: "session.start", targetType: "session", targetID: r.ID, detail: detail}, nil
+		return &change{action: "session.start", targetType: "session", targetID: r.ID, detail: detail, quiet: true}, nil
 	})
 	if err != nil {
 		return nil, portico.WithOp("start session", err)
@@ -213,7 +216,7 @@ func (a *App) NarrowSession(ctx context.Context, r *store.RemoteSession, actions
 		if err := tx.AddHistory(ctx, a.historyEntry(ac, d, "session.narrow", detail)); err != nil && !portico.IsKind(err, portico.KindNotFound) {
 			return nil, err
 		}
-		return &change{action: "session.narrow", targetType: "session", targetID: r.ID, detail: detail}, nil
+		return &change{action: "session.narrow", targetType: "session", targetID: r.ID, detail: detail, quiet: true}, nil
 	})
 	if err != nil {
 		return portico.WithOp("narrow session", err)
@@ -224,7 +227,8 @@ func (a *App) NarrowSession(ctx context.Context, r *store.RemoteSession, actions
 
 // EndSession records the end of a session: by is technician, end_user, agent or server. It writes the
 // row's end, the audit entry "session.end" with the reason, and the device's history (unless the
-// device is gone). Ending an ended session does nothing.
+// device is gone), and the node relaying the session, whichever it is, ends it (LiveChange). Ending
+// an ended session does nothing.
 func (a *App) EndSession(ctx context.Context, r *store.RemoteSession, by, reason string) error {
 	ac := sessionActor(r, by)
 	now := a.now()
@@ -241,7 +245,8 @@ func (a *App) EndSession(ctx context.Context, r *store.RemoteSession, by, reason
 		if err := tx.AddHistory(ctx, a.historyEntry(ac, d, "session.end", detail)); err != nil && !portico.IsKind(err, portico.KindNotFound) {
 			return nil, err
 		}
-		return &change{action: "session.end", targetType: "session", targetID: r.ID, detail: r.DeviceName + " " + detail}, nil
+		return &change{action: "session.end", targetType: "session", targetID: r.ID, detail: r.DeviceName + " " + detail,
+			quiet: true, endSessions: []SessionEnd{{ID: r.ID, By: by, Reason: reason}}}, nil
 	})
 	if err != nil {
 		return portico.WithOp("end session", err)

@@ -3,7 +3,9 @@ package app
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -97,6 +99,13 @@ func (a *App) SetTwoFactorKey(key []byte) error {
 		return fmt.Errorf("set 2FA key: %w", err)
 	}
 	a.twoFactor.Store(&aead)
+	// The same key, through a key derivation of its own, vouches for requests one node relays to
+	// another (nodetoken.go): every node of a cluster already shares it.
+	nodeKey, err := hkdf.Key(sha256.New, key, nil, "portico node token v1", 32)
+	if err != nil {
+		return fmt.Errorf("set 2FA key: %w", err)
+	}
+	a.nodeKey.Store(&nodeKey)
 	return nil
 }
 

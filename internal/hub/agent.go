@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/protocol"
 )
@@ -26,6 +27,10 @@ type agent struct {
 	h    *Hub
 	ac   *app.Actor
 	conn *protocol.Conn
+	// connID names this connection in the database's presence record; recorded is set once its
+	// "connected" event is written (the record names it from then on, until a newer one takes over).
+	connID   string
+	recorded atomic.Bool
 
 	hello    chan protocol.Message // the first control message
 	greeted  atomic.Bool
@@ -68,7 +73,7 @@ func (h *Hub) ServeAgent(w http.ResponseWriter, r *http.Request, ac *app.Actor) 
 		h.log.Info("agent upgrade failed", "device", ac.DeviceID, "err", err)
 		return
 	}
-	a := &agent{h: h, ac: ac, hello: make(chan protocol.Message, 1),
+	a := &agent{h: h, ac: ac, hello: make(chan protocol.Message, 1), connID: portico.NewID("conn"),
 		commands: map[string]*pendingCommand{}}
 	a.lastBeat.Store(time.Now().UnixNano())
 	a.conn = protocol.NewConn(protocol.WebSocket(ws), protocol.Options{Role: protocol.RoleServer, OnControl: a.onControl})
@@ -158,7 +163,7 @@ func (h *Hub) register(a *agent) {
 	if old != nil {
 		_ = old.conn.Close("replaced by a new connection of the same device")
 	}
-	h.refreshStatus(a.ac, "connected", "from "+a.ac.SourceIP)
+	h.refreshStatus(a, "connected", "from "+a.ac.SourceIP+" on server "+h.opts.NodeID)
 }
 
 // unregister forgets a ended connection, ends its sessions and records the disconnection, unless a
@@ -187,7 +192,7 @@ func (h *Hub) unregister(a *agent, cause error) {
 	if cause != nil {
 		detail = cause.Error()
 	}
-	h.refreshStatus(a.ac, "disconnected", detail)
+	h.refreshStatus(a, "disconnected", detail)
 }
 
 // stop tells the agent to stop for good and closes its connection.

@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
+	"github.com/portico-dev/portico/internal/bus"
 	"github.com/portico-dev/portico/internal/store"
 )
 
@@ -31,6 +33,24 @@ type Options struct {
 	RecheckEvery time.Duration
 	// Logger receives the hub's logs; nil means slog.Default().
 	Logger *slog.Logger
+
+	// NodeID names this server among the nodes sharing the database; it survives restarts, so that a
+	// restarted node releases only what it held itself. Default "local".
+	NodeID string
+	// NodeURL is the address other nodes reach this one at, to relay a session whose agent is
+	// connected here (see RelaySession).
+	NodeURL string
+	// Bus carries notices between nodes (a connection to close because its device connected
+	// elsewhere). Nil: notices stay within the process, and the periodic presence check does the rest.
+	Bus bus.Bus
+	// Lease is how long the node's registration lasts without renewal; a node silent for longer is
+	// presumed dead and what it held is released by the others. Default 15 s.
+	Lease time.Duration
+	// RenewEvery is how often the lease is renewed and dead nodes are looked for. Default Lease/5.
+	RenewEvery time.Duration
+	// PresenceEvery is how often the node checks that the database still names it for its agents
+	// (another node may hold a newer connection of the device). Default 10 s.
+	PresenceEvery time.Duration
 }
 
 func (o *Options) defaults() {
@@ -51,6 +71,21 @@ func (o *Options) defaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.NodeID == "" {
+		o.NodeID = "local"
+	}
+	if o.Lease <= 0 {
+		o.Lease = 15 * time.Second
+	}
+	if o.RenewEvery <= 0 {
+		o.RenewEvery = o.Lease / 5
+	}
+	if o.PresenceEvery <= 0 {
+		o.PresenceEvery = 10 * time.Second
+	}
+	if o.Bus == nil {
+		o.Bus = bus.NewLocal(o.Logger)
 	}
 }
 
@@ -80,8 +115,17 @@ type Hub struct {
 	statuses sync.Map // device id → *deviceStatus
 
 	statusMu     sync.Mutex
-	statusQueue  []app.AgentEvent // status changes not yet written, in order
+	statusQueue  []queuedEvent // status changes not yet written, in order
 	statusSignal chan struct{}
+
+	// endsMu guards session ends whose record could not be written (the database did not answer):
+	// the node loop writes them later, so that no session stays live in the database.
+	endsMu      sync.Mutex
+	pendingEnds []pendingEnd
+
+	unsubscribe []func()
+	// nodeTransport reaches the other nodes, for RelaySession.
+	nodeTransport *http.Transport
 
 	seenMu sync.Mutex
 	seen   map[string]store.DeviceSeen // device id → last heartbeat not yet written
@@ -91,6 +135,12 @@ type Hub struct {
 	recheckSignal   chan struct{}
 
 	agentsGauge, sessionsGauge prometheus.GaugeFunc
+}
+
+// queuedEvent is a status change waiting to be written, with the connection it is about.
+type queuedEvent struct {
+	ev app.AgentEvent
+	a  *agent
 }
 
 // deviceStatus serialises the status changes of one device and remembers the last one queued.
@@ -105,7 +155,8 @@ func New(a *app.App, opts Options) *Hub {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &Hub{app: a, opts: opts, log: opts.Logger, ctx: ctx, cancel: cancel,
 		agents: map[string]*agent{}, sessions: map[string]*session{}, seen: map[string]store.DeviceSeen{},
-		recheckAccounts: map[string]bool{}, recheckSignal: make(chan struct{}, 1), statusSignal: make(chan struct{}, 1)}
+		recheckAccounts: map[string]bool{}, recheckSignal: make(chan struct{}, 1), statusSignal: make(chan struct{}, 1),
+		nodeTransport: newNodeTransport()}
 	h.agentsGauge = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "portico_agents_connected",
 		Help: "Agents connected to this server."}, func() float64 { return float64(h.count(func(*Hub) int { return len(h.agents) })) })
 	h.sessionsGauge = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "portico_sessions_live",
@@ -125,22 +176,31 @@ func (h *Hub) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{h.agentsGauge, h.sessionsGauge}
 }
 
-// Start marks every device Unavailable (no agent is connected yet), ends the session records a
-// stopped server left open, subscribes to access changes and device deletions, and starts the
-// background loops: heartbeat timeouts, last-seen batches and session re-checks.
+// Start registers the node, releases what it held before it last stopped (its devices' presence,
+// the sessions it relayed; never another node's), subscribes to committed changes and to presence
+// notices, and starts the background loops: heartbeat timeouts, last-seen batches, session re-checks
+// and the node's lease.
 func (h *Hub) Start(ctx context.Context) error {
-	if err := h.app.ResetDeviceStatuses(ctx); err != nil {
+	if err := h.app.StartNode(ctx, h.opts.NodeID, h.opts.NodeURL); err != nil {
 		return err
 	}
-	h.app.OnAccessChange(h.accessChanged)
-	h.app.OnDevicesDeleted(h.devicesDeleted)
-	h.wg.Add(4)
+	h.app.OnChange(h.changed)
+	unsub, err := h.opts.Bus.Subscribe(presenceSubject, h.presenceNotice)
+	if err != nil {
+		return err
+	}
+	h.unsubscribe = append(h.unsubscribe, unsub)
+	h.wg.Add(5)
 	go h.statusLoop()
 	go h.heartbeatLoop()
 	go h.flushLoop()
 	go h.recheckLoop()
+	go h.nodeLoop()
 	return nil
 }
+
+// NodeID is the node this hub runs on.
+func (h *Hub) NodeID() string { return h.opts.NodeID }
 
 // Close disconnects every agent and session, writes the pending last-seen times and stops the
 // background loops. Calling it again does nothing.
@@ -178,9 +238,19 @@ func (h *Hub) close() {
 		h.log.Error("agent connections still ending at shutdown; their disconnections may not be recorded")
 	}
 	h.wg.Wait()
+	for _, u := range h.unsubscribe {
+		u()
+	}
 	h.flush(context.Background())
 	if !h.writeStatuses(context.Background()) {
-		h.log.Error("device statuses not written at shutdown; the next start marks every device Unavailable anyway")
+		h.log.Error("device statuses not written at shutdown; this node's next start, or the others once its lease ends, mark its devices Unavailable")
+		return
+	}
+	h.writePendingEnds(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	defer cancel()
+	if err := h.app.StopNode(ctx, h.opts.NodeID); err != nil {
+		h.log.Warn("remove the node's registration", "err", err)
 	}
 }
 
@@ -198,7 +268,8 @@ func (h *Hub) agent(deviceID string) *agent {
 // refreshStatus computes the device's status from the live state (Unavailable without a connection,
 // In session with an active session, else Available) and, when it changed or an event (connected,
 // disconnected) is to be recorded, queues the write for statusLoop.
-func (h *Hub) refreshStatus(ac *app.Actor, event, detail string) {
+func (h *Hub) refreshStatus(a *agent, event, detail string) {
+	ac := a.ac
 	v, _ := h.statuses.LoadOrStore(ac.DeviceID, &deviceStatus{})
 	ds := v.(*deviceStatus)
 	ds.mu.Lock()
@@ -209,7 +280,8 @@ func (h *Hub) refreshStatus(ac *app.Actor, event, detail string) {
 	}
 	ds.last = status
 	h.statusMu.Lock()
-	h.statusQueue = append(h.statusQueue, app.AgentEvent{Actor: ac, Event: event, Detail: detail, Status: status, At: time.Now().UTC()})
+	h.statusQueue = append(h.statusQueue, queuedEvent{a: a, ev: app.AgentEvent{Actor: ac, NodeID: h.opts.NodeID,
+		ConnID: a.connID, Event: event, Detail: detail, Status: status, At: time.Now().UTC()}})
 	h.statusMu.Unlock()
 	select {
 	case h.statusSignal <- struct{}{}:
@@ -254,8 +326,12 @@ func (h *Hub) writeStatuses(ctx context.Context) bool {
 	h.statusMu.Unlock()
 	for len(batch) > 0 {
 		chunk := batch[:min(len(batch), statusChunk)]
+		events := make([]app.AgentEvent, len(chunk))
+		for i := range chunk {
+			events[i] = chunk[i].ev
+		}
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
-		err := h.app.RecordAgentEvents(wctx, chunk)
+		replaced, err := h.app.RecordAgentEvents(wctx, events)
 		cancel()
 		if err != nil {
 			h.log.Error("store device statuses; will retry", "changes", len(batch), "err", err)
@@ -263,6 +339,14 @@ func (h *Hub) writeStatuses(ctx context.Context) bool {
 			h.statusQueue = append(batch, h.statusQueue...)
 			h.statusMu.Unlock()
 			return false
+		}
+		for _, q := range chunk {
+			if q.ev.Event == "connected" {
+				q.a.recorded.Store(true)
+			}
+		}
+		for _, c := range replaced {
+			h.publishClose(c)
 		}
 		batch = batch[len(chunk):]
 	}

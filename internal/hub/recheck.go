@@ -60,8 +60,8 @@ func (s *session) recheck() {
 	}
 	ctx, cancel := context.WithTimeout(s.h.ctx, writeTimeout)
 	defer cancel()
-	if !s.h.app.ActorStillValid(ctx, s.grant.Actor) {
-		go s.end("server", "API key revoked")
+	if ok, reason := s.h.app.ActorStillValid(ctx, s.grant.Actor); !ok {
+		go s.end("server", reason)
 		return
 	}
 	allowed, reason := s.h.app.SessionAllowed(ctx, r.AccountID, r.UserID, r.DeviceID, r.Actions)

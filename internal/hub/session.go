@@ -168,7 +168,7 @@ func (h *Hub) ServeSession(w http.ResponseWriter, r *http.Request, g *app.Sessio
 		return
 	}
 	ctx, cancel := context.WithTimeout(h.ctx, writeTimeout)
-	rec, err := h.app.StartSession(ctx, g)
+	rec, err := h.app.StartSession(ctx, g, h.opts.NodeID)
 	cancel()
 	if err != nil {
 		h.log.Error("start session", "device", g.Device.ID, "err", err)
@@ -245,7 +245,7 @@ func (s *session) activate() {
 		s.h.log.Error("store session state", "session", s.id, "err", err)
 	}
 	cancel()
-	s.h.refreshStatus(s.agent.ac, "", "")
+	s.h.refreshStatus(s.agent, "", "")
 	s.sendState("")
 }
 
@@ -670,10 +670,11 @@ func (s *session) end(by, reason string) {
 		s.h.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 		if err := s.h.app.EndSession(ctx, &rec, by, reason); err != nil {
-			s.h.log.Error("record session end", "session", s.id, "err", err)
+			s.h.log.Error("record session end; will retry", "session", s.id, "err", err)
+			s.h.deferEnd(rec, by, reason)
 		}
 		cancel()
-		s.h.refreshStatus(s.agent.ac, "", "")
+		s.h.refreshStatus(s.agent, "", "")
 		s.sendState(by)
 		close(s.ended)
 		s.cancel()

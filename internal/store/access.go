@@ -16,6 +16,8 @@ type Access struct {
 	Assignments  []portico.Assignment
 	DeviceGroups []portico.DeviceGroup
 	Devices      []DeviceRef
+	// Revision is the account's access revision this graph reflects (read in the same snapshot).
+	Revision int64
 }
 
 // DeviceRef is the part of a device that decides access: where it sits in the tree.
@@ -38,6 +40,9 @@ func (q *querier) LoadAccess(ctx context.Context, accountID string) (*Access, er
 			return notFound("account")
 		}
 		var err error
+		if out.Revision, err = q.Revision(ctx, accountID); err != nil {
+			return err
+		}
 		if out.Users, err = loadAll(ctx, q, scanUser, `SELECT `+userCols+` FROM users WHERE account_id = $1
 			ORDER BY `+q.textOrder("name")+`, id`, accountID); err != nil {
 			return fmt.Errorf("users: %w", err)

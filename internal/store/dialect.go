@@ -1,14 +1,20 @@
 package store
 
 import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"net"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -327,4 +333,34 @@ func wrap(op string, err error) error {
 		return nil
 	}
 	return fmt.Errorf("%s: %w", op, mapErr(err))
+}
+
+// forUpdate is the clause that locks the rows a SELECT inside a transaction reads until commit, on
+// PostgreSQL; SQLite needs none, its single writer already serialises.
+func (q *querier) forUpdate() string {
+	if q.sqlite() {
+		return ""
+	}
+	return " FOR UPDATE"
+}
+
+// Unreachable reports whether err says the database could not be reached or stopped answering (a
+// refused or broken connection, a timeout), as opposed to a refused statement: such a request may
+// succeed when retried, and is answered 503, not 500.
+func Unreachable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ne net.Error
+	var ce *pgconn.ConnectError
+	switch {
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EPIPE), errors.As(err, &ne), errors.As(err, &ce), pgconn.Timeout(err):
+		return true
+	}
+	// pgx reports a connection that died mid-query as "conn closed" or an unexpected EOF, untyped.
+	msg := err.Error()
+	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "unexpected EOF") ||
+		strings.Contains(msg, "failed to connect")
 }

@@ -47,20 +47,6 @@ func (q *querier) TouchDevices(ctx context.Context, seen []DeviceSeen) error {
 	}))
 }
 
-// ResetDeviceStatuses marks every device of every account Unavailable, as they are when a server
-// starts and no agent is connected yet. It returns how many devices changed.
-func (q *querier) ResetDeviceStatuses(ctx context.Context) (int, error) {
-	res, err := q.exec(ctx, `UPDATE devices SET status = $1 WHERE status <> $1`, portico.DeviceUnavailable)
-	if err != nil {
-		return 0, wrap("reset device statuses", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, wrap("reset device statuses", err)
-	}
-	return int(n), nil
-}
-
 // PutInventory stores the latest inventory a device reported (a JSON document), replacing the
 // previous one.
 func (q *querier) PutInventory(ctx context.Context, accountID, deviceID string, inventory json.RawMessage, at time.Time) error {

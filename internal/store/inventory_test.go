@@ -44,16 +44,49 @@ func testDeviceStatus(t *testing.T, s *Store) {
 		t.Fatalf("another account moved last seen to %v", got.LastSeen)
 	}
 
-	// Reset: every device unavailable.
-	n := must1[int](t)(s.ResetDeviceStatuses(ctx))
-	if n != 2 { // d1 available, d2 available (fixture default); gone is gone
-		t.Fatalf("reset changed %d devices, want 2", n)
+	// Presence: a connection records its node; the newest connection of a device wins; a
+	// connection's status and end change the device only while it is the current one.
+	c1 := DeviceConn{AccountID: f.acc.ID, DeviceID: d1.ID, NodeID: "node-a", ConnID: "conn-1"}
+	c2 := DeviceConn{AccountID: f.acc.ID, DeviceID: d1.ID, NodeID: "node-b", ConnID: "conn-2"}
+	rec, old := must2[bool, DeviceConn](t)(s.ConnectDevice(ctx, c1, portico.DeviceAvailable, at(time.Hour)))
+	if !rec || old != (DeviceConn{}) {
+		t.Fatalf("first connection: recorded %v, replaced %+v", rec, old)
 	}
-	for _, id := range []string{d1.ID, d2.ID} {
-		if got := must1[*portico.Device](t)(s.GetDevice(ctx, f.acc.ID, id)); got.Status != portico.DeviceUnavailable {
-			t.Fatalf("%s after reset: %s", id, got.Status)
-		}
+	rec, old = must2[bool, DeviceConn](t)(s.ConnectDevice(ctx, c2, portico.DeviceAvailable, at(time.Hour+time.Second)))
+	if !rec || old != c1 {
+		t.Fatalf("newer connection: recorded %v, replaced %+v, want %+v", rec, old, c1)
 	}
+	// An older connection's late write changes nothing.
+	if rec, _ = must2[bool, DeviceConn](t)(s.ConnectDevice(ctx, c1, portico.DeviceAvailable, at(time.Hour))); rec {
+		t.Fatal("an older connection overwrote the newer one")
+	}
+	if ok := must1[bool](t)(s.SetConnStatus(ctx, c1, portico.DeviceInSession)); ok {
+		t.Fatal("a replaced connection set the status")
+	}
+	if ok := must1[bool](t)(s.DisconnectDevice(ctx, c1, at(2*time.Hour))); ok {
+		t.Fatal("a replaced connection's end marked the device unavailable")
+	}
+	equal(t, must1[DeviceConn](t)(s.DeviceConnOf(ctx, f.acc.ID, d1.ID)), c2)
+	must1[bool](t)(s.SetConnStatus(ctx, c2, portico.DeviceInSession))
+	if got := must1[*portico.Device](t)(s.GetDevice(ctx, f.acc.ID, d1.ID)); got.Status != portico.DeviceInSession {
+		t.Fatalf("status %s, want in session", got.Status)
+	}
+	equal(t, must1[[]DeviceConn](t)(s.NodeConns(ctx, "node-b")), []DeviceConn{c2})
+	equal(t, must1[[]DeviceConn](t)(s.NodeConns(ctx, "node-a")), []DeviceConn(nil))
+	// Releasing a node touches only the devices it holds.
+	c3 := DeviceConn{AccountID: f.acc.ID, DeviceID: d2.ID, NodeID: "node-a", ConnID: "conn-3"}
+	must2[bool, DeviceConn](t)(s.ConnectDevice(ctx, c3, portico.DeviceAvailable, at(time.Hour)))
+	equal(t, must1[[]DeviceConn](t)(s.ReleaseNodeDevices(ctx, "node-a", at(3*time.Hour))), []DeviceConn{c3})
+	if got := must1[*portico.Device](t)(s.GetDevice(ctx, f.acc.ID, d2.ID)); got.Status != portico.DeviceUnavailable {
+		t.Fatalf("released device: %s", got.Status)
+	}
+	if got := must1[*portico.Device](t)(s.GetDevice(ctx, f.acc.ID, d1.ID)); got.Status != portico.DeviceInSession {
+		t.Fatalf("another node's device after the release: %s", got.Status)
+	}
+	if ok := must1[bool](t)(s.DisconnectDevice(ctx, c2, at(4*time.Hour))); !ok {
+		t.Fatal("the current connection's end was not recorded")
+	}
+	equal(t, must1[DeviceConn](t)(s.DeviceConnOf(ctx, f.acc.ID, d1.ID)), DeviceConn{AccountID: f.acc.ID, DeviceID: d1.ID})
 }
 
 func testInventory(t *testing.T, s *Store) {
@@ -106,15 +139,15 @@ func jsonEqual(t testing.TB, a, b json.RawMessage) bool {
 func testRemoteSessions(t *testing.T, s *Store) {
 	f := newFixture(t, s, "Acme")
 	d := f.device(t, s, "", "pc1")
-	mk := func(start time.Time) *RemoteSession {
+	mk := func(start time.Time, node string) *RemoteSession {
 		r := &RemoteSession{ID: portico.NewID("ses"), AccountID: f.acc.ID, DeviceID: d.ID, DeviceName: d.Name,
 			UserID: f.owner.ID, UserName: f.owner.Name, Actions: []string{"terminal", "chat"}, State: SessionConnecting,
-			StartedAt: start}
+			StartedAt: start, NodeID: node}
 		must(t, s.CreateRemoteSession(ctx, r))
 		return r
 	}
-	r1 := mk(now)
-	r2 := mk(at(time.Minute))
+	r1 := mk(now, "node-a")
+	r2 := mk(at(time.Minute), "node-a")
 	wantConflictField(t, s.CreateRemoteSession(ctx, r1), "id")
 	equal(t, must1[*RemoteSession](t)(s.GetRemoteSession(ctx, f.acc.ID, r1.ID)), r1)
 
@@ -142,14 +175,18 @@ func testRemoteSessions(t *testing.T, s *Store) {
 	wantKind(t, s.EndRemoteSession(ctx, g.acc.ID, r1.ID, now, "server", "x"), portico.KindNotFound)
 	equal(t, must1[[]RemoteSession](t)(s.ListRemoteSessions(ctx, g.acc.ID, RemoteSessionFilter{})), []RemoteSession{})
 
-	// At start, sessions a stopped server left open end.
-	n := must1[int](t)(s.EndLiveRemoteSessions(ctx, at(time.Hour), "server restarted"))
-	if n != 1 {
-		t.Fatalf("ended %d live sessions, want 1", n)
+	// A stopped node's live sessions end; another node's stay.
+	r3 := mk(at(4*time.Minute), "node-b")
+	ended1 := must1[[]RemoteSession](t)(s.EndNodeSessions(ctx, "node-a", at(time.Hour), "server restarted"))
+	if len(ended1) != 1 || ended1[0].ID != r1.ID {
+		t.Fatalf("ended %+v, want only %s", ended1, r1.ID)
 	}
 	got := must1[*RemoteSession](t)(s.GetRemoteSession(ctx, f.acc.ID, r1.ID))
 	if got.State != SessionEnded || got.EndReason != "server restarted" || got.EndedBy != "server" {
 		t.Fatalf("after restart: %+v", got)
+	}
+	if got := must1[*RemoteSession](t)(s.GetRemoteSession(ctx, f.acc.ID, r3.ID)); got.State == SessionEnded {
+		t.Fatal("another node's session ended")
 	}
 	// The record outlives the device.
 	must(t, s.DeleteDevice(ctx, f.acc.ID, d.ID))

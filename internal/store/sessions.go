@@ -33,6 +33,8 @@ type RemoteSession struct {
 	// EndedBy is technician, end_user, server or agent.
 	EndedBy   string `json:"ended_by,omitempty"`
 	EndReason string `json:"end_reason,omitempty"`
+	// NodeID is the server node that relays the session (the one its agent is connected to).
+	NodeID string `json:"node_id,omitempty"`
 }
 
 // RemoteSessionFilter selects remote sessions; zero fields match everything.
@@ -44,12 +46,12 @@ type RemoteSessionFilter struct {
 }
 
 const remoteSessionCols = `id, account_id, device_id, device_name, user_id, user_name, actions, state, started_at,
-	ended_at, ended_by, end_reason`
+	ended_at, ended_by, end_reason, node_id`
 
 func scanRemoteSession(s scanner) (RemoteSession, error) {
 	var r RemoteSession
 	err := s.Scan(&r.ID, &r.AccountID, &r.DeviceID, &r.DeviceName, &r.UserID, &r.UserName, jsonCol{&r.Actions},
-		&r.State, timeCol{&r.StartedAt}, nullTimeCol{&r.EndedAt}, &r.EndedBy, &r.EndReason)
+		&r.State, timeCol{&r.StartedAt}, nullTimeCol{&r.EndedAt}, &r.EndedBy, &r.EndReason, &r.NodeID)
 	return r, err
 }
 
@@ -58,8 +60,8 @@ func (q *querier) CreateRemoteSession(ctx context.Context, r *RemoteSession) err
 	r.StartedAt = normTime(r.StartedAt)
 	r.EndedAt = normTimePtr(r.EndedAt)
 	_, err := q.exec(ctx, `INSERT INTO remote_sessions (`+remoteSessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-		$9, $10, $11, $12)`, r.ID, r.AccountID, r.DeviceID, r.DeviceName, r.UserID, r.UserName, jsonList(r.Actions),
-		r.State, r.StartedAt, r.EndedAt, r.EndedBy, r.EndReason)
+		$9, $10, $11, $12, $13)`, r.ID, r.AccountID, r.DeviceID, r.DeviceName, r.UserID, r.UserName, jsonList(r.Actions),
+		r.State, r.StartedAt, r.EndedAt, r.EndedBy, r.EndReason, r.NodeID)
 	if kind, _ := constraintViolation(err); kind == "unique" {
 		return fmt.Errorf("create remote session: %w", conflict("id", "a session with this id already exists"))
 	}
@@ -114,19 +116,4 @@ func (q *querier) EndRemoteSession(ctx context.Context, accountID, id string, at
 	return wrap("end remote session", q.execOne(ctx, "session", `UPDATE remote_sessions SET state = $3, ended_at = $4,
 		ended_by = $5, end_reason = $6 WHERE account_id = $1 AND id = $2 AND state <> $3`,
 		accountID, id, SessionEnded, normTime(at), by, reason))
-}
-
-// EndLiveRemoteSessions ends every session that has not ended, of every account: at server start,
-// sessions left open by a stopped server cannot be live any more. It returns how many it ended.
-func (q *querier) EndLiveRemoteSessions(ctx context.Context, at time.Time, reason string) (int, error) {
-	res, err := q.exec(ctx, `UPDATE remote_sessions SET state = $1, ended_at = $2, ended_by = 'server', end_reason = $3
-		WHERE state <> $1`, SessionEnded, normTime(at), reason)
-	if err != nil {
-		return 0, wrap("end live remote sessions", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, wrap("end live remote sessions", err)
-	}
-	return int(n), nil
 }

@@ -59,6 +59,8 @@ func runContract(t *testing.T, open func(t testing.TB) *Store) {
 		{"Inventory", testInventory},
 		{"RemoteSessions", testRemoteSessions},
 		{"Preferences", testPreferences},
+		{"Revisions", testRevisions},
+		{"Nodes", testNodes},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
