@@ -147,10 +147,22 @@ func (a *App) RevokeAPIKey(ctx context.Context, ac *Actor, id string) error {
 }
 
 // ActorStillValid reports whether an actor that was authenticated earlier could still authenticate
-// now, for work that outlives its request (a remote session): an API key must not have been revoked
-// meanwhile. A user's status, roles and rights are the engine's to decide and are not checked here.
+// now, for work that outlives its request (a remote session): its address must still be in the
+// account's IP allow list, and an API key must not have been revoked meanwhile. A user's status,
+// roles and rights are the engine's to decide and are not checked here.
 // When it cannot tell (the database does not answer) it says no, with that reason: fail closed.
 func (a *App) ActorStillValid(ctx context.Context, ac *Actor) (bool, string) {
+	if ac.Kind != ActorAPIKey && ac.Kind != ActorUser {
+		return true, ""
+	}
+	pol, err := a.store.GetAccountPolicy(ctx, ac.AccountID)
+	if err != nil {
+		a.log.Error("check the IP allow list", "account", ac.AccountID, "err", err)
+		return false, "this server could not confirm that the technician's address is still allowed"
+	}
+	if !addressAllowed(pol.IPAllowlist, ac.SourceIP) {
+		return false, "the technician's address is no longer in the IP allow list"
+	}
 	if ac.Kind != ActorAPIKey {
 		return true, ""
 	}

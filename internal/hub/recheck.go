@@ -46,23 +46,27 @@ func (h *Hub) recheckLoop() {
 		}
 		h.mu.Unlock()
 		for _, s := range due {
-			s.recheck()
+			// The credentials and the address are checked after a change only (they change by writes,
+			// which signal); the periodic pass is for assignments that expire by themselves.
+			s.recheck(accounts != nil)
 		}
 	}
 }
 
 // recheck asks the engine which of the session's actions its technician may still use: none left
 // ends the session, fewer narrows it.
-func (s *session) recheck() {
+func (s *session) recheck(credentials bool) {
 	r := s.record()
 	if r.State == store.SessionEnded {
 		return
 	}
 	ctx, cancel := context.WithTimeout(s.h.ctx, writeTimeout)
 	defer cancel()
-	if ok, reason := s.h.app.ActorStillValid(ctx, s.grant.Actor); !ok {
-		go s.end("server", reason)
-		return
+	if credentials {
+		if ok, reason := s.h.app.ActorStillValid(ctx, s.grant.Actor); !ok {
+			go s.end("server", reason)
+			return
+		}
 	}
 	allowed, reason := s.h.app.SessionAllowed(ctx, r.AccountID, r.UserID, r.DeviceID, r.Actions)
 	if len(allowed) == len(r.Actions) {

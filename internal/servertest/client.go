@@ -1,0 +1,153 @@
+package servertest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Client speaks JSON to one node (or the load balancer) with a bearer API key or, after SignIn, a
+// portal session cookie.
+type Client struct {
+	t      testing.TB
+	Base   string
+	Bearer string
+	// Header is sent with every request (X-Forwarded-For, Portico-Min-Revision…).
+	Header http.Header
+	HTTP   *http.Client
+}
+
+// NewClient returns a client of base, authenticated by the API key bearer when it is not empty.
+func NewClient(t testing.TB, base, bearer string) *Client {
+	jar, _ := cookiejar.New(nil)
+	return &Client{t: t, Base: strings.TrimRight(base, "/"), Bearer: bearer, Header: http.Header{},
+		HTTP: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+}
+
+// At returns a client of another base URL with the same credentials and cookies (another node).
+func (c *Client) At(base string) *Client {
+	d := *c
+	d.Base = strings.TrimRight(base, "/")
+	d.Header = c.Header.Clone()
+	if c.HTTP.Jar != nil {
+		// Cookies are per host: copy this client's session cookie to the other node's host.
+		jar, _ := cookiejar.New(nil)
+		from, _ := url.Parse(c.Base)
+		to, _ := url.Parse(d.Base)
+		jar.SetCookies(to, c.HTTP.Jar.Cookies(from))
+		d.HTTP = &http.Client{Jar: jar, Timeout: c.HTTP.Timeout}
+	}
+	return &d
+}
+
+// Response is an API answer.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Revision is the account revision the answer names (Portico-Revision), or 0.
+func (r *Response) Revision() int64 {
+	n, _ := strconv.ParseInt(r.Header.Get("Portico-Revision"), 10, 64)
+	return n
+}
+
+// Decode reads the body as JSON into v.
+func (r *Response) Decode(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+func (r *Response) String() string { return fmt.Sprintf("%d %s", r.Status, bytes.TrimSpace(r.Body)) }
+
+// Do sends a request with an optional JSON body. A transport error is returned as status 0 with
+// the error in the body.
+func (c *Client) Do(method, path string, body any) *Response {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, rd)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for k, v := range c.Header {
+		req.Header[k] = v
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.Bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Bearer)
+	} else {
+		// Cookie requests that change state must look like the portal's own (same origin).
+		req.Header.Set("Origin", c.Base)
+	}
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		return &Response{Status: 0, Body: []byte(err.Error()), Header: http.Header{}}
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return &Response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// Must sends a request, fails the test unless the answer has the status, and decodes the body into
+// out when it is not nil.
+func (c *Client) Must(status int, method, path string, body, out any) *Response {
+	c.t.Helper()
+	r := c.Do(method, path, body)
+	if r.Status != status {
+		c.t.Fatalf("%s %s%s: %s, want %d", method, c.Base, path, r, status)
+	}
+	if out != nil {
+		r.Decode(c.t, out)
+	}
+	return r
+}
+
+// SignIn opens a portal session with a password; the cookie then authenticates this client.
+func (c *Client) SignIn(email, password string) {
+	c.t.Helper()
+	c.Bearer = ""
+	c.Must(http.StatusOK, "POST", "/api/v1/session", map[string]string{"email": email, "password": password}, nil)
+}
+
+// OpenSession opens a remote session WebSocket on a device with the client's credentials.
+func (c *Client) OpenSession(deviceID string, actions ...string) (*websocket.Conn, *http.Response, error) {
+	u := strings.Replace(c.Base, "http", "ws", 1) + "/api/v1/devices/" + deviceID + "/session?actions=" + strings.Join(actions, ",")
+	h := c.Header.Clone()
+	if c.Bearer != "" {
+		h.Set("Authorization", "Bearer "+c.Bearer)
+	} else {
+		h.Set("Origin", c.Base)
+		base, _ := url.Parse(c.Base)
+		var cookies []string
+		for _, ck := range c.HTTP.Jar.Cookies(base) {
+			cookies = append(cookies, ck.Name+"="+ck.Value)
+		}
+		h.Set("Cookie", strings.Join(cookies, "; "))
+	}
+	d := websocket.Dialer{HandshakeTimeout: 30 * time.Second}
+	return d.Dial(u, h)
+}

@@ -1,0 +1,187 @@
+package servertest
+
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/portico-dev/portico/internal/protocol"
+)
+
+// Tech is a technician's side of a remote session (the protocol of docs/sessions.md): JSON messages
+// and, per channel, the binary stream messages.
+type Tech struct {
+	t    testing.TB
+	c    *websocket.Conn
+	json chan map[string]any
+	mu   sync.Mutex
+	bin  map[byte]chan []byte
+	wmu  sync.Mutex
+	// Closed is closed when the WebSocket ends; CloseErr then says how.
+	Closed   chan struct{}
+	CloseErr error
+}
+
+// Session opens a remote session through c and fails the test unless the upgrade succeeds.
+func (c *Client) Session(deviceID string, actions ...string) *Tech {
+	c.t.Helper()
+	ws, res, err := c.OpenSession(deviceID, actions...)
+	if err != nil {
+		status := 0
+		if res != nil {
+			status = res.StatusCode
+		}
+		c.t.Fatalf("open a session on %s through %s: %v (status %d)", deviceID, c.Base, err, status)
+	}
+	return NewTech(c.t, ws)
+}
+
+// NewTech reads the session's messages in the background.
+func NewTech(t testing.TB, ws *websocket.Conn) *Tech {
+	ws.SetReadLimit(1 << 20)
+	tc := &Tech{t: t, c: ws, json: make(chan map[string]any, 1024), bin: map[byte]chan []byte{}, Closed: make(chan struct{})}
+	go func() {
+		defer close(tc.Closed)
+		defer close(tc.json)
+		for {
+			typ, b, err := ws.ReadMessage()
+			if err != nil {
+				tc.CloseErr = err
+				return
+			}
+			if typ == websocket.TextMessage {
+				var m map[string]any
+				if json.Unmarshal(b, &m) == nil {
+					select {
+					case tc.json <- m:
+					default:
+					}
+				}
+				continue
+			}
+			if len(b) > 0 {
+				select {
+				case tc.channel(b[0]) <- b[1:]:
+				default:
+				}
+			}
+		}
+	}()
+	t.Cleanup(func() { ws.Close() })
+	return tc
+}
+
+func (tc *Tech) channel(n byte) chan []byte {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	ch, ok := tc.bin[n]
+	if !ok {
+		ch = make(chan []byte, 4096)
+		tc.bin[n] = ch
+	}
+	return ch
+}
+
+// Send writes a JSON message.
+func (tc *Tech) Send(m map[string]any) {
+	tc.t.Helper()
+	b, _ := json.Marshal(m)
+	tc.wmu.Lock()
+	defer tc.wmu.Unlock()
+	if err := tc.c.WriteMessage(websocket.TextMessage, b); err != nil {
+		tc.t.Fatalf("technician write: %v", err)
+	}
+}
+
+// SendBin writes a stream message on a channel.
+func (tc *Tech) SendBin(channel byte, msg []byte) {
+	tc.t.Helper()
+	tc.wmu.Lock()
+	defer tc.wmu.Unlock()
+	if err := tc.c.WriteMessage(websocket.BinaryMessage, append([]byte{channel}, msg...)); err != nil {
+		tc.t.Fatalf("technician write: %v", err)
+	}
+}
+
+// Expect waits for a JSON message for which ok holds, skipping others, and returns it.
+func (tc *Tech) Expect(what string, within time.Duration, ok func(map[string]any) bool) map[string]any {
+	tc.t.Helper()
+	timeout := time.After(within)
+	for {
+		select {
+		case m, open := <-tc.json:
+			if !open {
+				tc.t.Fatalf("session closed while waiting for %s (%v)", what, tc.CloseErr)
+			}
+			if ok(m) {
+				return m
+			}
+		case <-timeout:
+			tc.t.Fatalf("no %s within %v", what, within)
+		}
+	}
+}
+
+// State waits for the session to reach a state ("active", "ended") and returns that message.
+func (tc *Tech) State(state string, within time.Duration) map[string]any {
+	tc.t.Helper()
+	return tc.Expect("state "+state, within, func(m map[string]any) bool { return m["type"] == "state" && m["state"] == state })
+}
+
+// WaitEnd waits for the final state or the WebSocket's end and returns the final state message
+// (nil when the connection ended without one) and when it came.
+func (tc *Tech) WaitEnd(within time.Duration) (map[string]any, time.Time) {
+	tc.t.Helper()
+	timeout := time.After(within)
+	for {
+		select {
+		case m, open := <-tc.json:
+			if !open {
+				return nil, time.Now()
+			}
+			if m["type"] == "state" && m["state"] == "ended" {
+				return m, time.Now()
+			}
+		case <-timeout:
+			tc.t.Fatalf("the session did not end within %v", within)
+		}
+	}
+}
+
+// Recv waits for the next stream message of a channel.
+func (tc *Tech) Recv(channel byte, within time.Duration) []byte {
+	tc.t.Helper()
+	select {
+	case b := <-tc.channel(channel):
+		return b
+	case <-time.After(within):
+		tc.t.Fatalf("no data on channel %d within %v", channel, within)
+		return nil
+	}
+}
+
+// Terminal opens a terminal (/bin/sh) on channel, runs line in it, and waits until its output
+// contains want.
+func (tc *Tech) Terminal(channel byte, line, want string) {
+	tc.t.Helper()
+	tc.Send(map[string]any{"type": "open", "channel": channel, "action": "terminal", "args": map[string]any{"shell": "/bin/sh"}})
+	tc.Expect("the terminal channel", 30*time.Second, func(m map[string]any) bool {
+		return m["type"] == "opened" && m["channel"] == float64(channel)
+	})
+	in, _ := protocol.EncodeBytes(protocol.KindTermInput, []byte(line+"\n"))
+	tc.SendBin(channel, in)
+	var out strings.Builder
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(out.String(), want) {
+		if time.Now().After(deadline) {
+			tc.t.Fatalf("terminal output %q lacks %q", out.String(), want)
+		}
+		if b, err := protocol.DecodeBytes(tc.Recv(channel, 30*time.Second), protocol.KindTermOutput); err == nil {
+			out.Write(b)
+		}
+	}
+}
