@@ -15,7 +15,7 @@ import (
 
 // twoNodes starts two nodes in this process on one new PostgreSQL database, sharing a NATS server and
 // a server key, and creates an account through the first; it returns the nodes and the owner's key.
-func twoNodes(t *testing.T) (*Node, *Node, *app.CreatedAccount, string) {
+func twoNodes(t testing.TB) (*Node, *Node, *app.CreatedAccount, string) {
 	t.Helper()
 	dbURL := pgtest.NewDatabase(t)
 	nats := StartNATS(t)

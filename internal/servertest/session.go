@@ -24,6 +24,7 @@ type Tech struct {
 	// Closed is closed when the WebSocket ends; CloseErr then says how.
 	Closed   chan struct{}
 	CloseErr error
+	done     chan struct{} // closed when the test ends: the reader stops waiting for a consumer
 }
 
 // Session opens a remote session through c and fails the test unless the upgrade succeeds.
@@ -43,7 +44,8 @@ func (c *Client) Session(deviceID string, actions ...string) *Tech {
 // NewTech reads the session's messages in the background.
 func NewTech(t testing.TB, ws *websocket.Conn) *Tech {
 	ws.SetReadLimit(1 << 20)
-	tc := &Tech{t: t, c: ws, json: make(chan map[string]any, 1024), bin: map[byte]chan []byte{}, Closed: make(chan struct{})}
+	tc := &Tech{t: t, c: ws, json: make(chan map[string]any, 1024), bin: map[byte]chan []byte{}, Closed: make(chan struct{}),
+		done: make(chan struct{})}
 	go func() {
 		defer close(tc.Closed)
 		defer close(tc.json)
@@ -58,20 +60,23 @@ func NewTech(t testing.TB, ws *websocket.Conn) *Tech {
 				if json.Unmarshal(b, &m) == nil {
 					select {
 					case tc.json <- m:
-					default:
+					case <-tc.done:
+						return
 					}
 				}
 				continue
 			}
+			// Stream data waits for the test to read it, as a browser's would: nothing is dropped.
 			if len(b) > 0 {
 				select {
 				case tc.channel(b[0]) <- b[1:]:
-				default:
+				case <-tc.done:
+					return
 				}
 			}
 		}
 	}()
-	t.Cleanup(func() { ws.Close() })
+	t.Cleanup(func() { close(tc.done); ws.Close() })
 	return tc
 }
 
