@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -46,7 +47,6 @@ func startBenchNATS(b *testing.B) string {
 	b.Fatal("nats-server did not start")
 	return ""
 }
-
 
 // benchNode is one node's App on the shared database, with its bus and sync loop.
 func benchNode(b *testing.B, dbURL, natsURL string) *App {
@@ -97,7 +97,7 @@ func BenchmarkClusterPropagation(b *testing.B) {
 	owner, users, devices, roleID := seedBigAccount(b, nodeA)
 	nodeB := benchNode(b, dbURL, natsURL)
 	if _, err := nodeB.snapshot(ctx, owner.AccountID); err != nil {
-		b.Fatal(err)
+		b.Fatalf("%v: %v", err, errors.Unwrap(err))
 	}
 	applied := sync.Map{} // revision → time node B applied it
 	nodeB.OnChange(func(c LiveChange) { applied.LoadOrStore(c.Revision, time.Now()) })

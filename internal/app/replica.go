@@ -147,28 +147,31 @@ func (a *App) view(ctx context.Context, accountID string, minRevision int64) (*a
 }
 
 func (a *App) awaitView(ctx context.Context, st *accountState, minRevision int64) (*accountView, error) {
-	deadline := time.Now().Add(a.freshFor)
-	expired := time.NewTimer(a.freshFor)
-	defer expired.Stop()
+	// The bound runs from when a copy exists: the first load of a large account is waited for as long
+	// as the request lasts, and its confirmation then has a bound of its own.
+	var deadline time.Time
+	var expired <-chan time.Time
 	for {
 		v := st.view.Load()
 		if v != nil && v.revision >= minRevision && a.fresh(st) {
 			return v, nil
 		}
+		if v != nil && deadline.IsZero() {
+			deadline = time.Now().Add(a.freshFor)
+			t := time.NewTimer(a.freshFor)
+			defer t.Stop()
+			expired = t.C
+		}
 		st.mu.Lock()
 		if st.refreshing {
 			ch := st.notify
 			st.mu.Unlock()
-			var timeout <-chan time.Time
-			if v != nil { // the first load is waited for as long as the request lasts
-				timeout = expired.C
-			}
 			select {
 			case <-ch:
 				continue
 			case <-ctx.Done():
 				return nil, ctx.Err()
-			case <-timeout:
+			case <-expired: // nil, never ready, while there is no copy
 				return nil, a.notCurrent(st, minRevision, nil)
 			}
 		}
@@ -192,7 +195,7 @@ func (a *App) awaitView(ctx context.Context, st *accountState, minRevision int64
 				Fields: []portico.FieldError{{Field: MinRevisionHeader,
 					Message: fmt.Sprintf("revision %d is ahead of the account's revision %d", minRevision, v.revision)}}}
 		}
-		if !a.fresh(st) && time.Now().After(deadline) {
+		if !a.fresh(st) && !deadline.IsZero() && time.Now().After(deadline) {
 			return nil, a.notCurrent(st, minRevision, nil)
 		}
 	}

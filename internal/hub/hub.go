@@ -259,6 +259,16 @@ func (h *Hub) Online(deviceID string) bool {
 	return h.agent(deviceID) != nil
 }
 
+// Reachable reports whether a session can be opened on the device from this node: its agent is
+// connected here, or to another node, to which the session is then relayed.
+func (h *Hub) Reachable(ctx context.Context, accountID, deviceID string) bool {
+	if h.Online(deviceID) {
+		return true
+	}
+	c, err := h.app.DeviceConnection(ctx, accountID, deviceID)
+	return err == nil && c.NodeID != "" && c.NodeID != h.opts.NodeID
+}
+
 func (h *Hub) agent(deviceID string) *agent {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -108,7 +108,7 @@ func (q *request) sessionPage() error {
 		}
 	}
 	if q.p.hub != nil {
-		d.Online = q.p.hub.Online(dev.ID)
+		d.Online = q.p.hub.Reachable(q.ctx, dev.AccountID, dev.ID)
 	} else {
 		d.Online = dev.Status != portico.DeviceUnavailable
 	}
