@@ -16,7 +16,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
-	"fmt"
 	"image/png"
 	"io"
 	"math/big"
@@ -36,6 +35,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/portico-dev/portico/internal/protocol"
+	"github.com/portico-dev/portico/internal/servertest"
 )
 
 // agentProc is a running `portico-agent run`.
@@ -196,156 +196,26 @@ func (a *agentProc) post(path string, body any) int {
 	return res.StatusCode
 }
 
-// tech is a technician's session WebSocket.
-type tech struct {
-	t    *testing.T
-	c    *websocket.Conn
-	ctx  context.Context
-	json chan map[string]any
-	bin  map[byte]chan []byte
-	mu   sync.Mutex
-	wmu  sync.Mutex // one writer at a time on the WebSocket
-}
-
 // openSession dials the session endpoint with an API key; it returns the HTTP status when the upgrade
 // is refused.
-func openSession(t *testing.T, base, bearer, deviceID string, actions ...string) (*tech, int) {
+func openSession(t *testing.T, base, bearer, deviceID string, actions ...string) (*servertest.Tech, int) {
 	t.Helper()
 	return dialSession(t, base, http.Header{"Authorization": {"Bearer " + bearer}}, deviceID, actions...)
 }
 
 // dialSession dials the session endpoint with the given credentials (a bearer key, or a session cookie
 // and the portal's Origin).
-func dialSession(t *testing.T, base string, header http.Header, deviceID string, actions ...string) (*tech, int) {
+func dialSession(t *testing.T, base string, header http.Header, deviceID string, actions ...string) (*servertest.Tech, int) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
 	u := strings.Replace(base, "http://", "ws://", 1) + "/api/v1/devices/" + deviceID + "/session?actions=" + strings.Join(actions, ",")
-	c, res, err := websocket.DefaultDialer.DialContext(ctx, u, header)
+	c, res, err := websocket.DefaultDialer.DialContext(context.Background(), u, header)
 	if err != nil {
-		cancel()
 		if res != nil {
 			return nil, res.StatusCode
 		}
 		t.Fatalf("dial session: %v", err)
 	}
-	c.SetReadLimit(1 << 20)
-	tc := &tech{t: t, c: c, ctx: ctx, json: make(chan map[string]any, 1024), bin: map[byte]chan []byte{}}
-	go func() {
-		defer close(tc.json)
-		for {
-			typ, b, err := c.ReadMessage()
-			if err != nil {
-				return
-			}
-			if typ == websocket.TextMessage {
-				var m map[string]any
-				if json.Unmarshal(b, &m) == nil {
-					tc.json <- m
-				}
-				continue
-			}
-			if len(b) > 0 {
-				tc.channel(b[0]) <- b[1:]
-			}
-		}
-	}()
-	t.Cleanup(func() { c.Close(); cancel() })
-	return tc, 101
-}
-
-func (tc *tech) channel(n byte) chan []byte {
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
-	ch, ok := tc.bin[n]
-	if !ok {
-		ch = make(chan []byte, 4096)
-		tc.bin[n] = ch
-	}
-	return ch
-}
-
-func (tc *tech) send(m map[string]any) {
-	tc.t.Helper()
-	b, _ := json.Marshal(m)
-	tc.wmu.Lock()
-	defer tc.wmu.Unlock()
-	if err := tc.c.WriteMessage(websocket.TextMessage, b); err != nil {
-		tc.t.Fatalf("technician write: %v", err)
-	}
-}
-
-func (tc *tech) sendBin(channel byte, msg []byte) {
-	tc.t.Helper()
-	tc.wmu.Lock()
-	defer tc.wmu.Unlock()
-	if err := tc.c.WriteMessage(websocket.BinaryMessage, append([]byte{channel}, msg...)); err != nil {
-		tc.t.Fatalf("technician write: %v", err)
-	}
-}
-
-// expect waits for a JSON message for which ok holds, skipping others, and returns it.
-func (tc *tech) expect(what string, within time.Duration, ok func(map[string]any) bool) map[string]any {
-	tc.t.Helper()
-	timeout := time.After(within)
-	for {
-		select {
-		case m, open := <-tc.json:
-			if !open {
-				tc.t.Fatalf("session closed while waiting for %s", what)
-			}
-			if ok(m) {
-				return m
-			}
-		case <-timeout:
-			tc.t.Fatalf("no %s within %v", what, within)
-		}
-	}
-}
-
-func (tc *tech) expectState(state string) map[string]any {
-	tc.t.Helper()
-	return tc.expect("state "+state, 15*time.Second, func(m map[string]any) bool { return m["type"] == "state" && m["state"] == state })
-}
-
-// recv returns the next message on a channel. A "closed" report for the channel with nothing left to
-// read fails the test with the agent's reason (other JSON messages read meanwhile are dropped).
-func (tc *tech) recv(channel byte) []byte {
-	tc.t.Helper()
-	timeout := time.After(20 * time.Second)
-	for {
-		select {
-		case b := <-tc.channel(channel):
-			return b
-		case m := <-tc.json:
-			if m["type"] == "closed" && m["channel"] == float64(channel) {
-				select {
-				case b := <-tc.channel(channel):
-					return b
-				case <-time.After(time.Second):
-				}
-				tc.t.Fatalf("channel %d closed: %v", channel, m["reason"])
-			}
-		case <-timeout:
-			tc.t.Fatalf("nothing on channel %d", channel)
-			return nil
-		}
-	}
-}
-
-// openChannel opens a stream for an action and waits until the server reports it opened.
-func (tc *tech) openChannel(n byte, action string, args any) {
-	tc.t.Helper()
-	m := map[string]any{"type": "open", "channel": n, "action": action}
-	if args != nil {
-		m["args"] = args
-	}
-	tc.send(m)
-	tc.expect(fmt.Sprintf("channel %d opened", n), 10*time.Second, func(m map[string]any) bool {
-		if m["type"] == "closed" && m["channel"] == float64(n) {
-			tc.t.Fatalf("channel %d (%s) closed: %v", n, action, m["reason"])
-		}
-		return m["type"] == "opened" && m["channel"] == float64(n)
-	})
+	return servertest.NewTech(t, c), 101
 }
 
 // agentEnv is a server with an account, an API key and a group whose assignment rule catches this
@@ -459,7 +329,7 @@ func TestAgentSessions(t *testing.T) {
 	}
 
 	s, _ := openSession(t, e.srv.URL, e.key, dev, "terminal", "chat", "file_transfer", "task_manager", "screenshot", "screen_view", "message")
-	st := s.expectState("active")
+	st := s.State("active")
 	sessionID, _ := st["session_id"].(string)
 	e.waitDevice(t, dev, "in session", func(d deviceJSON) bool { return d.Status == "in_session" })
 	var live listOf[struct {
@@ -472,22 +342,22 @@ func TestAgentSessions(t *testing.T) {
 	}
 
 	t.Run("terminal", func(t *testing.T) {
-		s.t = t
+		s.Use(t)
 		// /bin/sh rather than the login shell: the test machine's own profile is not under test.
-		s.openChannel(1, "terminal", map[string]any{"cols": 100, "rows": 30, "shell": "/bin/sh"})
+		s.OpenChannel(1, "terminal", map[string]any{"cols": 100, "rows": 30, "shell": "/bin/sh"})
 		in, _ := protocol.EncodeBytes(protocol.KindTermInput, []byte("echo portico-$((6*7))-ok\n"))
-		s.sendBin(1, in)
+		s.SendBin(1, in)
 		var out strings.Builder
 		for !strings.Contains(out.String(), "portico-42-ok") {
-			msg := s.recv(1)
+			msg := s.Recv(1)
 			if b, err := protocol.DecodeBytes(msg, protocol.KindTermOutput); err == nil {
 				out.Write(b)
 			}
 		}
 		in, _ = protocol.EncodeBytes(protocol.KindTermInput, []byte("exit 7\n"))
-		s.sendBin(1, in)
+		s.SendBin(1, in)
 		for {
-			msg := s.recv(1)
+			msg := s.Recv(1)
 			if code, err := protocol.DecodeTermExit(msg); err == nil {
 				if code != 7 {
 					t.Fatalf("exit code %d, want 7", code)
@@ -498,8 +368,8 @@ func TestAgentSessions(t *testing.T) {
 	})
 
 	t.Run("chat both ways and a message", func(t *testing.T) {
-		s.t = t
-		s.send(map[string]any{"type": "chat", "text": "hello from the technician"})
+		s.Use(t)
+		s.Send(map[string]any{"type": "chat", "text": "hello from the technician"})
 		ag.waitState("the technician's chat line", func(w windowState) bool {
 			for _, ss := range w.Sessions {
 				for _, c := range ss.Chat {
@@ -513,18 +383,18 @@ func TestAgentSessions(t *testing.T) {
 		if code := ag.post("/api/chat", map[string]any{"session_id": sessionID, "text": "hi from the desk"}); code != 200 && code != 204 {
 			t.Fatalf("window chat: %d", code)
 		}
-		s.expect("the end user's chat line", 10*time.Second, func(m map[string]any) bool {
+		s.Expect("the end user's chat line", 10*time.Second, func(m map[string]any) bool {
 			return m["type"] == "chat" && m["text"] == "hi from the desk" && m["from"] == "end_user"
 		})
-		s.send(map[string]any{"type": "command", "id": "m1", "action": "message", "args": map[string]any{"text": "Please save your work"}})
-		s.expect("message result", 10*time.Second, func(m map[string]any) bool { return m["type"] == "command_result" && m["id"] == "m1" })
+		s.Send(map[string]any{"type": "command", "id": "m1", "action": "message", "args": map[string]any{"text": "Please save your work"}})
+		s.Expect("message result", 10*time.Second, func(m map[string]any) bool { return m["type"] == "command_result" && m["id"] == "m1" })
 		ag.waitState("the message shown", func(w windowState) bool {
 			return len(w.Messages) > 0 && w.Messages[len(w.Messages)-1].Text == "Please save your work"
 		})
 	})
 
 	t.Run("file transfer of 100 MB", func(t *testing.T) {
-		s.t = t
+		s.Use(t)
 		const size = 100 << 20
 		content := make([]byte, size)
 		rand.Read(content)
@@ -532,17 +402,17 @@ func TestAgentSessions(t *testing.T) {
 		want := hex.EncodeToString(sum[:])
 		dir := t.TempDir()
 		path := filepath.Join(dir, "upload.bin")
-		s.openChannel(2, "file_transfer", nil)
+		s.OpenChannel(2, "file_transfer", nil)
 		fileReq := func(r protocol.FileRequest) {
 			b, err := protocol.EncodeJSON(protocol.KindFileRequest, r)
 			if err != nil {
 				t.Fatal(err)
 			}
-			s.sendBin(2, b)
+			s.SendBin(2, b)
 		}
 		fileResp := func() protocol.FileResponse {
 			for {
-				msg := s.recv(2)
+				msg := s.Recv(2)
 				if k, _ := protocol.Kind(msg); k == protocol.KindFileResponse {
 					r, err := protocol.DecodeFileResponse(msg)
 					if err != nil {
@@ -563,7 +433,7 @@ func TestAgentSessions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s.sendBin(2, msg)
+			s.SendBin(2, msg)
 		}
 		fileReq(protocol.FileRequest{ID: 2, Op: protocol.FileOpUploadEnd, Path: path, Size: size, SHA256: want})
 		if r := fileResp(); !r.OK {
@@ -578,7 +448,7 @@ func TestAgentSessions(t *testing.T) {
 		h := sha256.New()
 		var got int64
 		for {
-			msg := s.recv(2)
+			msg := s.Recv(2)
 			k, _ := protocol.Kind(msg)
 			if k == protocol.KindFileChunk {
 				off, data, err := protocol.DecodeFileChunk(msg)
@@ -600,11 +470,11 @@ func TestAgentSessions(t *testing.T) {
 				break
 			}
 		}
-		s.send(map[string]any{"type": "close", "channel": 2})
+		s.Send(map[string]any{"type": "close", "channel": 2})
 	})
 
 	t.Run("process list and kill", func(t *testing.T) {
-		s.t = t
+		s.Use(t)
 		sleeper := exec.Command("sleep", "300")
 		if err := sleeper.Start(); err != nil {
 			t.Fatal(err)
@@ -612,13 +482,13 @@ func TestAgentSessions(t *testing.T) {
 		exited := make(chan error, 1)
 		go func() { exited <- sleeper.Wait() }()
 		t.Cleanup(func() { sleeper.Process.Kill() })
-		s.openChannel(3, "task_manager", nil)
+		s.OpenChannel(3, "task_manager", nil)
 		req, _ := protocol.EncodeJSON(protocol.KindTaskRequest, protocol.TaskRequest{ID: 1, Op: protocol.TaskOpProcesses})
-		s.sendBin(3, req)
+		s.SendBin(3, req)
 		found := false
 		for {
 			var r protocol.TaskResponse
-			if err := protocol.DecodeJSON(s.recv(3), protocol.KindTaskResponse, &r); err != nil {
+			if err := protocol.DecodeJSON(s.Recv(3), protocol.KindTaskResponse, &r); err != nil {
 				t.Fatal(err)
 			}
 			for _, p := range r.Processes {
@@ -634,9 +504,9 @@ func TestAgentSessions(t *testing.T) {
 			t.Fatalf("process list lacks pid %d", sleeper.Process.Pid)
 		}
 		req, _ = protocol.EncodeJSON(protocol.KindTaskRequest, protocol.TaskRequest{ID: 2, Op: protocol.TaskOpKill, PID: int32(sleeper.Process.Pid)})
-		s.sendBin(3, req)
+		s.SendBin(3, req)
 		var r protocol.TaskResponse
-		if err := protocol.DecodeJSON(s.recv(3), protocol.KindTaskResponse, &r); err != nil || !r.OK {
+		if err := protocol.DecodeJSON(s.Recv(3), protocol.KindTaskResponse, &r); err != nil || !r.OK {
 			t.Fatalf("kill: %+v %v", r, err)
 		}
 		select {
@@ -647,32 +517,32 @@ func TestAgentSessions(t *testing.T) {
 	})
 
 	t.Run("screenshot and screen view", func(t *testing.T) {
-		s.t = t
+		s.Use(t)
 		if display == "" {
 			t.Skip("Xvfb is not installed")
 		}
-		s.openChannel(4, "screenshot", nil)
-		begin, err := protocol.DecodeImageBegin(s.recv(4))
+		s.OpenChannel(4, "screenshot", nil)
+		begin, err := protocol.DecodeImageBegin(s.Recv(4))
 		if err != nil {
 			t.Fatal(err)
 		}
 		var img bytes.Buffer
 		for int64(img.Len()) < begin.Size {
-			b, err := protocol.DecodeBytes(s.recv(4), protocol.KindImageChunk)
+			b, err := protocol.DecodeBytes(s.Recv(4), protocol.KindImageChunk)
 			if err != nil {
 				t.Fatal(err)
 			}
 			img.Write(b)
 		}
-		if _, err := protocol.DecodeImageEnd(s.recv(4)); err != nil {
+		if _, err := protocol.DecodeImageEnd(s.Recv(4)); err != nil {
 			t.Fatal(err)
 		}
 		cfg, err := png.DecodeConfig(bytes.NewReader(img.Bytes()))
 		if err != nil || cfg.Width != begin.Width || cfg.Width != 640 {
 			t.Fatalf("screenshot: %+v %v (begin %+v)", cfg, err, begin)
 		}
-		s.openChannel(5, "screen_view", map[string]any{"fps": 5})
-		msg := s.recv(5)
+		s.OpenChannel(5, "screen_view", map[string]any{"fps": 5})
+		msg := s.Recv(5)
 		if k, _ := protocol.Kind(msg); k != protocol.KindFrameBegin {
 			t.Fatalf("first screen message kind %#x, want frame begin", k)
 		}
@@ -682,7 +552,7 @@ func TestAgentSessions(t *testing.T) {
 		}
 		tiles := 0
 		for {
-			msg := s.recv(5)
+			msg := s.Recv(5)
 			if k, _ := protocol.Kind(msg); k == protocol.KindFrameEnd {
 				break
 			}
@@ -691,13 +561,13 @@ func TestAgentSessions(t *testing.T) {
 		if tiles == 0 {
 			t.Fatal("the first frame has no tiles")
 		}
-		s.send(map[string]any{"type": "close", "channel": 5})
+		s.Send(map[string]any{"type": "close", "channel": 5})
 	})
 
 	t.Run("ended by the technician", func(t *testing.T) {
-		s.t = t
-		s.send(map[string]any{"type": "end"})
-		s.expectState("ended")
+		s.Use(t)
+		s.Send(map[string]any{"type": "end"})
+		s.State("ended")
 		e.waitDevice(t, dev, "available again", func(d deviceJSON) bool { return d.Status == "available" })
 	})
 
@@ -705,7 +575,7 @@ func TestAgentSessions(t *testing.T) {
 		e.api.must("PUT", "/api/v1/device-groups/"+e.lab+"/settings", map[string]any{"settings": map[string]bool{"require_acknowledgement": true}}, nil, 200)
 
 		s1, _ := openSession(t, e.srv.URL, e.key, dev, "terminal")
-		s1.expectState("connecting")
+		s1.State("connecting")
 		w := ag.waitState("a pending request", func(w windowState) bool { return len(w.Pending) == 1 })
 		if w.Pending[0].Technician == "" || len(w.Pending[0].Actions) != 1 || w.Pending[0].Actions[0] != "terminal" {
 			t.Fatalf("pending request as shown: %+v", w.Pending[0])
@@ -713,27 +583,27 @@ func TestAgentSessions(t *testing.T) {
 		if code := ag.post("/api/answer", map[string]any{"session_id": w.Pending[0].ID, "accept": true}); code >= 300 {
 			t.Fatalf("approve: %d", code)
 		}
-		s1.expectState("active")
+		s1.State("active")
 		if code := ag.post("/api/end", map[string]any{"session_id": w.Pending[0].ID}); code >= 300 {
 			t.Fatalf("end from the window: %d", code)
 		}
-		if m := s1.expectState("ended"); m["by"] != "end_user" {
+		if m := s1.State("ended"); m["by"] != "end_user" {
 			t.Fatalf("ended by %v, want end_user", m["by"])
 		}
 
 		s2, _ := openSession(t, e.srv.URL, e.key, dev, "terminal")
-		s2.expectState("connecting")
+		s2.State("connecting")
 		w = ag.waitState("a pending request", func(w windowState) bool { return len(w.Pending) == 1 })
 		ag.post("/api/answer", map[string]any{"session_id": w.Pending[0].ID, "accept": false})
-		if m := s2.expectState("ended"); m["by"] != "end_user" {
+		if m := s2.State("ended"); m["by"] != "end_user" {
 			t.Fatalf("denied: ended by %v, want end_user", m["by"])
 		}
 
 		s3, _ := openSession(t, e.srv.URL, e.key, dev, "terminal")
-		s3.expectState("connecting")
+		s3.State("connecting")
 		ag.waitState("a pending request", func(w windowState) bool { return len(w.Pending) == 1 })
-		s3.send(map[string]any{"type": "cancel"})
-		s3.expectState("ended")
+		s3.Send(map[string]any{"type": "cancel"})
+		s3.State("ended")
 		ag.waitState("the request withdrawn", func(w windowState) bool { return len(w.Pending) == 0 })
 		e.api.must("PUT", "/api/v1/device-groups/"+e.lab+"/settings", map[string]any{"settings": map[string]bool{"require_acknowledgement": false}}, nil, 200)
 	})
@@ -741,10 +611,10 @@ func TestAgentSessions(t *testing.T) {
 	t.Run("revoking the technician's assignment ends the session within a second", func(t *testing.T) {
 		techCookie, asg := e.technician(t, "terminal-tech@agents.test", dev)
 		s4, _ := dialSession(t, e.srv.URL, techCookie, dev, "terminal")
-		s4.expectState("active")
+		s4.State("active")
 		start := time.Now()
 		e.api.must("DELETE", "/api/v1/role-assignments/"+asg, nil, nil, 204)
-		s4.expect("the session's end", 2*time.Second, func(m map[string]any) bool { return m["type"] == "state" && m["state"] == "ended" })
+		s4.Expect("the session's end", 2*time.Second, func(m map[string]any) bool { return m["type"] == "state" && m["state"] == "ended" })
 		if d := time.Since(start); d > time.Second {
 			t.Fatalf("ended %v after the revocation, want ≤ 1 s", d)
 		}

@@ -401,7 +401,7 @@ func TestClusterRevocationsReachEveryNodeAndLiveSessions(t *testing.T) {
 			c.waitAll("every node to allow the technician again", func(i int) bool { return rv.decided(i) == "no" })
 			// The technician reaches node C; the agent is connected to node B, which relays the session.
 			s := c.techAt(tt, 2).Session(dev, "terminal")
-			id := s.State("active", 30*time.Second)["session_id"].(string)
+			id := s.State("active")["session_id"].(string)
 			s.Terminal(1, "echo cluster-$((6*7))", "cluster-42")
 			var rec struct {
 				NodeID string `json:"node_id"`
@@ -431,7 +431,7 @@ func TestClusterRevocationsReachEveryNodeAndLiveSessions(t *testing.T) {
 		dev := devices[2] // on node C; the technician reaches node B
 		c.waitAll("the technician to be allowed", func(i int) bool { return c.explain(i, tt.id, "device.terminal", dev) == "allowed" })
 		s := c.techAt(tt, 1).Session(dev, "terminal")
-		id := s.State("active", 30*time.Second)["session_id"].(string)
+		id := s.State("active")["session_id"].(string)
 		a.Must(http.StatusNoContent, "DELETE", "/api/v1/sessions/"+id, nil, nil)
 		acked := time.Now()
 		if _, at := s.WaitEnd(10 * time.Second); at.Sub(acked) > time.Second {

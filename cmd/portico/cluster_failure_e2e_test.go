@@ -55,7 +55,7 @@ func TestClusterWithoutNATSAndCutOffFromTheDatabase(t *testing.T) {
 	c.waitAll("the technician to be allowed", func(i int) bool { return c.explain(i, tt.id, "device.terminal", dev) == "allowed" })
 	waitUntil(t, 20*time.Second, "the agent on node C", func() bool { return c.deviceStatus(2, dev) == "available" })
 	s := c.techAt(tt, 2).Session(dev, "terminal")
-	s.State("active", 30*time.Second)
+	s.State("active")
 	proxy.Cut()
 	cut := time.Now()
 	c.at(0).Must(http.StatusNoContent, "DELETE", "/api/v1/role-assignments/"+tt.assignment, nil, nil)
@@ -186,7 +186,7 @@ func TestClusterNodeKilled(t *testing.T) {
 	}
 	// A session through the load balancer: the node that relays it (its agent's) is the victim.
 	s := c.owner.Session(devices[0], "terminal")
-	sid := s.State("active", 30*time.Second)["session_id"].(string)
+	sid := s.State("active")["session_id"].(string)
 	var rec struct {
 		NodeID    string `json:"node_id"`
 		State     string `json:"state"`

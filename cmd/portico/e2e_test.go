@@ -433,18 +433,18 @@ func TestDemo(t *testing.T) {
 	if s == nil {
 		t.Fatalf("open a session on this computer: %d", code)
 	}
-	s.expectState("active")
-	s.openChannel(1, "terminal", map[string]any{"shell": "/bin/sh"})
+	s.State("active")
+	s.OpenChannel(1, "terminal", map[string]any{"shell": "/bin/sh"})
 	in, _ := protocol.EncodeBytes(protocol.KindTermInput, []byte("echo demo-$((40+2))\n"))
-	s.sendBin(1, in)
+	s.SendBin(1, in)
 	var out strings.Builder
 	for !strings.Contains(out.String(), "demo-42") {
-		if b, err := protocol.DecodeBytes(s.recv(1), protocol.KindTermOutput); err == nil {
+		if b, err := protocol.DecodeBytes(s.Recv(1), protocol.KindTermOutput); err == nil {
 			out.Write(b)
 		}
 	}
-	s.send(map[string]any{"type": "end"})
-	s.expectState("ended")
+	s.Send(map[string]any{"type": "end"})
+	s.State("ended")
 	srv.stop()
 
 	// A second start reuses the account and the agent's enrollment rather than making new ones.

@@ -124,16 +124,7 @@ func (h *Hub) renewLease() {
 
 // dropAll ends every session and closes every agent connection of this node.
 func (h *Hub) dropAll(reason string) {
-	h.mu.Lock()
-	sessions := make([]*session, 0, len(h.sessions))
-	for _, s := range h.sessions {
-		sessions = append(sessions, s)
-	}
-	agents := make([]*agent, 0, len(h.agents))
-	for _, a := range h.agents {
-		agents = append(agents, a)
-	}
-	h.mu.Unlock()
+	agents, sessions := h.live()
 	for _, s := range sessions {
 		go s.end("server", reason)
 	}

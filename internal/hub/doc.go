@@ -56,7 +56,7 @@
 //
 // Either side may end the session; an agent that disconnects ends its sessions. Every end is stored
 // (ended_at, by, reason), audited (session.end) and written to the device history, and the device
-// returns to Available. After every access change (the app's OnAccessChange) and every second, live
+// returns to Available. After every access change on any node (the app's OnChange) and every second, live
 // sessions are checked again: a session left with no allowed action ends ("permission revoked", "user
 // disabled", "setting switched off", "device moved", "device deleted"); one that lost some actions is
 // narrowed (session_update to the agent, the streams of removed actions closed, {"type":"actions"} to

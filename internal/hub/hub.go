@@ -202,6 +202,21 @@ func (h *Hub) Start(ctx context.Context) error {
 // NodeID is the node this hub runs on.
 func (h *Hub) NodeID() string { return h.opts.NodeID }
 
+// live returns the connected agents and the live sessions.
+func (h *Hub) live() ([]*agent, []*session) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	agents := make([]*agent, 0, len(h.agents))
+	for _, a := range h.agents {
+		agents = append(agents, a)
+	}
+	sessions := make([]*session, 0, len(h.sessions))
+	for _, s := range h.sessions {
+		sessions = append(sessions, s)
+	}
+	return agents, sessions
+}
+
 // Close disconnects every agent and session, writes the pending last-seen times and stops the
 // background loops. Calling it again does nothing.
 func (h *Hub) Close() { h.closeOnce.Do(h.close) }
@@ -212,15 +227,8 @@ const closeWaitForConns = 10 * time.Second
 func (h *Hub) close() {
 	h.mu.Lock()
 	h.closing = true
-	agents := make([]*agent, 0, len(h.agents))
-	for _, a := range h.agents {
-		agents = append(agents, a)
-	}
-	sessions := make([]*session, 0, len(h.sessions))
-	for _, s := range h.sessions {
-		sessions = append(sessions, s)
-	}
 	h.mu.Unlock()
+	agents, sessions := h.live()
 	for _, s := range sessions {
 		s.end("server", "the server is shutting down")
 	}

@@ -54,7 +54,7 @@ func TestSessionRelayedAcrossNodes(t *testing.T) {
 	}
 
 	s := owner.Session(ag.DeviceID, "terminal")
-	st := s.State("active", 30*time.Second)
+	st := s.State("active")
 	id := st["session_id"].(string)
 	s.Terminal(1, "echo relayed-$((6*7))", "relayed-42")
 	var rec struct {
@@ -81,7 +81,7 @@ func TestSessionRelayedAcrossNodes(t *testing.T) {
 
 	// DELETE on A ends a session that runs on B.
 	s2 := owner.Session(ag.DeviceID, "terminal")
-	id2 := s2.State("active", 30*time.Second)["session_id"].(string)
+	id2 := s2.State("active")["session_id"].(string)
 	owner.Must(http.StatusNoContent, "DELETE", "/api/v1/sessions/"+id2, nil, nil)
 	acked = time.Now()
 	_, at = s2.WaitEnd(5 * time.Second)

@@ -2,6 +2,7 @@ package servertest
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -112,6 +113,9 @@ func (tc *Tech) SendBin(channel byte, msg []byte) {
 	}
 }
 
+// Use makes later failures report to t (a subtest using a session its parent opened).
+func (tc *Tech) Use(t testing.TB) { tc.t = t }
+
 // Expect waits for a JSON message for which ok holds, skipping others, and returns it.
 func (tc *Tech) Expect(what string, within time.Duration, ok func(map[string]any) bool) map[string]any {
 	tc.t.Helper()
@@ -131,10 +135,11 @@ func (tc *Tech) Expect(what string, within time.Duration, ok func(map[string]any
 	}
 }
 
-// State waits for the session to reach a state ("active", "ended") and returns that message.
-func (tc *Tech) State(state string, within time.Duration) map[string]any {
+// State waits (30 s at most) for the session to reach a state ("active", "ended") and returns that
+// message.
+func (tc *Tech) State(state string) map[string]any {
 	tc.t.Helper()
-	return tc.Expect("state "+state, within, func(m map[string]any) bool { return m["type"] == "state" && m["state"] == state })
+	return tc.Expect("state "+state, 30*time.Second, func(m map[string]any) bool { return m["type"] == "state" && m["state"] == state })
 }
 
 // WaitEnd waits for the final state or the WebSocket's end and returns the final state message
@@ -157,15 +162,45 @@ func (tc *Tech) WaitEnd(within time.Duration) (map[string]any, time.Time) {
 	}
 }
 
-// Recv waits for the next stream message of a channel.
-func (tc *Tech) Recv(channel byte, within time.Duration) []byte {
+// OpenChannel opens a stream for an action and waits until the server reports it opened.
+func (tc *Tech) OpenChannel(n byte, action string, args any) {
 	tc.t.Helper()
-	select {
-	case b := <-tc.channel(channel):
-		return b
-	case <-time.After(within):
-		tc.t.Fatalf("no data on channel %d within %v", channel, within)
-		return nil
+	m := map[string]any{"type": "open", "channel": n, "action": action}
+	if args != nil {
+		m["args"] = args
+	}
+	tc.Send(m)
+	tc.Expect(fmt.Sprintf("channel %d opened", n), 30*time.Second, func(m map[string]any) bool {
+		if m["type"] == "closed" && m["channel"] == float64(n) {
+			tc.t.Fatalf("channel %d (%s) closed: %v", n, action, m["reason"])
+		}
+		return m["type"] == "opened" && m["channel"] == float64(n)
+	})
+}
+
+// Recv returns the next message on a channel (30 s at most). A "closed" report for the channel with
+// nothing left to read fails the test with the agent's reason (other JSON messages read meanwhile are
+// dropped).
+func (tc *Tech) Recv(channel byte) []byte {
+	tc.t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case b := <-tc.channel(channel):
+			return b
+		case m := <-tc.json:
+			if m["type"] == "closed" && m["channel"] == float64(channel) {
+				select {
+				case b := <-tc.channel(channel):
+					return b
+				case <-time.After(time.Second):
+				}
+				tc.t.Fatalf("channel %d closed: %v", channel, m["reason"])
+			}
+		case <-timeout:
+			tc.t.Fatalf("nothing on channel %d within 30 s", channel)
+			return nil
+		}
 	}
 }
 
@@ -173,10 +208,7 @@ func (tc *Tech) Recv(channel byte, within time.Duration) []byte {
 // contains want.
 func (tc *Tech) Terminal(channel byte, line, want string) {
 	tc.t.Helper()
-	tc.Send(map[string]any{"type": "open", "channel": channel, "action": "terminal", "args": map[string]any{"shell": "/bin/sh"}})
-	tc.Expect("the terminal channel", 30*time.Second, func(m map[string]any) bool {
-		return m["type"] == "opened" && m["channel"] == float64(channel)
-	})
+	tc.OpenChannel(channel, "terminal", map[string]any{"shell": "/bin/sh"})
 	in, _ := protocol.EncodeBytes(protocol.KindTermInput, []byte(line+"\n"))
 	tc.SendBin(channel, in)
 	var out strings.Builder
@@ -185,7 +217,7 @@ func (tc *Tech) Terminal(channel byte, line, want string) {
 		if time.Now().After(deadline) {
 			tc.t.Fatalf("terminal output %q lacks %q", out.String(), want)
 		}
-		if b, err := protocol.DecodeBytes(tc.Recv(channel, 30*time.Second), protocol.KindTermOutput); err == nil {
+		if b, err := protocol.DecodeBytes(tc.Recv(channel), protocol.KindTermOutput); err == nil {
 			out.Write(b)
 		}
 	}
