@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -353,6 +354,10 @@ func Unreachable(err error) bool {
 	}
 	var ne net.Error
 	var ce *pgconn.ConnectError
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return false // an outbound HTTP request of the app's (an IdP's metadata), not the database
+	}
 	switch {
 	case errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, context.DeadlineExceeded), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
