@@ -15,7 +15,7 @@ import (
 
 // env is one test's App over a real SQLite store, with one account, its owner and a settable clock.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	a     *App
 	acc   *CreatedAccount
@@ -26,7 +26,7 @@ type env struct {
 	defaultGroup string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.OpenAndMigrate(ctx, store.Config{DataDir: t.TempDir()})

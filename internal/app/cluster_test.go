@@ -400,3 +400,121 @@ func TestClusterWriteRemakesDecisionsRevokedMeanwhile(t *testing.T) {
 		}
 	}
 }
+
+// A node's start releases what it held before it stopped, and nothing of another node's; a node whose
+// lease ran out is released by exactly one of the nodes that sweep, with the reasons recorded.
+func TestClusterNodeLifecycle(t *testing.T) {
+	nodes, acc, owner := newCluster(t, 3, false)
+	a, b, c := nodes[0].a, nodes[1].a, nodes[2].a
+	ctx := context.Background()
+	_, token, err := a.CreateEnrollmentToken(ctx, owner, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	enroll := func(name string) string {
+		id, _, err := a.Enroll(ctx, EnrollInput{Token: token, Hostname: name, Name: name, OSName: "Linux"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	devA, devB := enroll("pc-a"), enroll("pc-b")
+	for _, n := range []struct {
+		app  *App
+		node string
+	}{{a, "node-a"}, {b, "node-b"}, {c, "node-c"}} {
+		if err := n.app.StartNode(ctx, n.node, "http://"+n.node); err != nil {
+			t.Fatal(err)
+		}
+	}
+	connect := func(n *App, node, dev string) *store.RemoteSession {
+		ac := &Actor{Kind: ActorAgent, AccountID: acc.Account.ID, DeviceID: dev, Name: dev}
+		if _, err := n.RecordAgentEvents(ctx, []AgentEvent{{Actor: ac, NodeID: node, ConnID: "conn-" + dev, Event: "connected",
+			Status: portico.DeviceAvailable, At: time.Now()}}); err != nil {
+			t.Fatal(err)
+		}
+		d, err := n.store.GetDevice(ctx, acc.Account.ID, dev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := n.StartSession(ctx, &SessionGrant{Device: *d, Actions: []string{"terminal"}, Actor: owner}, node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	sesA, sesB := connect(a, "node-a", devA), connect(b, "node-b", devB)
+	status := func(dev string) portico.DeviceStatus {
+		d, err := a.store.GetDevice(ctx, acc.Account.ID, dev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Status
+	}
+	session := func(id string) *store.RemoteSession {
+		r, err := a.store.GetRemoteSession(ctx, acc.Account.ID, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+
+	// Node A restarts: its device and session are released, node B's are not.
+	if err := a.StartNode(ctx, "node-a", "http://node-a"); err != nil {
+		t.Fatal(err)
+	}
+	if status(devA) != portico.DeviceUnavailable || session(sesA.ID).State != store.SessionEnded {
+		t.Fatalf("node A's restart left its device %s and session %s", status(devA), session(sesA.ID).State)
+	}
+	if status(devB) != portico.DeviceAvailable || session(sesB.ID).State == store.SessionEnded {
+		t.Fatalf("node A's restart touched node B's device (%s) or session (%s)", status(devB), session(sesB.ID).State)
+	}
+
+	// Node B dies: its last renewal was a minute ago, so its lease (15 s) has run out; A and C sweep
+	// at once and exactly one of them releases it.
+	if err := b.store.RegisterNode(ctx, "node-b", "http://node-b", time.Now().Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	released := make([][]string, 2)
+	for i, n := range []*App{a, c} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ids, err := n.SweepNodes(ctx, []string{"node-a", "node-c"}[i], 15*time.Second)
+			if err != nil {
+				t.Error(err)
+			}
+			released[i] = ids
+		}()
+	}
+	wg.Wait()
+	count := 0
+	for _, ids := range released {
+		for _, id := range ids {
+			if id == "node-b" {
+				count++
+			}
+		}
+	}
+	if count != 1 || len(released[0])+len(released[1]) != 1 {
+		t.Fatalf("released %v, want node-b once and no live node", released)
+	}
+	r := session(sesB.ID)
+	if status(devB) != portico.DeviceUnavailable || r.State != store.SessionEnded || r.EndReason == "" || r.EndedBy != "server" {
+		t.Fatalf("after node B's lease ran out: device %s, session %+v", status(devB), r)
+	}
+	hist := 0
+	entries, _, err := a.DeviceHistory(ctx, owner, devB, store.HistoryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range entries {
+		if h.Action == "session.end" {
+			hist++
+		}
+	}
+	if hist != 1 {
+		t.Fatalf("%d session.end entries in the device's history, want 1", hist)
+	}
+}

@@ -77,7 +77,7 @@ func (a *App) NodeToken(ac *Actor, method, path string) (string, error) {
 // as for any request; an API key revoked meanwhile is refused here.
 func (a *App) AuthenticateNodeToken(ctx context.Context, token, method, path string) (*Actor, error) {
 	unauth := portico.Errorf(portico.KindUnauthenticated, "invalid node token")
-	enc := base64.RawURLEncoding
+	enc := base64.RawURLEncoding.Strict()
 	p64, m64, ok := strings.Cut(token, ".")
 	payload, err1 := enc.DecodeString(p64)
 	mac, err2 := enc.DecodeString(m64)

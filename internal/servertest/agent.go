@@ -18,6 +18,8 @@ import (
 // servers (tried in order, then round robin, as the agent binary does).
 type Agent struct {
 	DeviceID string
+	// Config is the agent's enrolled configuration (its credential), for running a second copy.
+	Config   agent.Config
 	cancel   context.CancelFunc
 	done     chan struct{}
 	once     sync.Once
@@ -33,14 +35,21 @@ func StartAgent(t testing.TB, name, token string, servers ...string) *Agent {
 	if err != nil {
 		t.Fatalf("enroll an agent: %v", err)
 	}
+	return RunAgent(t, name, cfg, servers...)
+}
+
+// RunAgent runs an agent already enrolled (cfg) against servers, until the test ends.
+func RunAgent(t testing.TB, name string, cfg agent.Config, servers ...string) *Agent {
+	t.Helper()
+	cfg.SetServerURLs(servers)
 	var w io.Writer = io.Discard
 	if os.Getenv("PORTICO_TEST_LOGS") != "" {
 		w = os.Stderr
 	}
 	log := slog.New(slog.NewTextHandler(w, nil)).With("agent", name)
 	sessions := agent.NewSessions(agent.SessionsOptions{Logger: log, Server: cfg.Server, DeviceID: cfg.DeviceID, AgentVersion: "test"})
-	runCtx, cancel := context.WithCancel(ctx)
-	a := &Agent{DeviceID: cfg.DeviceID, cancel: cancel, done: make(chan struct{})}
+	runCtx, cancel := context.WithCancel(context.Background())
+	a := &Agent{DeviceID: cfg.DeviceID, Config: cfg, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(a.done)
 		ag := agent.New(agent.Options{Config: cfg, Version: "test", Actions: actions.Builtin(), Sessions: sessions, Logger: log})

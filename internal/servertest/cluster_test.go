@@ -107,3 +107,42 @@ func waitFor(t testing.TB, within time.Duration, what string, ok func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestDeviceConnectedToTwoNodes: the same device's agent connects to node A, then (a copy with the
+// same credential) to node B: the newest connection wins, node A is told to close its own, and every
+// node sees the device Available on B.
+func TestDeviceConnectedToTwoNodes(t *testing.T) {
+	a, b, _, key := twoNodes(t)
+	owner := NewClient(t, a.URL(), key)
+	var tok struct {
+		Secret string `json:"secret"`
+	}
+	owner.Must(http.StatusCreated, "POST", "/api/v1/enrollment-tokens", map[string]any{}, &tok)
+	first := StartAgent(t, "twin", tok.Secret, a.URL())
+	waitFor(t, 10*time.Second, "the agent on node A", func() bool { return a.Hub().Online(first.DeviceID) })
+	// The first connection's presence is recorded before the second arrives.
+	waitFor(t, 5*time.Second, "node A's connection recorded", func() bool {
+		var d struct {
+			Status string `json:"status"`
+		}
+		owner.Must(http.StatusOK, "GET", "/api/v1/devices/"+first.DeviceID, nil, &d)
+		return d.Status == "available"
+	})
+	// The first copy would reconnect after losing its connection; stop it from trying again by
+	// pointing a second copy at B and stopping the first once A has closed its connection.
+	second := RunAgent(t, "twin-2", first.Config, b.URL())
+	waitFor(t, 10*time.Second, "node A to close its older connection", func() bool {
+		return b.Hub().Online(first.DeviceID) && !a.Hub().Online(first.DeviceID)
+	})
+	first.Stop()
+	_ = second
+	for _, n := range []*Node{a, b} {
+		var d struct {
+			Status string `json:"status"`
+		}
+		waitFor(t, 5*time.Second, "the device available on every node", func() bool {
+			NewClient(t, n.URL(), key).Must(http.StatusOK, "GET", "/api/v1/devices/"+first.DeviceID, nil, &d)
+			return d.Status == "available"
+		})
+	}
+}
