@@ -19,10 +19,10 @@ import (
 type Agent struct {
 	DeviceID string
 	// Config is the agent's enrolled configuration (its credential), for running a second copy.
-	Config   agent.Config
-	cancel   context.CancelFunc
-	done     chan struct{}
-	once     sync.Once
+	Config agent.Config
+	cancel context.CancelFunc
+	done   chan struct{}
+	once   sync.Once
 }
 
 // StartAgent enrolls a device with token through the first of servers and keeps it connected.
