@@ -210,6 +210,9 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request, rt *Route) {
 		c.ac.MinRevision = max(c.ac.MinRevision, rev)
 	}
 	result, err := rt.ep.fn(c)
+	if f := c.ac.Failure(); f != nil && err == nil {
+		err = f // an answer built on decisions that could not be made is not sent
+	}
 	if rev := c.ac.Revision(); rev > 0 {
 		w.Header().Set(app.RevisionHeader, strconv.FormatInt(rev, 10))
 	}

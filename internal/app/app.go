@@ -138,6 +138,24 @@ type Actor struct {
 
 	gatesMu sync.Mutex
 	gates   map[gateKey]int64 // allowing decisions made for this request → the revision they were made on
+	failure error             // the first decision that could not be made (see App.can)
+}
+
+// Failure is the first error that kept a filtering decision of this request from being made (the
+// node could not confirm its copy of the access rights is current): a response built on such
+// decisions must not be sent. Nil when every decision was made.
+func (ac *Actor) Failure() error {
+	ac.gatesMu.Lock()
+	defer ac.gatesMu.Unlock()
+	return ac.failure
+}
+
+func (ac *Actor) noteFailure(err error) {
+	ac.gatesMu.Lock()
+	defer ac.gatesMu.Unlock()
+	if ac.failure == nil {
+		ac.failure = err
+	}
 }
 
 type gateKey struct {
@@ -258,9 +276,17 @@ func (a *App) decideOn(snap *authz.Snapshot, ac *Actor, perm portico.Permission,
 
 // can reports whether the actor holds perm on t, without auditing a refusal: for filtering lists and
 // deciding what to show.
+//
+// When no decision can be made (this node cannot confirm that its copy of the account's access is
+// current), it answers false and records the failure on the actor: the request then fails as a
+// whole (Actor.Failure) rather than answer a list that is silently short.
 func (a *App) can(ctx context.Context, ac *Actor, perm portico.Permission, t authz.Target) bool {
 	d, _, err := a.decide(ctx, ac, perm, t)
-	return err == nil && d.Allowed
+	if err != nil {
+		ac.noteFailure(err)
+		return false
+	}
+	return d.Allowed
 }
 
 // authorize refuses, with an audited denial, unless the actor holds perm on t. An object the actor

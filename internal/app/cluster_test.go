@@ -238,6 +238,11 @@ func TestClusterNodeCutOffFromTheDatabaseFailsClosed(t *testing.T) {
 	if _, err := decide(b); !portico.IsKind(err, portico.KindUnavailable) {
 		t.Fatalf("B cut off for 3 s: %v, want unavailable", err)
 	}
+	// A list filtered decision by decision is not answered short: the request fails as a whole.
+	lister := &Actor{Kind: tech.Kind, AccountID: tech.AccountID, UserID: tech.UserID}
+	if groups, err := b.ListDeviceGroups(ctx, lister); err == nil && lister.Failure() == nil {
+		t.Fatalf("B cut off listed %d groups with no failure recorded", len(groups))
+	}
 	proxy.Restore()
 	eventually(t, 5*time.Second, "B recovers and decides by the revocation", func() error {
 		d, err := decide(b)

@@ -24,6 +24,7 @@ import (
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/authz"
 	"github.com/portico-dev/portico/internal/app"
+	"github.com/portico-dev/portico/internal/store"
 	"github.com/portico-dev/portico/internal/hub"
 )
 
@@ -156,6 +157,10 @@ func (p *Portal) wrap(rt route) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), trustedProxiesKey{}, p.opt.TrustedProxies))
 		q := &request{p: p, w: w, r: r, ctx: r.Context(), theme: "system"}
 		if err := q.authenticate(); err != nil && !rt.public {
+			if portico.IsKind(err, portico.KindUnavailable) || store.Unreachable(err) {
+				q.fail(err) // the server cannot decide now; signing in again would not help
+				return
+			}
 			q.toSignIn(err)
 			return
 		}
@@ -275,10 +280,19 @@ func (q *request) fail(err error) {
 	case portico.KindUnauthenticated:
 		q.toSignIn(err)
 		return
-	case portico.KindInvalid, portico.KindConflict, portico.KindLimit, portico.KindUnavailable:
+	case portico.KindInvalid, portico.KindConflict, portico.KindLimit:
 		status, key = http.StatusUnprocessableEntity, "error.invalid"
+	case portico.KindUnavailable:
+		status, key = http.StatusServiceUnavailable, "error.unavailable"
 	default:
+		if store.Unreachable(err) {
+			status, key = http.StatusServiceUnavailable, "error.unavailable"
+			break
+		}
 		q.p.log.Error("portal request failed", "path", q.r.URL.Path, "err", err)
+	}
+	if status == http.StatusServiceUnavailable {
+		q.w.Header().Set("Retry-After", "1")
 	}
 	detail := ""
 	if status != http.StatusInternalServerError {

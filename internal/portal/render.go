@@ -164,6 +164,13 @@ func (q *request) fragment(name, block string, data any) error {
 }
 
 func (q *request) execute(status int, name, block string, data any) error {
+	// A page built on decisions that could not be made (this node cannot confirm its copy of the
+	// access rights is current) is not shown: the request fails instead.
+	if q.actor != nil && name != "core/error" {
+		if f := q.actor.Failure(); f != nil {
+			return f
+		}
+	}
 	base, ok := q.p.pages[name]
 	if !ok {
 		return fmt.Errorf("portal: no page template %q", name)
