@@ -24,8 +24,8 @@ import (
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/authz"
 	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/store"
 	"github.com/portico-dev/portico/internal/hub"
+	"github.com/portico-dev/portico/internal/store"
 )
 
 //go:embed templates static locales
