@@ -17,8 +17,10 @@ const (
 	KindConflict        ErrorKind = "conflict"        // the request clashes with current state
 	KindForbidden       ErrorKind = "forbidden"       // authenticated but not allowed
 	KindUnauthenticated ErrorKind = "unauthenticated" // no valid credentials
-	KindUnavailable     ErrorKind = "unavailable"     // the device is offline or busy (409, not 403)
+	KindUnavailable     ErrorKind = "unavailable"     // the server cannot answer now (its database, or a service it needs); try again
+	KindDevice          ErrorKind = "device"          // the device cannot take the request now: offline or busy (409, not 403)
 	KindLimit           ErrorKind = "limit"           // a plan limit (licences, seats) is exhausted
+	KindRateLimited     ErrorKind = "rate_limited"    // too many attempts: locked out for a while (429)
 	KindInternal        ErrorKind = "internal"
 )
 

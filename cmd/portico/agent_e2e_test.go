@@ -618,8 +618,9 @@ func TestAgentSessions(t *testing.T) {
 		if d := time.Since(start); d > time.Second {
 			t.Fatalf("ended %v after the revocation, want ≤ 1 s", d)
 		}
-		if _, code := dialSession(t, e.srv.URL, techCookie, dev, "terminal"); code != 403 {
-			t.Fatalf("reopening after the revocation: %d, want 403", code)
+		// The device is no longer the technician's to see: not found, not forbidden.
+		if _, code := dialSession(t, e.srv.URL, techCookie, dev, "terminal"); code != 404 {
+			t.Fatalf("reopening after the revocation: %d, want 404", code)
 		}
 	})
 

@@ -79,8 +79,8 @@ func TestSignInWithTwoFactor(t *testing.T) {
 		e.anon().do("POST", "/api/v1/session", map[string]any{"email": u.Email, "password": testPassword, "totp": "000000"})
 	}
 	r = e.anon().do("POST", "/api/v1/session", map[string]any{"email": u.Email, "password": testPassword, "totp": codes[2]})
-	if r.status != 401 || !strings.Contains(r.problem(t).Detail, "too many") {
-		t.Fatalf("after wrong codes: %d %s", r.status, r.body)
+	if r.status != 429 || !strings.HasSuffix(r.problem(t).Type, "/rate_limited") || r.header.Get("Retry-After") == "" {
+		t.Fatalf("after wrong codes: %d %s, want 429 rate_limited with Retry-After", r.status, r.body)
 	}
 }
 

@@ -79,7 +79,7 @@ func openSession(c *call) (http.Handler, error) {
 	}
 	// The agent may be connected to another node: the session runs there, and this node relays the
 	// technician's WebSocket to it. A request relayed here already is never relayed again.
-	offline := portico.Errorf(portico.KindConflict, "device is offline")
+	offline := portico.Errorf(portico.KindDevice, "device is offline")
 	if c.ac.Relayed {
 		return nil, offline
 	}

@@ -153,7 +153,7 @@ func TestBadInput(t *testing.T) {
 		if res.status != 409 {
 			t.Fatalf("move without a free licence: %d, want 409: %s", res.status, res.body)
 		}
-		if p := res.problem(t); !strings.HasSuffix(p.Type, "/limit") {
+		if p := res.problem(t); !strings.HasSuffix(p.Type, "/plan_limit") {
 			t.Fatalf("problem type %q, want a limit problem", p.Type)
 		}
 	})

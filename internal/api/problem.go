@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -23,29 +24,42 @@ type Problem struct {
 
 const problemBase = "https://portico.dev/problems/"
 
-// kindStatus maps an error kind to its HTTP status. A plan limit (licences, seats) is 409: the
-// request clashes with the account's current state, which an administrator can change; 402 is
-// reserved by RFC 9110 and clients treat it unpredictably.
-var kindStatus = map[portico.ErrorKind]int{
-	portico.KindInvalid:         http.StatusUnprocessableEntity,
-	portico.KindNotFound:        http.StatusNotFound,
-	portico.KindConflict:        http.StatusConflict,
-	portico.KindForbidden:       http.StatusForbidden,
-	portico.KindUnauthenticated: http.StatusUnauthorized,
-	portico.KindUnavailable:     http.StatusServiceUnavailable,
-	portico.KindLimit:           http.StatusConflict,
-	portico.KindInternal:        http.StatusInternalServerError,
+// problemKind is how one kind of error is answered: its status, its problem type (the last segment
+// of the type URI, documented in docs/api.md) and its title.
+type problemKind struct {
+	status int
+	typ    string
+	title  string
 }
 
-var kindTitle = map[portico.ErrorKind]string{
-	portico.KindInvalid:         "Invalid input",
-	portico.KindNotFound:        "Not found",
-	portico.KindConflict:        "Conflict",
-	portico.KindForbidden:       "Forbidden",
-	portico.KindUnauthenticated: "Authentication required",
-	portico.KindUnavailable:     "Unavailable",
-	portico.KindLimit:           "Plan limit reached",
-	portico.KindInternal:        "Internal error",
+// kinds maps an app error's kind to its answer. A plan limit (licences, seats) is 409: the request
+// clashes with the account's current state, which an administrator can change; 402 is reserved by
+// RFC 9110 and clients treat it unpredictably. A device that is offline or busy is 409 with a type
+// of its own, so that a client can tell "try later" from "you may not".
+var kinds = map[portico.ErrorKind]problemKind{
+	portico.KindInvalid:         {http.StatusUnprocessableEntity, "validation", "Invalid input"},
+	portico.KindNotFound:        {http.StatusNotFound, "not_found", "Not found"},
+	portico.KindConflict:        {http.StatusConflict, "conflict", "Conflict"},
+	portico.KindForbidden:       {http.StatusForbidden, "forbidden", "Forbidden"},
+	portico.KindUnauthenticated: {http.StatusUnauthorized, "unauthenticated", "Authentication required"},
+	portico.KindUnavailable:     {http.StatusServiceUnavailable, "service_unavailable", "Service unavailable"},
+	portico.KindDevice:          {http.StatusConflict, "device_unavailable", "Device unavailable"},
+	portico.KindLimit:           {http.StatusConflict, "plan_limit", "Plan limit reached"},
+	portico.KindRateLimited:     {http.StatusTooManyRequests, "rate_limited", "Too many attempts"},
+	portico.KindInternal:        {http.StatusInternalServerError, "internal", "Internal error"},
+}
+
+// inputTypes names the problems the API itself raises before the app sees a request, by status.
+var inputTypes = map[int]string{
+	http.StatusBadRequest:            "bad_request",
+	http.StatusForbidden:             "forbidden",
+	http.StatusNotFound:              "not_found",
+	http.StatusMethodNotAllowed:      "method_not_allowed",
+	http.StatusRequestEntityTooLarge: "too_large",
+	http.StatusUnsupportedMediaType:  "unsupported_media_type",
+	http.StatusUnprocessableEntity:   "validation",
+	http.StatusTooManyRequests:       "rate_limited",
+	http.StatusServiceUnavailable:    "service_unavailable",
 }
 
 // inputError is a request the API itself refuses before the app sees it: malformed JSON, a wrong
@@ -75,6 +89,8 @@ func unauthenticated(detail string) error {
 }
 
 // problemFor turns any error into its problem document. Internal errors say nothing of their cause.
+// The detail names the first field at fault, so that a client that reads only the detail still
+// learns what to fix.
 func problemFor(err error) Problem {
 	var ie *inputError
 	if errors.As(err, &ie) {
@@ -82,19 +98,23 @@ func problemFor(err error) Problem {
 		if title == "" {
 			title = http.StatusText(ie.status)
 		}
-		return Problem{Type: problemBase + "request", Title: title, Status: ie.status, Detail: ie.detail, Errors: ie.fields}
+		typ := inputTypes[ie.status]
+		if typ == "" {
+			typ = "bad_request"
+		}
+		return Problem{Type: problemBase + typ, Title: title, Status: ie.status, Detail: ie.detail, Errors: ie.fields}
 	}
-	kind := portico.KindOf(err)
-	status, ok := kindStatus[kind]
+	k, ok := kinds[portico.KindOf(err)]
 	if !ok {
-		kind, status = portico.KindInternal, http.StatusInternalServerError
+		k = kinds[portico.KindInternal]
 	}
-	if kind == portico.KindInternal && store.Unreachable(err) {
-		return Problem{Type: problemBase + string(portico.KindUnavailable), Title: kindTitle[portico.KindUnavailable],
-			Status: http.StatusServiceUnavailable, Detail: "the database does not answer; nothing was decided: try again"}
+	if k.status == http.StatusInternalServerError && store.Unreachable(err) {
+		k = kinds[portico.KindUnavailable]
+		return Problem{Type: problemBase + k.typ, Title: k.title, Status: k.status,
+			Detail: "the database does not answer; nothing was decided: try again"}
 	}
-	p := Problem{Type: problemBase + string(kind), Title: kindTitle[kind], Status: status}
-	if kind == portico.KindInternal {
+	p := Problem{Type: problemBase + k.typ, Title: k.title, Status: k.status}
+	if k.status == http.StatusInternalServerError {
 		p.Detail = "something went wrong on the server; it has been logged"
 		return p
 	}
@@ -103,8 +123,22 @@ func problemFor(err error) Problem {
 		// Message is written for the user; Op and the wrapped cause are for the log.
 		p.Detail = pe.Message
 		p.Errors = pe.Fields
+		if len(pe.Fields) > 0 && (p.Detail == "" || p.Detail == "invalid input" || p.Detail == "conflict") {
+			p.Detail = firstField(pe.Fields)
+		}
 	}
 	return p
+}
+
+// firstField says what is wrong with the first field, and how many more are.
+func firstField(fields []portico.FieldError) string {
+	d := fields[0].Field + " " + fields[0].Message
+	if n := len(fields) - 1; n == 1 {
+		d += " (and 1 more error)"
+	} else if n > 1 {
+		d += fmt.Sprintf(" (and %d more errors)", n)
+	}
+	return d
 }
 
 func (s *server) writeError(c *call, err error) {
@@ -116,8 +150,13 @@ func (s *server) writeError(c *call, err error) {
 	if p.Status == http.StatusUnauthorized {
 		c.w.Header().Set("WWW-Authenticate", `Bearer realm="portico"`)
 	}
-	if p.Status == http.StatusServiceUnavailable {
+	switch p.Status {
+	case http.StatusServiceUnavailable:
 		c.w.Header().Set("Retry-After", "1")
+	case http.StatusTooManyRequests:
+		if c.w.Header().Get("Retry-After") == "" {
+			c.w.Header().Set("Retry-After", "900") // the sign-in lockout's 15 minutes
+		}
 	}
 	c.w.Header().Set("Content-Type", "application/problem+json")
 	c.w.Header().Set("Cache-Control", "no-store")

@@ -308,6 +308,10 @@ func (a *App) authorize(ctx context.Context, ac *Actor, action string, perm port
 		return portico.NotFound(targetNoun(t))
 	}
 	a.auditDenied(ctx, ac, action, targetType, targetID, fmt.Sprintf("%s: %s", perm, d.Reason))
+	if !a.mayView(ctx, v.snap, ac, t) {
+		// Whoever may not see a device or group does not learn from the refusal that it exists.
+		return portico.NotFound(targetNoun(t))
+	}
 	switch d.Reason {
 	case authz.ReasonSettingOff:
 		return portico.Errorf(portico.KindForbidden, "%s is switched off by a device group setting", perm)
@@ -317,6 +321,23 @@ func (a *App) authorize(ctx context.Context, ac *Actor, action string, perm port
 		return portico.Errorf(portico.KindForbidden, "your user is not active")
 	}
 	return portico.Errorf(portico.KindForbidden, "you need the %s permission here", perm)
+}
+
+// mayView reports whether the actor may see the target itself, as lists show it: a device needs
+// device.view; a device group is seen where the actor may view it or its devices, and on the path to
+// such a group; the account, sections and the Unassigned folder are never secret.
+func (a *App) mayView(ctx context.Context, snap *authz.Snapshot, ac *Actor, t authz.Target) bool {
+	switch t.Kind {
+	case authz.TargetDevice:
+		return a.decideOn(snap, ac, portico.PermDeviceView, t).Allowed
+	case authz.TargetDeviceGroup:
+		if t.ID == portico.UnassignedGroupID {
+			return true
+		}
+		seen, err := a.seesGroupInTree(ctx, ac, t.ID)
+		return err == nil && seen
+	}
+	return true
 }
 
 func targetParts(t authz.Target) (string, string) {

@@ -202,9 +202,9 @@ func wantField(t *testing.T, err error, field string) string {
 	t.Helper()
 	var fields []string
 	var e *portico.Error
-	if errors.As(err, &e) && (e.Kind == portico.KindInvalid || e.Kind == portico.KindNotFound) {
+	if errors.As(err, &e) && (e.Kind == portico.KindInvalid || e.Kind == portico.KindNotFound || e.Kind == portico.KindRateLimited) {
 		for _, f := range e.Fields {
-			if f.Field == field && (e.Kind == portico.KindInvalid || strings.HasPrefix(f.Message, "no such") || strings.Contains(f.Message, "is not a")) {
+			if f.Field == field && (e.Kind != portico.KindNotFound || strings.HasPrefix(f.Message, "no such") || strings.Contains(f.Message, "is not a")) {
 				return f.Message
 			}
 			fields = append(fields, f.Field)

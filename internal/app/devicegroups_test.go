@@ -123,8 +123,10 @@ func TestReparentNeedsManageAtBothParents(t *testing.T) {
 	onlyA := e.user("a@example.test", grant{manager, portico.ScopeTypeDeviceGroup, a})
 	both := e.user("ab@example.test", grant{manager, portico.ScopeTypeDeviceGroup, a}, grant{manager, portico.ScopeTypeDeviceGroup, b})
 	to := b
+	// B is not onlyA's to see: moving under it is refused as if it did not exist.
 	_, err := e.a.UpdateDeviceGroup(e.ctx, onlyA, child, GroupUpdate{ParentID: &to})
-	wantKind(t, err, portico.KindForbidden)
+	wantField(t, err, "parent_id")
+	wantKind(t, err, portico.KindNotFound)
 	if _, err := e.a.UpdateDeviceGroup(e.ctx, both, child, GroupUpdate{ParentID: &to}); err != nil {
 		t.Fatalf("manager of both parents: %v", err)
 	}
@@ -209,8 +211,9 @@ func TestListDeviceGroupsFollowsAccess(t *testing.T) {
 	if _, err := e.a.GetDeviceGroup(e.ctx, u, germany); err != nil {
 		t.Fatalf("the path above a visible group: %v", err)
 	}
+	// A group one may not view is not found, not forbidden: the refusal does not tell it exists.
 	_, err = e.a.GetDeviceGroup(e.ctx, u, berlin)
-	wantKind(t, err, portico.KindForbidden)
+	wantKind(t, err, portico.KindNotFound)
 	all, err := e.a.ListDeviceGroups(e.ctx, e.owner)
 	if err != nil || len(all) != 5 { // the default group too
 		t.Fatalf("owner sees %d groups (%v), want 5", len(all), err)

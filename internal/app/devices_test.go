@@ -122,9 +122,10 @@ func TestMoveNeedsPermissionOnSourceAndTarget(t *testing.T) {
 		kind   portico.ErrorKind // "" means success
 		field  string
 	}{
-		{"target without permission", []string{inA}, c, portico.KindForbidden, ""},
-		{"source without permission", []string{inC}, b, portico.KindForbidden, ""},
-		{"one source of two without permission", []string{inA, inC}, b, portico.KindForbidden, ""},
+		// Groups and devices the user may not view are refused as unknown ones are.
+		{"target without permission", []string{inA}, c, portico.KindNotFound, "group_id"},
+		{"source without permission", []string{inC}, b, portico.KindNotFound, ""},
+		{"one source of two without permission", []string{inA, inC}, b, portico.KindNotFound, ""},
 		{"to Unassigned needs account-level move", []string{inA}, portico.UnassignedGroupID, portico.KindForbidden, ""},
 		{"unknown target", []string{inA}, "grp_nosuch", portico.KindInvalid, "group_id"},
 		{"no devices", nil, b, portico.KindInvalid, "device_ids"},
@@ -177,7 +178,7 @@ func TestNarrowRoleSeesOnlyItsDevices(t *testing.T) {
 	}
 	for _, id := range []string{ukd, unassigned} {
 		_, err := e.a.GetDevice(e.ctx, alice, id)
-		wantKind(t, err, portico.KindForbidden)
+		wantKind(t, err, portico.KindNotFound) // not hers to see: not found, not forbidden
 	}
 	name := "renamed"
 	_, err = e.a.UpdateDevice(e.ctx, alice, muc, DeviceUpdate{Name: &name})
@@ -271,7 +272,7 @@ func TestUpdateAndDeleteDevices(t *testing.T) {
 	deleter := e.role("Deleter", portico.PermDeviceDelete)
 	u := e.user("d@example.test", grant{deleter, portico.ScopeTypeDeviceGroup, a})
 	// All or nothing: one device the user may not delete refuses the lot.
-	wantKind(t, e.a.DeleteDevices(e.ctx, u, []string{inA, inB}), portico.KindForbidden)
+	wantKind(t, e.a.DeleteDevices(e.ctx, u, []string{inA, inB}), portico.KindNotFound) // inB is not theirs to see
 	e.get(inA)
 	if err := e.a.DeleteDevices(e.ctx, u, []string{inA}); err != nil {
 		t.Fatal(err)
@@ -327,7 +328,7 @@ func TestFavourites(t *testing.T) {
 	}
 	// A device the user cannot view cannot be a favourite.
 	hidden := e.device(tok, "PC-3", e.group("Hidden", ""))
-	wantKind(t, e.a.SetFavourite(e.ctx, other, hidden, true), portico.KindForbidden)
+	wantKind(t, e.a.SetFavourite(e.ctx, other, hidden, true), portico.KindNotFound)
 }
 
 func TestDeviceHistory(t *testing.T) {

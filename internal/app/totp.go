@@ -243,6 +243,11 @@ func (a *App) StartTwoFactor(ctx context.Context, ac *Actor) (*TwoFactorEnrolmen
 }
 
 // codeRequired is the invalid-input error for a missing or wrong code.
+// lockedField refuses an attempt because of a lockout (429), naming the field whose guesses caused it.
+func lockedField(field, msg string) error {
+	return &portico.Error{Kind: portico.KindRateLimited, Message: msg, Fields: []portico.FieldError{{Field: field, Message: msg}}}
+}
+
 func codeError(msg string) error {
 	return &portico.Error{Kind: portico.KindInvalid, Message: "invalid input",
 		Fields: []portico.FieldError{{Field: "totp", Message: msg}}}
@@ -296,7 +301,7 @@ func (a *App) ConfirmTwoFactor(ctx context.Context, ac *Actor, code string) (*Re
 // towards the sign-in lockout, and the lockout holds here too, so that a session left open is not a
 // way to guess codes faster than signing in allows.
 func (a *App) chargeCodeCheck(ctx context.Context, ac *Actor) (*signinCharge, error) {
-	return a.chargeOwnAttempt(ctx, ac, codeError("too many wrong codes or passwords: try again in 15 minutes"))
+	return a.chargeOwnAttempt(ctx, ac, lockedField("totp", "too many wrong codes or passwords: try again in 15 minutes"))
 }
 
 // proveSecondFactor checks, inside a write, that the actor has 2FA on and sent a current or recovery

@@ -22,7 +22,7 @@ var ErrCodeRequired = &portico.Error{Kind: portico.KindUnauthenticated, Message:
 	Fields: []portico.FieldError{{Field: "totp", Message: "is required: the code from your authenticator app, or a recovery code"}}}
 
 func errTooManySignIns() error {
-	return portico.Errorf(portico.KindUnauthenticated, "too many failed sign-ins: try again in 15 minutes")
+	return portico.Errorf(portico.KindRateLimited, "too many failed sign-ins: try again in 15 minutes")
 }
 
 func errWrongCode() error {

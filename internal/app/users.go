@@ -240,7 +240,7 @@ func (a *App) UpdateUser(ctx context.Context, ac *Actor, id string, in UserUpdat
 	var charge *signinCharge
 	if self && in.Password != nil {
 		var err error
-		charge, err = a.chargeOwnAttempt(ctx, ac, invalidField("current_password", "too many wrong passwords: try again in 15 minutes"))
+		charge, err = a.chargeOwnAttempt(ctx, ac, lockedField("current_password", "too many wrong passwords: try again in 15 minutes"))
 		if err != nil {
 			return nil, err
 		}

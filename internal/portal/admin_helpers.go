@@ -29,7 +29,8 @@ func adminFormError(err error) (adminForm, error) {
 		return f, err
 	}
 	switch pe.Kind {
-	case portico.KindInvalid, portico.KindConflict, portico.KindLimit, portico.KindUnavailable:
+	case portico.KindInvalid, portico.KindConflict, portico.KindLimit, portico.KindUnavailable, portico.KindRateLimited,
+		portico.KindDevice:
 	case portico.KindNotFound:
 		if len(pe.Fields) == 0 {
 			return f, err

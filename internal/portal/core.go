@@ -58,12 +58,15 @@ func (q *request) signIn() error {
 	}
 	if err != nil {
 		form := signInForm{Email: email, Next: next, Error: "signin.failed"}
-		if portico.KindOf(err) == portico.KindUnauthenticated && strings.Contains(err.Error(), "too many") {
-			form.Error = "signin.locked"
-		} else if portico.KindOf(err) != portico.KindUnauthenticated {
+		status := http.StatusUnauthorized
+		switch portico.KindOf(err) {
+		case portico.KindRateLimited:
+			form.Error, status = "signin.locked", http.StatusTooManyRequests
+		case portico.KindUnauthenticated:
+		default:
 			return err
 		}
-		return q.render(http.StatusUnauthorized, "core/sign-in", form)
+		return q.render(status, "core/sign-in", form)
 	}
 	q.setSessionCookie(res.Secret)
 	return q.redirect(next)

@@ -45,17 +45,17 @@ func (q *request) signInCode() error {
 	next := safeNext(q.r.PostFormValue("next"))
 	secret, _, err := q.p.app.CompleteSignIn(q.ctx, challenge, code, clientIP(q.r))
 	if err != nil {
-		if portico.KindOf(err) != portico.KindUnauthenticated {
-			return err
-		}
+		status := http.StatusUnauthorized
 		form := signInForm{Next: next, Challenge: challenge, Error: "signin.code_failed"}
 		switch {
-		case strings.Contains(err.Error(), "too many"):
-			form.Error = "signin.locked"
+		case portico.IsKind(err, portico.KindRateLimited):
+			form.Error, status = "signin.locked", http.StatusTooManyRequests
+		case !portico.IsKind(err, portico.KindUnauthenticated):
+			return err
 		case strings.Contains(err.Error(), "expired"):
 			form = signInForm{Next: next, Error: "signin.expired"}
 		}
-		return q.render(http.StatusUnauthorized, "core/sign-in", form)
+		return q.render(status, "core/sign-in", form)
 	}
 	q.setSessionCookie(secret)
 	return q.redirect(next)

@@ -280,8 +280,10 @@ func (q *request) fail(err error) {
 	case portico.KindUnauthenticated:
 		q.toSignIn(err)
 		return
-	case portico.KindInvalid, portico.KindConflict, portico.KindLimit:
+	case portico.KindInvalid, portico.KindConflict, portico.KindLimit, portico.KindDevice:
 		status, key = http.StatusUnprocessableEntity, "error.invalid"
+	case portico.KindRateLimited:
+		status, key = http.StatusTooManyRequests, "error.invalid"
 	case portico.KindUnavailable:
 		status, key = http.StatusServiceUnavailable, "error.unavailable"
 	default:

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,16 +24,20 @@ type Client struct {
 	t      testing.TB
 	Base   string
 	Bearer string
-	// Header is sent with every request (X-Forwarded-For, Portico-Min-Revision…).
+	// Header is sent with every request (X-Forwarded-For…).
 	Header http.Header
 	HTTP   *http.Client
+	// ReadYourWrites sends back the newest account revision the client was answered with
+	// (Portico-Min-Revision), so that whichever node answers next decides on it or later.
+	ReadYourWrites bool
+	seen           *atomic.Int64
 }
 
 // NewClient returns a client of base, authenticated by the API key bearer when it is not empty.
 func NewClient(t testing.TB, base, bearer string) *Client {
 	jar, _ := cookiejar.New(nil)
 	return &Client{t: t, Base: strings.TrimRight(base, "/"), Bearer: bearer, Header: http.Header{},
-		HTTP: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+		HTTP: &http.Client{Jar: jar, Timeout: 30 * time.Second}, seen: &atomic.Int64{}}
 }
 
 // At returns a client of another base URL with the same credentials and cookies (another node).
@@ -94,6 +99,9 @@ func (c *Client) Do(method, path string, body any) *Response {
 	for k, v := range c.Header {
 		req.Header[k] = v
 	}
+	if rev := c.seen.Load(); c.ReadYourWrites && rev > 0 {
+		req.Header.Set("Portico-Min-Revision", strconv.FormatInt(rev, 10))
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -109,7 +117,14 @@ func (c *Client) Do(method, path string, body any) *Response {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return &Response{Status: res.StatusCode, Header: res.Header, Body: b}
+	r := &Response{Status: res.StatusCode, Header: res.Header, Body: b}
+	for rev := r.Revision(); ; {
+		old := c.seen.Load()
+		if rev <= old || c.seen.CompareAndSwap(old, rev) {
+			break
+		}
+	}
+	return r
 }
 
 // Must sends a request, fails the test unless the answer has the status, and decodes the body into
@@ -137,6 +152,9 @@ func (c *Client) SignIn(email, password string) {
 func (c *Client) OpenSession(deviceID string, actions ...string) (*websocket.Conn, *http.Response, error) {
 	u := strings.Replace(c.Base, "http", "ws", 1) + "/api/v1/devices/" + deviceID + "/session?actions=" + strings.Join(actions, ",")
 	h := c.Header.Clone()
+	if rev := c.seen.Load(); c.ReadYourWrites && rev > 0 {
+		h.Set("Portico-Min-Revision", strconv.FormatInt(rev, 10))
+	}
 	if c.Bearer != "" {
 		h.Set("Authorization", "Bearer "+c.Bearer)
 	} else {
