@@ -27,7 +27,7 @@ func fakeEnrollServer(t *testing.T, failAfter int64) *httptest.Server {
 			return
 		}
 		w.WriteHeader(http.StatusCreated)
-		fmt.Fprint(w, `{"token":{"id":"enr_1"},"secret":"enr_secret"}`)
+		fmt.Fprint(w, `{"id":"enr_1","secret":"enr_secret"}`)
 	})
 	mux.HandleFunc("POST /api/v1/agent/enroll", func(w http.ResponseWriter, r *http.Request) {
 		var in struct {

@@ -572,7 +572,7 @@ func TestAgentSessions(t *testing.T) {
 	})
 
 	t.Run("acknowledgement accepted, denied, cancelled; ended by the end user", func(t *testing.T) {
-		e.api.must("PUT", "/api/v1/device-groups/"+e.lab+"/settings", map[string]any{"settings": map[string]bool{"require_acknowledgement": true}}, nil, 200)
+		e.api.must("PUT", "/api/v1/device-groups/"+e.lab+"/settings", map[string]any{"own": map[string]bool{"require_acknowledgement": true}}, nil, 200)
 
 		s1, _ := openSession(t, e.srv.URL, e.key, dev, "terminal")
 		s1.State("connecting")
@@ -605,7 +605,7 @@ func TestAgentSessions(t *testing.T) {
 		s3.Send(map[string]any{"type": "cancel"})
 		s3.State("ended")
 		ag.waitState("the request withdrawn", func(w windowState) bool { return len(w.Pending) == 0 })
-		e.api.must("PUT", "/api/v1/device-groups/"+e.lab+"/settings", map[string]any{"settings": map[string]bool{"require_acknowledgement": false}}, nil, 200)
+		e.api.must("PUT", "/api/v1/device-groups/"+e.lab+"/settings", map[string]any{"own": map[string]bool{"require_acknowledgement": false}}, nil, 200)
 	})
 
 	t.Run("revoking the technician's assignment ends the session within a second", func(t *testing.T) {
@@ -641,13 +641,13 @@ func TestAgentSessions(t *testing.T) {
 // and returns the headers of their portal session (cookie and Origin) and the assignment id.
 func (e *agentEnv) technician(t *testing.T, email, deviceID string) (portal http.Header, assignmentID string) {
 	t.Helper()
-	var u struct{ User idName }
+	var u idName
 	e.api.must("POST", "/api/v1/users", map[string]any{"email": email, "name": "Terry Tech", "password": "correct horse battery"}, &u, 201)
 	var r idName
 	e.api.must("POST", "/api/v1/roles", map[string]any{"name": "Terminal " + email, "purpose": "devices",
 		"permissions": []string{"device.view", "device.terminal"}}, &r, 201)
 	var a idName
-	e.api.must("POST", "/api/v1/role-assignments", map[string]any{"principal_type": "user", "principal_id": u.User.ID, "role_id": r.ID,
+	e.api.must("POST", "/api/v1/role-assignments", map[string]any{"principal_type": "user", "principal_id": u.ID, "role_id": r.ID,
 		"scope_type": "device", "scope_id": deviceID}, &a, 201)
 	c := newClient(t, e.srv.URL, "")
 	c.must("POST", "/api/v1/session", map[string]any{"email": email, "password": "correct horse battery"}, nil, 200)

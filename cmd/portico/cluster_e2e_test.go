@@ -189,13 +189,11 @@ func (c *cluster) technician() *clusterTech {
 	c.t.Helper()
 	tt := &clusterTech{}
 	var u struct {
-		User struct {
-			ID string `json:"id"`
-		} `json:"user"`
+		ID string `json:"id"`
 	}
 	c.owner.Must(http.StatusCreated, "POST", "/api/v1/users", map[string]any{"email": "tech@cluster.test", "name": "Tech",
 		"password": "a long enough password"}, &u)
-	tt.id = u.User.ID
+	tt.id = u.ID
 	var obj struct {
 		ID string `json:"id"`
 	}
@@ -231,13 +229,11 @@ func (c *cluster) newKey(tt *clusterTech) {
 	tc := servertest.NewClient(c.t, c.lb.URL(), "")
 	tc.SignIn("tech@cluster.test", "a long enough password")
 	var k struct {
-		Key struct {
-			ID string `json:"id"`
-		} `json:"key"`
+		ID     string `json:"id"`
 		Secret string `json:"secret"`
 	}
 	tc.Must(http.StatusCreated, "POST", "/api/v1/api-keys", map[string]any{"name": "sessions"}, &k)
-	tt.key, tt.keyID = k.Secret, k.Key.ID
+	tt.key, tt.keyID = k.Secret, k.ID
 }
 
 // techAt is the technician's API key client on node i, from an address outside 127.0.0.0/8 (the
@@ -289,7 +285,7 @@ func (c *cluster) revocations(tt *clusterTech, deviceID, otherGroup string) []re
 	}
 	settings := func(on bool) *servertest.Response {
 		return a.Must(http.StatusOK, "PUT", "/api/v1/device-groups/"+c.acc.GroupID+"/settings",
-			map[string]any{"settings": map[string]bool{"terminal": on}}, nil)
+			map[string]any{"own": map[string]bool{"terminal": on}}, nil)
 	}
 	role := func(perms ...string) *servertest.Response {
 		return a.Must(http.StatusOK, "PATCH", "/api/v1/roles/"+tt.role, map[string]any{"permissions": perms}, nil)

@@ -304,8 +304,8 @@ func operatorFlow(t *testing.T, db []string, tamper func(seq int)) {
 	var group idName
 	api.must("POST", "/api/v1/device-groups", map[string]any{"name": "Branch office", "colour": "#336699"}, &group, 201)
 	var token struct {
-		Token  struct{ ID string } `json:"token"`
-		Secret string              `json:"secret"`
+		ID     string `json:"id"`
+		Secret string `json:"secret"`
 	}
 	api.must("POST", "/api/v1/enrollment-tokens", map[string]any{}, &token, 201)
 	if token.Secret == "" {

@@ -71,15 +71,16 @@ func TestInvitationFlow(t *testing.T) {
 	e := newEnv(t)
 	owner := e.signIn(e.A.acc.Owner.Email)
 	var created struct {
-		User           struct{ ID, State string } `json:"user"`
-		InvitationLink string                     `json:"invitation_link"`
+		ID             string `json:"id"`
+		State          string `json:"state"`
+		InvitationLink string `json:"invitation_link"`
 	}
 	res := owner.do("POST", "/api/v1/users", map[string]any{"email": "newbie@example.test", "name": "Newbie"})
 	if res.status != 201 {
 		t.Fatalf("invite: %d %s", res.status, res.body)
 	}
 	res.decode(t, &created)
-	if created.User.State != "invited" || created.InvitationLink == "" {
+	if created.State != "invited" || created.InvitationLink == "" {
 		t.Fatalf("invite answer: %s", res.body)
 	}
 	token := created.InvitationLink[strings.LastIndex(created.InvitationLink, "/")+1:]
@@ -102,8 +103,8 @@ func TestAPIKeyBearer(t *testing.T) {
 	e := newEnv(t)
 	owner := e.signIn(e.A.acc.Owner.Email)
 	var made struct {
-		Key    struct{ ID string } `json:"key"`
-		Secret string              `json:"secret"`
+		ID     string `json:"id"`
+		Secret string `json:"secret"`
 	}
 	res := owner.do("POST", "/api/v1/api-keys", map[string]any{"name": "read users", "permissions": []string{"users.view"}})
 	if res.status != 201 {
@@ -134,7 +135,7 @@ func TestAPIKeyBearer(t *testing.T) {
 	if res := e.anon().doWith("GET", "/api/v1/me", nil, http.Header{"Authorization": {"Basic Zm9vOmJhcg=="}}); res.status != 401 {
 		t.Errorf("basic auth: %d, want 401", res.status)
 	}
-	if res := owner.do("DELETE", "/api/v1/api-keys/"+made.Key.ID, nil); res.status != 204 {
+	if res := owner.do("DELETE", "/api/v1/api-keys/"+made.ID, nil); res.status != 204 {
 		t.Fatalf("revoke: %d %s", res.status, res.body)
 	}
 	if res := key.do("GET", "/api/v1/users", nil); res.status != 401 {

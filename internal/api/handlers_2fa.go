@@ -16,7 +16,7 @@ type signInWithCodeRequest struct {
 	TOTP string `json:"totp,omitempty"`
 }
 
-func signInWithCode(c *call, in *signInWithCodeRequest) (*sessionResponse, error) {
+func signInWithCode(c *call, in *signInWithCodeRequest) (*portico.User, error) {
 	c.ac.MarkDecided() // the credentials are the check
 	var v portico.Validation
 	if strings.TrimSpace(in.Email) == "" {
@@ -33,7 +33,7 @@ func signInWithCode(c *call, in *signInWithCodeRequest) (*sessionResponse, error
 		return nil, err
 	}
 	c.setSessionCookie(secret)
-	return &sessionResponse{User: u}, nil
+	return u, nil
 }
 
 // twoFactorCodeRequest carries a TOTP code or a recovery code.

@@ -33,8 +33,9 @@ type createAPIKeyRequest struct {
 
 // apiKeyCreated carries the key's secret, shown this once.
 type apiKeyCreated struct {
-	Key    *portico.APIKey `json:"key"`
-	Secret string          `json:"secret"`
+	*portico.APIKey
+	// Secret is the key itself, shown this once.
+	Secret string `json:"secret"`
 }
 
 func createAPIKey(c *call, in *createAPIKeyRequest) (*apiKeyCreated, error) {
@@ -42,7 +43,7 @@ func createAPIKey(c *call, in *createAPIKeyRequest) (*apiKeyCreated, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &apiKeyCreated{Key: k, Secret: secret}, nil
+	return &apiKeyCreated{APIKey: k, Secret: secret}, nil
 }
 
 func revokeAPIKey(c *call) (noContent, error) {
@@ -56,14 +57,7 @@ var auditQuery = withPages(
 
 // auditPage is one page of the audit log. The log can be long, so it is not counted: More says whether
 // another page follows.
-type auditPage struct {
-	Items  []portico.AuditEvent `json:"items"`
-	Limit  int                  `json:"limit"`
-	Offset int                  `json:"offset"`
-	More   bool                 `json:"more"`
-}
-
-func listAudit(c *call) (*auditPage, error) {
+func listAudit(c *call) (*Page[portico.AuditEvent], error) {
 	limit, offset, err := c.pageParams()
 	if err != nil {
 		return nil, err
@@ -81,19 +75,14 @@ func listAudit(c *call) (*auditPage, error) {
 		return nil, err
 	}
 	q := c.r.URL.Query()
-	// One more than asked tells whether another page follows.
-	events, err := c.app().ListAudit(c.ctx(), c.ac, store.AuditFilter{ActorID: q.Get("user_id"), Action: q.Get("action"),
+	events, total, err := c.app().AuditPage(c.ctx(), c.ac, store.AuditFilter{ActorID: q.Get("user_id"), Action: q.Get("action"),
 		TargetType: q.Get("target_type"), TargetID: q.Get("target_id"), Outcome: portico.Outcome(outcome),
-		Since: since, Until: until, Page: store.Page{Limit: limit + 1, Offset: offset}})
+		Since: since, Until: until, Page: store.Page{Limit: limit, Offset: offset}})
 	if err != nil {
 		return nil, err
 	}
-	out := &auditPage{Items: events, Limit: limit, Offset: offset}
-	if len(events) > limit {
-		out.Items, out.More = events[:limit], true
+	if events == nil {
+		events = []portico.AuditEvent{}
 	}
-	if out.Items == nil {
-		out.Items = []portico.AuditEvent{}
-	}
-	return out, nil
+	return &Page[portico.AuditEvent]{Items: events, Total: total, Limit: limit, Offset: offset}, nil
 }

@@ -48,19 +48,20 @@ func getDeviceGroupSettings(c *call) (*app.GroupSettingsView, error) {
 	return c.app().GetGroupSettings(c.ctx(), c.ac, c.id())
 }
 
+// putGroupSettingsRequest replaces the settings a group sets itself: the "own" of what GET answers.
 type putGroupSettingsRequest struct {
-	// Settings maps a feature to on or off; a feature left out, or given as null, is inherited from
-	// the parent.
-	Settings map[portico.Feature]*bool `json:"settings"`
+	// Own maps a feature to on or off; a feature left out, or given as null, is inherited from the
+	// parent.
+	Own map[portico.Feature]*bool `json:"own"`
 }
 
 func putDeviceGroupSettings(c *call, in *putGroupSettingsRequest) (*app.GroupSettingsView, error) {
-	if in.Settings == nil {
-		return nil, required("settings", `send {"settings": {}} to inherit every setting`)
+	if in.Own == nil {
+		return nil, required("own", `send {"own": {}} to inherit every setting`)
 	}
 	// A null would otherwise decode as false and switch the feature off.
-	own := make(portico.GroupSettings, len(in.Settings))
-	for f, on := range in.Settings {
+	own := make(portico.GroupSettings, len(in.Own))
+	for f, on := range in.Own {
 		switch _, known := portico.LookupFeature(f); {
 		case on != nil:
 			own[f] = *on
@@ -244,8 +245,9 @@ type createTokenRequest struct {
 
 // tokenCreated carries the token's secret, shown this once.
 type tokenCreated struct {
-	Token  *portico.EnrollmentToken `json:"token"`
-	Secret string                   `json:"secret"`
+	*portico.EnrollmentToken
+	// Secret is the token itself, shown this once.
+	Secret string `json:"secret"`
 }
 
 func createEnrollmentToken(c *call, in *createTokenRequest) (*tokenCreated, error) {
@@ -253,7 +255,7 @@ func createEnrollmentToken(c *call, in *createTokenRequest) (*tokenCreated, erro
 	if err != nil {
 		return nil, err
 	}
-	return &tokenCreated{Token: t, Secret: secret}, nil
+	return &tokenCreated{EnrollmentToken: t, Secret: secret}, nil
 }
 
 func revokeEnrollmentToken(c *call) (noContent, error) {

@@ -55,9 +55,8 @@ func invitationToken(t *testing.T, m mailtest.Received) string {
 }
 
 type invited struct {
-	User struct {
-		ID, State string
-	} `json:"user"`
+	ID    string `json:"id"`
+	State string `json:"state"`
 	InvitationLink      string    `json:"invitation_link"`
 	InvitationExpiresAt time.Time `json:"invitation_expires_at"`
 	EmailStatus         string    `json:"email_status"`
@@ -109,7 +108,7 @@ func TestInvitationEmail(t *testing.T) {
 		}
 		// A security notice follows a password change, in the user's language.
 		c := e.signIn("anna@example.test")
-		if res := c.do("PATCH", "/api/v1/users/"+inv.User.ID, map[string]any{"password": "another " + testPassword, "current_password": testPassword}); res.status != 200 {
+		if res := c.do("PATCH", "/api/v1/users/"+inv.ID, map[string]any{"password": "another " + testPassword, "current_password": testPassword}); res.status != 200 {
 			t.Fatalf("change password: %d %s", res.status, res.body)
 		}
 		n := srv.WaitFor(t, "anna@example.test", "Passwort wurde geändert", 5*time.Second)
@@ -117,7 +116,7 @@ func TestInvitationEmail(t *testing.T) {
 			t.Errorf("password notice:\n%s", n.Text)
 		}
 		// And another when an administrator disables the account.
-		if res := owner.do("POST", "/api/v1/users/"+inv.User.ID+"/disable", nil); res.status != 200 {
+		if res := owner.do("POST", "/api/v1/users/"+inv.ID+"/disable", nil); res.status != 200 {
 			t.Fatalf("disable: %d %s", res.status, res.body)
 		}
 		d := srv.WaitFor(t, "anna@example.test", "deaktiviert", 5*time.Second)
@@ -130,7 +129,7 @@ func TestInvitationEmail(t *testing.T) {
 		inv := invite("bruno@example.test", "fr")
 		first := invitationToken(t, srv.WaitFor(t, "bruno@example.test", "", 5*time.Second))
 		var again invited
-		res := owner.do("POST", "/api/v1/users/"+inv.User.ID+"/invitation/resend", nil)
+		res := owner.do("POST", "/api/v1/users/"+inv.ID+"/invitation/resend", nil)
 		if res.status != 200 {
 			t.Fatalf("resend: %d %s", res.status, res.body)
 		}
@@ -156,7 +155,7 @@ func TestInvitationEmail(t *testing.T) {
 			t.Fatalf("new link: %d", got)
 		}
 		// Nothing to resend once registered.
-		if res := owner.do("POST", "/api/v1/users/"+inv.User.ID+"/invitation/resend", nil); res.status != 409 {
+		if res := owner.do("POST", "/api/v1/users/"+inv.ID+"/invitation/resend", nil); res.status != 409 {
 			t.Fatalf("resend to a registered user: %d, want 409", res.status)
 		}
 	})
@@ -167,7 +166,7 @@ func TestInvitationEmail(t *testing.T) {
 		var pending struct {
 			ExpiresAt time.Time `json:"expires_at"`
 		}
-		res := owner.do("GET", "/api/v1/users/"+inv.User.ID+"/invitation", nil)
+		res := owner.do("GET", "/api/v1/users/"+inv.ID+"/invitation", nil)
 		if res.status != 200 {
 			t.Fatalf("get invitation: %d %s", res.status, res.body)
 		}
@@ -175,23 +174,23 @@ func TestInvitationEmail(t *testing.T) {
 		if !pending.ExpiresAt.Equal(inv.InvitationExpiresAt) || time.Until(pending.ExpiresAt) < 6*24*time.Hour {
 			t.Fatalf("expiry %v, want %v, about a week ahead", pending.ExpiresAt, inv.InvitationExpiresAt)
 		}
-		if res := owner.do("DELETE", "/api/v1/users/"+inv.User.ID+"/invitation", nil); res.status != 204 {
+		if res := owner.do("DELETE", "/api/v1/users/"+inv.ID+"/invitation", nil); res.status != 204 {
 			t.Fatalf("revoke: %d %s", res.status, res.body)
 		}
 		if got := accept(token); got != 404 {
 			t.Fatalf("revoked link: %d, want 404", got)
 		}
-		if res := owner.do("GET", "/api/v1/users/"+inv.User.ID+"/invitation", nil); res.status != 404 {
+		if res := owner.do("GET", "/api/v1/users/"+inv.ID+"/invitation", nil); res.status != 404 {
 			t.Fatalf("pending invitation after revoke: %d, want 404", res.status)
 		}
 		var u struct{ State string }
-		res = owner.do("GET", "/api/v1/users/"+inv.User.ID, nil)
+		res = owner.do("GET", "/api/v1/users/"+inv.ID, nil)
 		res.decode(t, &u)
 		if res.status != 200 || u.State != "invited" {
 			t.Fatalf("invited user after revoke: %d %s", res.status, res.body)
 		}
 		// Invited again later, a new link works.
-		if res := owner.do("POST", "/api/v1/users/"+inv.User.ID+"/invitation/resend", nil); res.status != 200 {
+		if res := owner.do("POST", "/api/v1/users/"+inv.ID+"/invitation/resend", nil); res.status != 200 {
 			t.Fatalf("resend after revoke: %d %s", res.status, res.body)
 		}
 		msgs := srv.Messages()
@@ -234,7 +233,7 @@ func TestInvitationEmailFailure(t *testing.T) {
 		t.Fatalf("invite: %d %s", res.status, res.body)
 	}
 	res.decode(t, &out)
-	if out.User.State != "invited" || out.InvitationLink == "" || out.EmailStatus != "queued" || !strings.Contains(out.EmailError, "451") {
+	if out.State != "invited" || out.InvitationLink == "" || out.EmailStatus != "queued" || !strings.Contains(out.EmailError, "451") {
 		t.Fatalf("invite with a refusing server: %s", res.body)
 	}
 	// The failure is in the audit log.

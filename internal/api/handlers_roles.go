@@ -113,16 +113,9 @@ type whoCanRequest struct {
 }
 
 // whoCanResponse lists the users allowed, each with the grants that allow them.
-type whoCanResponse struct {
-	Items []authz.WhoCanEntry `json:"items"`
-	Total int                 `json:"total"`
-}
-
-func whoCan(c *call, in *whoCanRequest) (*whoCanResponse, error) {
-	out, err := c.app().WhoCan(c.ctx(), c.ac, app.ExplainInput{Permission: in.Permission, DeviceID: in.DeviceID,
-		DeviceGroupID: in.DeviceGroupID})
-	if err != nil {
-		return nil, err
-	}
-	return &whoCanResponse{Items: out, Total: len(out)}, nil
+func whoCan(c *call, in *whoCanRequest) (*Page[authz.WhoCanEntry], error) {
+	return paginate(c, func() ([]authz.WhoCanEntry, error) {
+		return c.app().WhoCan(c.ctx(), c.ac, app.ExplainInput{Permission: in.Permission, DeviceID: in.DeviceID,
+			DeviceGroupID: in.DeviceGroupID})
+	})
 }

@@ -17,10 +17,6 @@ type signInRequest struct {
 	TOTP string `json:"totp,omitempty"`
 }
 
-// sessionResponse answers a sign-in: the cookie carries the session, the body the user.
-type sessionResponse struct {
-	User *portico.User `json:"user"`
-}
 
 func signOut(c *call) (noContent, error) {
 	c.ac.MarkDecided() // ending one's own session needs no permission
@@ -39,7 +35,7 @@ type acceptInvitationRequest struct {
 	Password string `json:"password"`
 }
 
-func acceptInvitation(c *call, in *acceptInvitationRequest) (*sessionResponse, error) {
+func acceptInvitation(c *call, in *acceptInvitationRequest) (*portico.User, error) {
 	c.ac.MarkDecided() // the invitation token is the credential
 	if in.Token == "" {
 		return nil, &portico.Error{Kind: portico.KindInvalid, Message: "invalid input",
@@ -54,7 +50,7 @@ func acceptInvitation(c *call, in *acceptInvitationRequest) (*sessionResponse, e
 		return nil, err
 	}
 	c.setSessionCookie(secret)
-	return &sessionResponse{User: u}, nil
+	return u, nil
 }
 
 func getMe(c *call) (*app.Me, error) { return c.app().GetMe(c.ctx(), c.ac) }

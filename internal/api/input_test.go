@@ -51,7 +51,7 @@ func TestBadInput(t *testing.T) {
 		{"long device name", "PATCH", "/api/v1/devices/" + f.device, map[string]any{"name": long}, 422, "name", "at most 100"},
 		{"bad email", "POST", "/api/v1/users", map[string]any{"email": "not-an-email", "name": "X"}, 422, "email", "email"},
 		{"bad assignment scope", "POST", "/api/v1/role-assignments", map[string]any{"principal_type": "robot", "principal_id": f.user.ID, "role_id": f.role.ID, "scope_type": "planet"}, 422, "principal_type", ""},
-		{"unknown setting", "PUT", "/api/v1/device-groups/" + f.group.ID + "/settings", map[string]any{"settings": map[string]bool{"teleport": false}}, 422, "settings.teleport", "not a known setting"},
+		{"unknown setting", "PUT", "/api/v1/device-groups/" + f.group.ID + "/settings", map[string]any{"own": map[string]bool{"teleport": false}}, 422, "own.teleport", "not a known setting"},
 
 		{"wrong type: name", "POST", "/api/v1/user-groups", rawJSON(`{"name": 5}`), 400, "name", "must be a string"},
 		{"wrong type: enabled", "POST", "/api/v1/assignment-rules", rawJSON(`{"name":"R","enabled":"yes"}`), 400, "enabled", "true or false"},
@@ -63,7 +63,7 @@ func TestBadInput(t *testing.T) {
 		{"two values", "POST", "/api/v1/user-groups", rawJSON(`{"name":"a"}{"name":"b"}`), 400, "body", "single JSON value"},
 		{"empty body", "POST", "/api/v1/user-groups", rawJSON(``), 400, "body", "empty"},
 		{"bad time", "POST", "/api/v1/role-assignments", rawJSON(`{"principal_type":"user","principal_id":"x","role_id":"y","scope_type":"account","expires_at":"tomorrow"}`), 400, "expires_at", "RFC 3339"},
-		{"unknown setting given null", "PUT", "/api/v1/device-groups/" + f.group.ID + "/settings", rawJSON(`{"settings":{"teleport":null}}`), 422, "settings.teleport", "not a known setting"},
+		{"unknown setting given null", "PUT", "/api/v1/device-groups/" + f.group.ID + "/settings", rawJSON(`{"own":{"teleport":null}}`), 422, "own.teleport", "not a known setting"},
 		{"sign-in without credentials", "POST", "/api/v1/session", map[string]any{"email": " ", "password": ""}, 422, "password", "required"},
 		{"empty language", "PATCH", "/api/v1/users/" + f.user.ID, map[string]any{"language": ""}, 422, "language", "en-GB"},
 		{"members missing", "PUT", "/api/v1/user-groups/" + f.userGroup.ID + "/members", map[string]any{}, 422, "user_ids", "required"},
@@ -165,7 +165,7 @@ func TestGroupSettingNullIsInherited(t *testing.T) {
 	e := newEnv(t)
 	f := e.A
 	owner := e.signIn(f.acc.Owner.Email)
-	res := owner.do("PUT", "/api/v1/device-groups/"+f.group.ID+"/settings", rawJSON(`{"settings":{"chat":false,"terminal":null}}`))
+	res := owner.do("PUT", "/api/v1/device-groups/"+f.group.ID+"/settings", rawJSON(`{"own":{"chat":false,"terminal":null}}`))
 	if res.status != http.StatusOK {
 		t.Fatalf("%d: %s", res.status, res.body)
 	}

@@ -227,7 +227,7 @@ func matrix() map[string]matrixCase {
 		"deleteDeviceGroup":      {perm: portico.PermDeviceGroupsDelete, build: func(e *env, f *fixture) req { return req{id: freshGroup(e, f)} }},
 		"getDeviceGroupSettings": {perm: portico.PermDeviceGroupsView, build: func(e *env, f *fixture) req { return req{id: f.group.ID} }},
 		"putDeviceGroupSettings": {perm: portico.PermDeviceGroupsSettings, build: func(e *env, f *fixture) req {
-			return req{id: f.subGroup.ID, body: map[string]any{"settings": map[string]bool{"chat": false}}}
+			return req{id: f.subGroup.ID, body: map[string]any{"own": map[string]bool{"chat": false}}}
 		}},
 		"enableAllDeviceGroupSettings":  {perm: portico.PermDeviceGroupsSettings, build: func(e *env, f *fixture) req { return req{id: freshGroup(e, f)} }},
 		"disableAllDeviceGroupSettings": {perm: portico.PermDeviceGroupsSettings, build: func(e *env, f *fixture) req { return req{id: freshGroup(e, f)} }},

@@ -84,7 +84,7 @@ func TestCrossAccountProbe(t *testing.T) {
 		{"DELETE", "/api/v1/device-groups/" + b.subGroup.ID, nil, ""},
 		{"POST", "/api/v1/device-groups", map[string]any{"name": "Probe", "colour": "#000000", "parent_id": b.group.ID}, "parent_id"},
 		{"GET", "/api/v1/device-groups/" + b.group.ID + "/settings", nil, ""},
-		{"PUT", "/api/v1/device-groups/" + b.group.ID + "/settings", map[string]any{"settings": map[string]bool{"view": false}}, ""},
+		{"PUT", "/api/v1/device-groups/" + b.group.ID + "/settings", map[string]any{"own": map[string]bool{"view": false}}, ""},
 		{"POST", "/api/v1/device-groups/" + b.group.ID + "/settings/enable-all", nil, ""},
 		{"POST", "/api/v1/device-groups/" + b.group.ID + "/settings/disable-all", nil, ""},
 

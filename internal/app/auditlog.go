@@ -16,6 +16,19 @@ func (a *App) ListAudit(ctx context.Context, ac *Actor, f store.AuditFilter) ([]
 	return a.store.ListAudit(ctx, ac.AccountID, f)
 }
 
+// AuditPage returns one page of the audit events matching f and how many match in all (audit.view).
+func (a *App) AuditPage(ctx context.Context, ac *Actor, f store.AuditFilter) ([]portico.AuditEvent, int, error) {
+	events, err := a.ListAudit(ctx, ac, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	total, err := a.store.CountAudit(ctx, ac.AccountID, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	return events, total, nil
+}
+
 // AuditVerification is the result of checking an account's audit chain.
 type AuditVerification struct {
 	OK      bool                  `json:"ok"`

@@ -601,7 +601,7 @@ func (a *App) PutGroupSettings(ctx context.Context, ac *Actor, id string, s port
 			own[f] = on
 		}
 		var v portico.Validation
-		own.Validate(&v, "settings")
+		own.Validate(&v, "own")
 		return own, v.Err()
 	})
 }

@@ -272,7 +272,7 @@ func TestGroupSettingsInheritance(t *testing.T) {
 
 	// Unknown features are refused, naming them, and change nothing.
 	_, err = e.a.PutGroupSettings(e.ctx, e.owner, germany, portico.GroupSettings{"teleport": true})
-	wantField(t, err, "settings.teleport")
+	wantField(t, err, "own.teleport")
 	v, _ = e.a.GetGroupSettings(e.ctx, e.owner, germany)
 	if len(v.Own) != len(portico.Features) {
 		t.Fatalf("refused put changed the settings: %+v", v.Own)

@@ -58,8 +58,9 @@ type NewUser struct {
 
 // CreatedUser is a new user and, for an invitation, the link that completes registration.
 type CreatedUser struct {
-	User           *portico.User `json:"user"`
-	InvitationLink string        `json:"invitation_link,omitempty"`
+	// The user's own fields come first, at the top level (one object, not a wrapper).
+	*portico.User
+	InvitationLink string `json:"invitation_link,omitempty"`
 	InvitationID   string        `json:"invitation_id,omitempty"`
 	// InvitationExpiresAt is when the link stops working.
 	InvitationExpiresAt *time.Time `json:"invitation_expires_at,omitempty"`

@@ -67,7 +67,7 @@ func TestSessionRelayedAcrossNodes(t *testing.T) {
 
 	// A group setting switched off through A ends the session on B within a second.
 	owner.Must(http.StatusOK, "PUT", "/api/v1/device-groups/"+acc.DefaultGroup.ID+"/settings",
-		map[string]any{"settings": map[string]bool{"terminal": false}}, nil)
+		map[string]any{"own": map[string]bool{"terminal": false}}, nil)
 	acked := time.Now()
 	end, at := s.WaitEnd(5 * time.Second)
 	if d := at.Sub(acked); d > time.Second {
@@ -77,7 +77,7 @@ func TestSessionRelayedAcrossNodes(t *testing.T) {
 		t.Fatalf("final state %v, want ended with the reason", end)
 	}
 	owner.Must(http.StatusOK, "PUT", "/api/v1/device-groups/"+acc.DefaultGroup.ID+"/settings",
-		map[string]any{"settings": map[string]bool{"terminal": true}}, nil)
+		map[string]any{"own": map[string]bool{"terminal": true}}, nil)
 
 	// DELETE on A ends a session that runs on B.
 	s2 := owner.Session(ag.DeviceID, "terminal")

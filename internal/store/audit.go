@@ -74,6 +74,30 @@ func (q *querier) AppendAudit(ctx context.Context, e *portico.AuditEvent) error 
 
 // ListAudit returns one page of the account's audit events matching f, newest first.
 func (q *querier) ListAudit(ctx context.Context, accountID string, f AuditFilter) ([]portico.AuditEvent, error) {
+	w := auditWhere(accountID, f)
+	stmt := `SELECT ` + auditCols + ` FROM audit_events` + w.sql() + ` ORDER BY seq DESC` + w.limit(f.Page)
+	rows, err := q.query(ctx, stmt, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list audit events: %w", err)
+	}
+	es, err := scanAll(rows, scanAudit)
+	if err != nil {
+		return nil, fmt.Errorf("list audit events: %w", err)
+	}
+	return es, nil
+}
+
+// CountAudit counts the account's audit events matching f (its page aside).
+func (q *querier) CountAudit(ctx context.Context, accountID string, f AuditFilter) (int, error) {
+	w := auditWhere(accountID, f)
+	var n int
+	if err := q.queryRow(ctx, `SELECT COUNT(*) FROM audit_events`+w.sql(), w.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count audit events: %w", err)
+	}
+	return n, nil
+}
+
+func auditWhere(accountID string, f AuditFilter) where {
 	var w where
 	w.add("account_id = ?", accountID)
 	if f.ActorID != "" {
@@ -97,16 +121,7 @@ func (q *querier) ListAudit(ctx context.Context, accountID string, f AuditFilter
 	if f.Until != nil {
 		w.add("at < ?", *f.Until)
 	}
-	stmt := `SELECT ` + auditCols + ` FROM audit_events` + w.sql() + ` ORDER BY seq DESC` + w.limit(f.Page)
-	rows, err := q.query(ctx, stmt, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list audit events: %w", err)
-	}
-	es, err := scanAll(rows, scanAudit)
-	if err != nil {
-		return nil, fmt.Errorf("list audit events: %w", err)
-	}
-	return es, nil
+	return w
 }
 
 // VerifyAudit checks the account's audit chain, streaming it in seq order from one consistent snapshot,
