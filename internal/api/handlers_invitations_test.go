@@ -55,8 +55,8 @@ func invitationToken(t *testing.T, m mailtest.Received) string {
 }
 
 type invited struct {
-	ID    string `json:"id"`
-	State string `json:"state"`
+	ID                  string    `json:"id"`
+	State               string    `json:"state"`
 	InvitationLink      string    `json:"invitation_link"`
 	InvitationExpiresAt time.Time `json:"invitation_expires_at"`
 	EmailStatus         string    `json:"email_status"`

@@ -17,7 +17,6 @@ type signInRequest struct {
 	TOTP string `json:"totp,omitempty"`
 }
 
-
 func signOut(c *call) (noContent, error) {
 	c.ac.MarkDecided() // ending one's own session needs no permission
 	if ck, err := c.r.Cookie(SessionCookie); err == nil && ck.Value != "" {

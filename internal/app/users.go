@@ -61,7 +61,7 @@ type CreatedUser struct {
 	// The user's own fields come first, at the top level (one object, not a wrapper).
 	*portico.User
 	InvitationLink string `json:"invitation_link,omitempty"`
-	InvitationID   string        `json:"invitation_id,omitempty"`
+	InvitationID   string `json:"invitation_id,omitempty"`
 	// InvitationExpiresAt is when the link stops working.
 	InvitationExpiresAt *time.Time `json:"invitation_expires_at,omitempty"`
 	// EmailStatus says whether the invitation email went: sent, queued (EmailError says why; it is
