@@ -219,7 +219,16 @@ func reorderRules(c *call, in *reorderRulesRequest) (noContent, error) {
 	return noContent{}, c.app().ReorderRules(c.ctx(), c.ac, in.RuleIDs)
 }
 
-func dryRunRule(c *call) (*app.DryRunResult, error) { return c.app().DryRun(c.ctx(), c.ac, c.id()) }
+// dryRunRule lists the Unassigned devices the rule would move, and where.
+func dryRunRule(c *call) (*Page[app.DryRunMatch], error) {
+	return paginate(c, func() ([]app.DryRunMatch, error) {
+		r, err := c.app().DryRun(c.ctx(), c.ac, c.id())
+		if err != nil {
+			return nil, err
+		}
+		return r.Matches, nil
+	})
+}
 
 type applyRulesResponse struct {
 	// Moved counts the devices the rules moved out of Unassigned.

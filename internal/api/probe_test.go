@@ -1,10 +1,14 @@
 package api_test
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/portico-dev/portico"
+	"github.com/portico-dev/portico/internal/api"
 	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/store"
 )
@@ -110,6 +114,25 @@ func TestCrossAccountProbe(t *testing.T) {
 		{"DELETE", "/api/v1/api-keys/" + b.key.ID, nil, ""},
 		{"POST", "/api/v1/enrollment-tokens/" + b.token.ID + "/revoke", nil, ""},
 		{"POST", "/api/v1/enrollment-tokens", map[string]any{"device_group_id": b.group.ID}, "device_group_id"},
+	}
+	// Every operation that names an object in its path is probed.
+	withID := http.NewServeMux()
+	for _, rt := range api.Routes() {
+		if strings.Contains(rt.Path, "{") {
+			withID.HandleFunc(rt.Method+" "+rt.Path, func(http.ResponseWriter, *http.Request) {})
+		}
+	}
+	probed := map[string]bool{}
+	for _, p := range probes {
+		req := httptest.NewRequest(p.method, p.path, nil)
+		if _, pattern := withID.Handler(req); pattern != "" {
+			probed[pattern] = true
+		}
+	}
+	for _, rt := range api.Routes() {
+		if strings.Contains(rt.Path, "{") && !probed[rt.Method+" "+rt.Path] && rt.Path != "/api/v1/agent/connect" {
+			t.Errorf("%s %s is not probed with another account's id", rt.Method, rt.Path)
+		}
 	}
 	for _, p := range probes {
 		res := owner.do(p.method, p.path, p.body)

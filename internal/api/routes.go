@@ -73,7 +73,7 @@ func routes() []Route {
 		{Method: "POST", Path: "/api/v1/role-assignments", OperationID: "createRoleAssignment", Summary: "Give a user or user group a role at a scope", Permission: "role_assignments.manage at the scope (and every permission the role grants there)", Status: created, ep: jsonBody(createRoleAssignment)},
 		{Method: "DELETE", Path: "/api/v1/role-assignments/{id}", OperationID: "deleteRoleAssignment", Summary: "Remove a role assignment", Permission: "role_assignments.manage at its scope", Status: noContnt, ep: noBody(deleteRoleAssignment)},
 		{Method: "POST", Path: "/api/v1/access/explain", OperationID: "explainAccess", Summary: "Why a user can or cannot use a permission on a device, a group or the account", Permission: "authenticated (about another user: users.view)", Status: ok, ep: jsonBody(explainAccess)},
-		{Method: "POST", Path: "/api/v1/access/who-can", OperationID: "whoCan", Summary: "The users allowed a permission on a device or group, each with the grant that allows them", Permission: "users.view, and device.view (device_groups.view) on the target", Status: ok, ep: jsonBody(whoCan)},
+		{Method: "POST", Path: "/api/v1/access/who-can", OperationID: "whoCan", Summary: "The users allowed a permission on a device or group, each with the grant that allows them", Permission: "users.view, and device.view (device_groups.view) on the target", Status: ok, Query: pageQuery, ep: jsonBody(whoCan)},
 
 		// Device groups.
 		{Method: "GET", Path: "/api/v1/device-groups", OperationID: "listDeviceGroups", Summary: "List the device groups the caller may see", Permission: "device_groups.view", Status: ok, Query: pageQuery, ep: noBody(listDeviceGroups)},
@@ -117,7 +117,7 @@ func routes() []Route {
 		{Method: "GET", Path: "/api/v1/assignment-rules/{id}", OperationID: "getAssignmentRule", Summary: "Get a rule", Permission: "device_groups.view at account level (or assignment_rules.manage)", Status: ok, ep: noBody(getRule)},
 		{Method: "PUT", Path: "/api/v1/assignment-rules/{id}", OperationID: "updateAssignmentRule", Summary: "Replace a rule", Permission: "assignment_rules.manage", Status: ok, ep: jsonBody(updateRule)},
 		{Method: "DELETE", Path: "/api/v1/assignment-rules/{id}", OperationID: "deleteAssignmentRule", Summary: "Delete a rule", Permission: "assignment_rules.manage", Status: noContnt, ep: noBody(deleteRule)},
-		{Method: "POST", Path: "/api/v1/assignment-rules/{id}/dry-run", OperationID: "dryRunAssignmentRule", Summary: "Show which devices in Unassigned the rule would move, moving none", Permission: "assignment_rules.manage", Status: ok, ep: noBody(dryRunRule)},
+		{Method: "POST", Path: "/api/v1/assignment-rules/{id}/dry-run", OperationID: "dryRunAssignmentRule", Summary: "Show which devices in Unassigned the rule would move, moving none", Permission: "assignment_rules.manage", Status: ok, Query: pageQuery, ep: noBody(dryRunRule)},
 
 		// Audit log.
 		{Method: "GET", Path: "/api/v1/audit-events", OperationID: "listAuditEvents", Summary: "List audit events, newest first", Permission: "audit.view", Status: ok, ep: noBody(listAudit), Query: auditQuery},
