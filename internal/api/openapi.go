@@ -14,7 +14,7 @@ import (
 // openAPIDocument describes the route table as an OpenAPI 3.1 document. Schemas come from the Go
 // types of each endpoint by reflection, following their json tags; named structs become components.
 func openAPIDocument(rs []Route) ([]byte, error) {
-	g := &schemaGen{components: map[string]any{}}
+	g := &schemaGen{components: map[string]any{}, names: map[string]reflect.Type{}}
 	paths := map[string]map[string]any{}
 	for _, rt := range rs {
 		op := map[string]any{
@@ -44,8 +44,10 @@ func openAPIDocument(rs []Route) ([]byte, error) {
 			op["parameters"] = params
 		}
 		if rt.ep.in != nil {
+			g.input = true
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
 				"application/json": map[string]any{"schema": g.schema(rt.ep.in)}}}
+			g.input = false
 		}
 		ok := map[string]any{"description": http.StatusText(rt.Status)}
 		switch {
@@ -105,8 +107,13 @@ func tagOf(path string) string {
 	return first
 }
 
+// schemaGen builds JSON schemas from Go types. Request bodies (input) and responses get schemas of
+// their own where a type serves as both: a response's field is required when it is always present,
+// a request's field when the operation refuses the request without it (tag `openapi:"required"`).
 type schemaGen struct {
 	components map[string]any
+	names      map[string]reflect.Type // component name → the type it describes, to catch clashes
+	input      bool
 }
 
 var (
@@ -149,6 +156,13 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 			return g.structSchema(t)
 		}
 		name := componentName(t)
+		if g.input && !strings.HasSuffix(name, "Request") {
+			name += "Input"
+		}
+		if prev, ok := g.names[name]; ok && prev != t {
+			panic("api: two types make the OpenAPI schema " + name + ": " + prev.String() + " and " + t.String())
+		}
+		g.names[name] = t
 		if _, done := g.components[name]; !done {
 			g.components[name] = map[string]any{} // placeholder: stops recursion on self-reference
 			g.components[name] = g.structSchema(t)
@@ -194,32 +208,51 @@ func (g *schemaGen) addFields(t reflect.Type, props map[string]any, required *[]
 		if name == "" {
 			name = f.Name
 		}
-		props[name] = g.schema(f.Type)
-		if !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") && f.Type.Kind() != reflect.Pointer {
+		ps := g.schema(f.Type)
+		if !g.input && !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") && nullable(f.Type) {
+			// Go writes a nil pointer, slice or map as null.
+			ps = map[string]any{"anyOf": []any{ps, map[string]any{"type": "null"}}}
+		}
+		props[name] = ps
+		if g.input {
+			if f.Tag.Get("openapi") == "required" {
+				*required = append(*required, name)
+			}
+		} else if !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") && f.Type.Kind() != reflect.Pointer {
 			*required = append(*required, name)
 		}
 	}
 }
 
-// componentName is a schema name such as "portico.User" or "api.Page_portico.User".
-func componentName(t reflect.Type) string {
-	pkg := t.PkgPath()
-	if i := strings.LastIndex(pkg, "/"); i >= 0 {
-		pkg = pkg[i+1:]
+func nullable(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Map:
+		return true
+	case reflect.Slice:
+		return t != rawJSONType && t.Elem().Kind() != reflect.Uint8
 	}
+	return false
+}
+
+// componentName is a schema's name: the Go type's name as a client would write it, without its
+// package ("User", "CreateAPIKeyRequest"); a page of T is "TPage".
+func componentName(t reflect.Type) string {
 	name := t.Name()
-	// Generic instances are named like Page[github.com/portico-dev/portico.User].
-	name = strings.Map(func(r rune) rune {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '_' || r == '-' {
-			return r
+	if base, arg, ok := strings.Cut(name, "["); ok {
+		arg = strings.TrimSuffix(arg, "]")
+		if i := strings.LastIndex(arg, "."); i >= 0 {
+			arg = arg[i+1:]
 		}
-		return '_'
-	}, strings.ReplaceAll(name, "github.com/portico-dev/portico/internal/", ""))
-	name = strings.ReplaceAll(name, "github.com_portico-dev_portico_internal_", "")
-	name = strings.ReplaceAll(name, "github.com_portico-dev_", "")
-	name = strings.TrimRight(name, "_")
-	if pkg == "" {
+		return exported(arg) + exported(base)
+	}
+	return exported(name)
+}
+
+func exported(name string) string {
+	if name == "" {
 		return name
 	}
-	return pkg + "." + name
+	r := []rune(name)
+	r[0] = unicode.ToUpper(r[0])
+	return string(r)
 }
