@@ -64,6 +64,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 	natsURL := fs.String("nats-url", os.Getenv("PORTICO_NATS_URL"), "the NATS server the nodes of a cluster share for notices: nats://HOST:PORT (default $PORTICO_NATS_URL; without it, changes reach other nodes through the database only, within a second)")
 	nodeID := fs.String("node-id", os.Getenv("PORTICO_NODE_ID"), "this node's name among the nodes sharing the database; must stay the same across restarts (default $PORTICO_NODE_ID, else DIR/node-id, else HOST:PORT)")
 	nodeURL := fs.String("node-url", os.Getenv("PORTICO_NODE_URL"), "the address the other nodes reach this one at, to relay remote sessions (default $PORTICO_NODE_URL, else the listening address)")
+	unauthenticated := fs.Int("unauthenticated-per-client", 0, "connections (or, behind a trusted proxy, requests) one client address may hold before it authenticates; more are refused (default 64; raise it for many users behind one NAT)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -76,7 +77,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 	}
 	cfg := server.Config{DataDir: db.data, DatabaseURL: db.databaseURL, KeyDir: db.data, Addr: *addr, PublicURL: *publicURL,
 		TLSCert: *tlsCert, TLSKey: *tlsKey, TrustedProxies: trusted, NodeID: *nodeID, NodeURL: *nodeURL, NATSURL: *natsURL,
-		AllowLocalIdPMetadata: *localIdP, AllowLocalDirectory: *localDirectory, SMTPURL: *smtpURL, Logger: log, Stdout: stdout}
+		AllowLocalIdPMetadata: *localIdP, AllowLocalDirectory: *localDirectory, SMTPURL: *smtpURL, Logger: log, Stdout: stdout,
+		Limits: server.Limits{UnauthenticatedPerClient: *unauthenticated}}
 	if db.databaseURL != "" && !flagGiven(fs, "data") {
 		// With PostgreSQL, server files (the 2FA key, the node id) live only where the operator says.
 		cfg.DataDir, cfg.KeyDir = "", ""

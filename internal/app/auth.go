@@ -16,6 +16,22 @@ func (a *App) SignIn(ctx context.Context, email, password, sourceIP string) (str
 	return a.SignInWithCode(ctx, email, password, "", sourceIP)
 }
 
+// OnAuthenticated returns a copy of ctx carrying fn, which the Authenticate methods call when they
+// accept a credential (a session, an API key, an agent's credential, a node token). The HTTP server
+// uses it to stop counting a connection against its client's cap on unauthenticated connections.
+func OnAuthenticated(ctx context.Context, fn func()) context.Context {
+	return context.WithValue(ctx, authenticatedKey{}, fn)
+}
+
+type authenticatedKey struct{}
+
+// authenticated calls the function OnAuthenticated put in ctx, if any.
+func authenticated(ctx context.Context) {
+	if fn, ok := ctx.Value(authenticatedKey{}).(func()); ok {
+		fn()
+	}
+}
+
 // SignOut ends a portal session.
 func (a *App) SignOut(ctx context.Context, secret string) error {
 	return a.store.DeleteWebSession(ctx, portico.HashSecret(secret))
@@ -55,6 +71,7 @@ func (a *App) AuthenticateSession(ctx context.Context, secret, sourceIP string) 
 			return nil, err
 		}
 	}
+	authenticated(ctx)
 	return &Actor{Kind: ActorUser, AccountID: u.AccountID, UserID: u.ID, Name: u.Name, SourceIP: sourceIP,
 		ViaSSO: ws.Method == portico.SessionSSO, SessionHash: hash}, nil
 }
@@ -86,6 +103,7 @@ func (a *App) AuthenticateAPIKey(ctx context.Context, secret, sourceIP string) (
 		s := portico.NewPermissionSet(k.Permissions...).Expand()
 		ac.KeyPermissions = &s
 	}
+	authenticated(ctx)
 	return ac, nil
 }
 

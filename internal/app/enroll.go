@@ -309,5 +309,6 @@ func (a *App) AuthenticateAgent(ctx context.Context, deviceID, credential, sourc
 	if d.CredentialHash == "" || !portico.SecretMatches(credential, d.CredentialHash) {
 		return nil, unauth
 	}
+	authenticated(ctx)
 	return &Actor{Kind: ActorAgent, AccountID: d.AccountID, DeviceID: d.ID, Name: d.Name, SourceIP: sourceIP}, nil
 }

@@ -110,6 +110,7 @@ func (a *App) AuthenticateNodeToken(ctx context.Context, token, method, path str
 	if ok, _ := a.ActorStillValid(ctx, ac); !ok {
 		return nil, unauth
 	}
+	authenticated(ctx)
 	return ac, nil
 }
 

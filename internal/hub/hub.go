@@ -31,6 +31,10 @@ type Options struct {
 	// RecheckEvery is how often every live session is checked again, for assignments that expire
 	// without any change being made. Default 1 s.
 	RecheckEvery time.Duration
+	// TechTimeout cuts off a technician's session WebSocket that sent nothing, not even the pong of a
+	// ping (sent every TechTimeout·2/5), for this long, and bounds each relayed write to it. Default
+	// 75 s.
+	TechTimeout time.Duration
 	// Logger receives the hub's logs; nil means slog.Default().
 	Logger *slog.Logger
 
@@ -68,6 +72,9 @@ func (o *Options) defaults() {
 	}
 	if o.RecheckEvery <= 0 {
 		o.RecheckEvery = time.Second
+	}
+	if o.TechTimeout <= 0 {
+		o.TechTimeout = 75 * time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

@@ -161,7 +161,7 @@ func (h *Hub) ServeSession(w http.ResponseWriter, r *http.Request, g *app.Sessio
 		return
 	}
 	conn.SetReadLimit(maxTechMessage)
-	ws := newTechConn(conn)
+	ws := newTechConn(conn, h.opts.TechTimeout)
 	a := h.agent(g.Device.ID)
 	if a == nil {
 		ws.close(websocket.CloseTryAgainLater, "device is offline", false)
@@ -265,8 +265,8 @@ func (s *session) sendTech(v any) {
 	}
 }
 
-// writeLoop writes the queued JSON messages to the technician, then closes the WebSocket once the
-// session ended.
+// writeLoop writes the queued JSON messages to the technician and pings them, then closes the
+// WebSocket once the session ended.
 func (s *session) writeLoop() {
 	write := func(v any) bool {
 		b, err := json.Marshal(v)
@@ -274,16 +274,21 @@ func (s *session) writeLoop() {
 			s.h.log.Error("encode technician message", "err", err)
 			return true
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-		defer cancel()
-		return s.ws.write(ctx, websocket.TextMessage, b) == nil
+		return s.ws.write(websocket.TextMessage, b, writeTimeout) == nil
 	}
+	// Two pings go unanswered before the read deadline cuts a technician off.
+	ping := time.NewTicker(s.h.opts.TechTimeout * 2 / 5)
+	defer ping.Stop()
 	for {
 		select {
 		case v := <-s.toTech:
 			if !write(v) {
 				go s.end("technician", "the technician's connection failed")
 			}
+		case <-ping.C:
+			// A ping that cannot be written is not the end: the read deadline judges whether the
+			// technician is still there.
+			_ = s.ws.ping()
 		case <-s.ended:
 		drain:
 			for {
@@ -317,8 +322,11 @@ func (s *session) readLoop() {
 		}
 		if err != nil {
 			reason := "the technician disconnected"
-			if tooLarge(err) {
+			switch {
+			case tooLarge(err):
 				reason = "the technician sent a message that is too large"
+			case timedOut(err):
+				reason = "the technician stopped answering"
 			}
 			s.end("technician", reason)
 			return
@@ -420,9 +428,9 @@ func (s *session) relayToTech(ch int, rl *relay) {
 		// The channel byte goes in the room in front of the message: the message is not copied.
 		out := buf[protocol.RecvRoom-1:]
 		out[0] = byte(ch)
-		// As in readLoop, the write's context must not end with the session; the final close ends a
-		// write blocked on a technician who stopped reading.
-		writeErr = s.ws.write(context.Background(), websocket.BinaryMessage, out)
+		// The write is bounded by the technician's timeout rather than the session: the final close
+		// also ends a write blocked on a technician who stopped reading.
+		writeErr = s.ws.write(websocket.BinaryMessage, out, s.h.opts.TechTimeout)
 		return writeErr
 	}
 	for {

@@ -1,10 +1,11 @@
 package hub
 
 import (
-	"context"
 	"errors"
 	"io"
+	"net"
 	"sync"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -14,26 +15,50 @@ import (
 // techConn is a technician's session WebSocket. The JSON writer and the relays of every channel write
 // to it, so writes take a lock; a close does not, so that it can end a write blocked on a technician
 // who stopped reading.
+//
+// The HTTP server's deadlines ended when the connection was upgraded; these take over. A technician
+// must send something — a message, or the pong of the pings writeLoop sends — within timeout of the
+// session starting to wait for it, and every write must finish within its own bound, so that a
+// technician who vanished without closing is cut off even when no data flows.
 type techConn struct {
 	ws       *websocket.Conn
 	wmu      sync.Mutex
 	readDone chan struct{} // closed by the session's read loop when it returns
+	timeout  time.Duration
 }
 
-func newTechConn(ws *websocket.Conn) *techConn {
-	return &techConn{ws: ws, readDone: make(chan struct{})}
+func newTechConn(ws *websocket.Conn, timeout time.Duration) *techConn {
+	// A pong arrives during a read, which it extends.
+	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(timeout)) })
+	return &techConn{ws: ws, readDone: make(chan struct{}), timeout: timeout}
 }
 
-// reader returns the next message.
-func (t *techConn) reader() (int, io.Reader, error) { return t.ws.NextReader() }
+// reader returns the next message. The deadline is set afresh for each read rather than once per
+// message received: while the read loop waits for the agent to take what it read (backpressure), the
+// technician is not being read, and that time must not count as their silence.
+func (t *techConn) reader() (int, io.Reader, error) {
+	_ = t.ws.SetReadDeadline(time.Now().Add(t.timeout))
+	return t.ws.NextReader()
+}
 
-// write sends one message, giving up at ctx's deadline (none: it waits for the technician).
-func (t *techConn) write(ctx context.Context, typ int, b []byte) error {
+// write sends one message, giving up after d.
+func (t *techConn) write(typ int, b []byte, d time.Duration) error {
 	t.wmu.Lock()
 	defer t.wmu.Unlock()
-	deadline, _ := ctx.Deadline()
-	_ = t.ws.SetWriteDeadline(deadline)
+	_ = t.ws.SetWriteDeadline(time.Now().Add(d))
 	return t.ws.WriteMessage(typ, b)
+}
+
+// ping asks the technician for a pong. It may run alongside a write: WriteControl sends between
+// messages.
+func (t *techConn) ping() error {
+	return t.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeTimeout))
+}
+
+// timedOut reports whether a read or write failed on its deadline.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // close sends a close frame with code and reason and drops the connection, after waiting for the

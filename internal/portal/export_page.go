@@ -38,8 +38,12 @@ func (q *request) sendTable(t export.Table, format string) error {
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": export.Filename(t, format)}))
 	h.Set("Cache-Control", "no-store")
 	q.w.WriteHeader(http.StatusOK)
-	_, err := buf.WriteTo(q.w)
-	return err
+	// Once the answer has begun, a failure (a client gone, or cut off by the write deadline for reading
+	// too slowly) can only end it; there is no error page to send.
+	if _, err := buf.WriteTo(q.w); err != nil {
+		q.p.log.Info("export not delivered", "path", q.r.URL.Path, "err", err)
+	}
+	return nil
 }
 
 // exportFormat is the ?format= a table page was asked for, "" for the page itself.

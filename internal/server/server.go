@@ -54,6 +54,9 @@ type Config struct {
 	TLSCert, TLSKey string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
+	// Limits bound what a client can hold of the server: deadlines, and the unauthenticated
+	// connections of one address.
+	Limits Limits
 
 	// NodeID names this node among those sharing the database; it must survive restarts (default:
 	// DataDir/node-id, created at first start, or the host name and port).
@@ -95,6 +98,8 @@ type Server struct {
 	url   string
 	http  *http.Server
 	mail  *mail.SMTP
+	// clients counts unauthenticated connections per client address; nil when the cap is off.
+	clients *clientLimits
 
 	closeOnce sync.Once
 }
@@ -116,7 +121,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.DatabaseURL == "" && cfg.DataDir == "" {
 		return nil, errors.New("a data directory or a database URL is required")
 	}
+	cfg.Limits.defaults()
 	s := &Server{cfg: cfg, log: cfg.Logger}
+	if cfg.Limits.UnauthenticatedPerClient > 0 {
+		s.clients = newClientLimits(cfg.Limits.UnauthenticatedPerClient, cfg.TrustedProxies, cfg.Logger)
+	}
 	var sender *mail.SMTP
 	if cfg.SMTPURL != "" {
 		mc, err := mail.ParseURL(cfg.SMTPURL)
@@ -198,7 +207,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		web = p
 	}
 	apiHandler := api.New(a, api.Options{Logger: cfg.Logger, Hub: s.hub, TrustedProxies: cfg.TrustedProxies, Strict: cfg.Strict})
-	s.http = &http.Server{Handler: routeRoot(apiHandler, web), ReadHeaderTimeout: 10 * time.Second}
+	lim := cfg.Limits
+	s.http = &http.Server{Handler: s.guard(routeRoot(apiHandler, web)), ReadHeaderTimeout: off(lim.ReadHeader),
+		IdleTimeout: off(lim.Idle)}
+	if s.clients != nil {
+		s.http.ConnContext, s.http.ConnState = s.clients.connContext, s.clients.connState
+	}
 	ok = true
 	return s, nil
 }
@@ -220,6 +234,10 @@ func (s *Server) listen() error {
 		}
 	}
 	s.url = "http://" + ln.Addr().String()
+	if s.clients != nil {
+		// Under TLS, so that a client over its cap costs no handshake.
+		ln = &limitListener{Listener: ln, cl: s.clients}
+	}
 	if s.cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
 		if err != nil {
