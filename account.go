@@ -49,9 +49,7 @@ func (s AccountSettings) Validate(v *Validation) {
 	if s.SeatLimit < 0 {
 		v.Add("seat_limit", "must not be negative")
 	}
-	if len([]rune(s.TechnicianDisplayName)) > 100 {
-		v.Add("technician_display_name", "must be at most 100 characters")
-	}
+	validateOptionalName(v, "technician_display_name", s.TechnicianDisplayName, 100)
 	if s.PasswordMinLength < 8 || s.PasswordMinLength > 128 {
 		v.Add("password_min_length", "must be between 8 and 128")
 	}
@@ -59,5 +57,5 @@ func (s AccountSettings) Validate(v *Validation) {
 
 // ValidateAccountName checks a company name.
 func ValidateAccountName(v *Validation, field, name string) {
-	validateName(v, field, name, 100)
+	ValidateName(v, field, name, 100)
 }

@@ -26,7 +26,7 @@ type DeviceGroup struct {
 
 // Validate checks name, colour and description.
 func (g *DeviceGroup) Validate(v *Validation) {
-	validateName(v, "name", g.Name, 100)
+	ValidateName(v, "name", g.Name, 100)
 	ValidateColour(v, "colour", g.Colour)
 	validateText(v, "description", g.Description, 250)
 	g.Settings.Validate(v, "settings")
@@ -77,7 +77,7 @@ func (d *Device) Unassigned() bool { return d.GroupID == UnassignedGroupID }
 
 // ValidateEdit checks the fields a technician can edit.
 func (d *Device) ValidateEdit(v *Validation) {
-	validateName(v, "name", d.Name, 100)
+	ValidateName(v, "name", d.Name, 100)
 }
 
 // CanReturnToUnassigned reports whether the 90-day lockout has passed at now.

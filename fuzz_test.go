@@ -241,13 +241,13 @@ func FuzzGroupSettingsJSON(f *testing.F) {
 
 // Names arrive from the API: the length limit counts characters, not bytes.
 func FuzzValidateName(f *testing.F) {
-	for _, s := range []string{"Acme", "", " ", strings.Repeat("日", 100), strings.Repeat("日", 101), "a\x00", "\xff"} {
+	for _, s := range []string{"Acme", "", " ", strings.Repeat("日", 100), strings.Repeat("日", 101), "a\x00", "\xff", "a\u202eb", "\u200b"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		ok := len(fieldErrors(func(v *portico.Validation) { portico.ValidateAccountName(v, "name", s) })) == 0
 		want := strings.TrimSpace(s) != "" && utf8.ValidString(s) && utf8.RuneCountInString(s) <= 100 &&
-			!strings.ContainsFunc(s, unicode.IsControl)
+			!strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) })
 		if ok != want {
 			t.Fatalf("ValidateAccountName(%q) ok = %v, want %v", s, ok, want)
 		}

@@ -76,7 +76,7 @@ func (r *Role) PermissionSet() PermissionSet {
 // Validate checks name, purpose, that every permission exists and suits the purpose, and that no
 // prerequisite is missing — naming every one, so the portal can offer to add them.
 func (r *Role) Validate(v *Validation) {
-	validateName(v, "name", r.Name, 100)
+	ValidateName(v, "name", r.Name, 100)
 	validateText(v, "description", r.Description, 250)
 	allowed, ok := PurposePermissions(r.Purpose)
 	if !ok {

@@ -80,7 +80,7 @@ type AssignmentRule struct {
 // A value with spaces is refused with the positions of the spaces, and the value shown with each
 // space as '*', as the portal shows it while typing.
 func (r *AssignmentRule) Validate(v *Validation) {
-	validateName(v, "name", r.Name, 100)
+	ValidateName(v, "name", r.Name, 100)
 	validateText(v, "description", r.Description, 250)
 	if r.Match != MatchAll && r.Match != MatchAny {
 		v.Add("match", "must be all or any")

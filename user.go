@@ -52,7 +52,7 @@ func (u *User) CanAct() bool { return u.State == StateActivated && u.Status == S
 
 // Validate checks the editable fields.
 func (u *User) Validate(v *Validation) {
-	validateName(v, "name", u.Name, 100)
+	ValidateName(v, "name", u.Name, 100)
 	if u.Language != "" && !validLanguage(u.Language) {
 		v.Add("language", "must be one of en-GB, en-US, de, es, fr, it")
 	}
@@ -87,7 +87,7 @@ type UserGroup struct {
 
 // Validate checks the group's fields.
 func (g *UserGroup) Validate(v *Validation) {
-	validateName(v, "name", g.Name, 100)
+	ValidateName(v, "name", g.Name, 100)
 	validateText(v, "description", g.Description, 250)
 }
 

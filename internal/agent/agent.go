@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/portico-dev/portico/internal/jsonstrict"
 	"github.com/portico-dev/portico/internal/protocol"
 )
 
@@ -434,7 +434,7 @@ func (l *link) command(c protocol.Command) {
 		res.Error = fmt.Sprintf("%s is not an action of an active session %q on this device", c.Action, c.SessionID)
 	case c.Action == "message":
 		var args messageArgs
-		if err := json.Unmarshal(c.Args, &args); err != nil || strings.TrimSpace(args.Text) == "" {
+		if err := jsonstrict.Unmarshal(c.Args, &args); err != nil || strings.TrimSpace(args.Text) == "" {
 			res.Error = `message: args must be {"text": "…"} with a non-empty text`
 			break
 		}

@@ -331,6 +331,12 @@ func TestAgentAgainstFakeServer(t *testing.T) {
 		t.Errorf("message result = %+v", res)
 	}
 	waitState(t, ra.sessions, "message shown", func(s State) bool { return len(s.Messages) == 1 && s.Messages[0].Text == "Rebooting at noon" })
+	// Args are read strictly: a field in the wrong case is refused, not matched regardless of case.
+	fc.send(t, protocol.MsgCommand, protocol.Command{ID: "c1b", Action: "message", Args: json.RawMessage(`{"Text":"a"}`)})
+	fc.expect(t, protocol.MsgCommandResult, &res)
+	if res.OK || res.ID != "c1b" {
+		t.Errorf("message with its field in the wrong case = %+v", res)
+	}
 	fc.send(t, protocol.MsgCommand, protocol.Command{ID: "c2", Action: "lock"})
 	fc.expect(t, protocol.MsgCommandResult, &res)
 	if !res.OK || res.ID != "c2" || string(res.Result) != `{"locked":true}` {

@@ -8,15 +8,17 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/portico-dev/portico/internal/jsonstrict"
 )
 
 // decode reads the JSON body into v: it must be declared as application/json, be at most maxBody
-// bytes, hold exactly one JSON value, and name no field that v lacks. Every refusal names the field
-// or the byte offset at fault.
+// bytes, and pass jsonstrict's rules (one value, no key twice, keys that name v's fields exactly, valid
+// UTF-8, no null where v has no use for one). Every refusal names the field or the byte offset at
+// fault: a body that breaks the strict rules is 422, one that is not JSON or does not fit v 400.
 func (c *call) decode(v any) error {
 	mt, _, err := mime.ParseMediaType(c.r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
@@ -29,13 +31,8 @@ func (c *call) decode(v any) error {
 	if err != nil {
 		return decodeError(err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := jsonstrict.Unmarshal(body, v); err != nil {
 		return decodeError(err, body)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return badRequest("body", "must hold a single JSON value, with nothing after it")
 	}
 	return nil
 }
@@ -44,12 +41,19 @@ func (c *call) decode(v any) error {
 // what was decoded.
 func decodeError(err error, body ...[]byte) error {
 	var (
-		syn  *json.SyntaxError
-		typ  *json.UnmarshalTypeError
-		big  *http.MaxBytesError
-		tErr *time.ParseError
+		strict *jsonstrict.Error
+		syn    *json.SyntaxError
+		typ    *json.UnmarshalTypeError
+		big    *http.MaxBytesError
+		tErr   *time.ParseError
 	)
 	switch {
+	case errors.As(err, &strict):
+		field := strict.Path
+		if field == "" {
+			field = "body"
+		}
+		return invalidInput(field, "%s", strict.Reason)
 	case errors.Is(err, io.EOF):
 		return badRequest("body", "is empty: send a JSON object")
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -61,7 +65,7 @@ func decodeError(err error, body ...[]byte) error {
 		if field == "" {
 			field = "body"
 		}
-		return badRequest(field, "must be %s, not %s", jsonTypeName(typ.Type), typ.Value)
+		return badRequest(field, "must be %s, not %s", jsonstrict.TypeName(typ.Type), typ.Value)
 	case errors.As(err, &big):
 		return &inputError{status: http.StatusRequestEntityTooLarge,
 			detail: fmt.Sprintf("the request body is larger than %d bytes", big.Limit)}
@@ -138,32 +142,6 @@ func fieldHolding(body []byte, value string) string {
 			return p
 		}
 	}
-}
-
-// jsonTypeName names a Go type the way a JSON client thinks of it.
-func jsonTypeName(t reflect.Type) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if t == reflect.TypeFor[time.Time]() {
-		return "a string with an RFC 3339 time"
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Map, reflect.Struct:
-		return "an object"
-	}
-	return "a " + t.String()
 }
 
 // queryInt reads an optional integer query parameter within [min, max].

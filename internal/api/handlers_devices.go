@@ -52,7 +52,7 @@ func getDeviceGroupSettings(c *call) (*app.GroupSettingsView, error) {
 type putGroupSettingsRequest struct {
 	// Own maps a feature to on or off; a feature left out, or given as null, is inherited from the
 	// parent.
-	Own map[portico.Feature]*bool `json:"own"`
+	Own map[portico.Feature]*bool `json:"own" jsonstrict:"null-values"`
 }
 
 func putDeviceGroupSettings(c *call, in *putGroupSettingsRequest) (*app.GroupSettingsView, error) {

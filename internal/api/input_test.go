@@ -60,7 +60,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown field", "POST", "/api/v1/device-groups", rawJSON(`{"name":"G","colour":"#000000","parnet_id":"x"}`), 400, "parnet_id", "not a known field"},
 		{"malformed JSON", "POST", "/api/v1/user-groups", rawJSON(`{"name": "x",`), 400, "body", "JSON"},
 		{"syntax error offset", "POST", "/api/v1/user-groups", rawJSON(`{"name" "x"}`), 400, "body", "at byte"},
-		{"two values", "POST", "/api/v1/user-groups", rawJSON(`{"name":"a"}{"name":"b"}`), 400, "body", "single JSON value"},
+		{"two values", "POST", "/api/v1/user-groups", rawJSON(`{"name":"a"}{"name":"b"}`), 422, "body", "single JSON value"},
 		{"empty body", "POST", "/api/v1/user-groups", rawJSON(``), 400, "body", "empty"},
 		{"bad time", "POST", "/api/v1/role-assignments", rawJSON(`{"principal_type":"user","principal_id":"x","role_id":"y","scope_type":"account","expires_at":"tomorrow"}`), 400, "expires_at", "RFC 3339"},
 		{"unknown setting given null", "PUT", "/api/v1/device-groups/" + f.group.ID + "/settings", rawJSON(`{"own":{"teleport":null}}`), 422, "own.teleport", "not a known setting"},

@@ -73,7 +73,7 @@ func openAPIDocument(rs []Route) ([]byte, error) {
 	doc := map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{"title": "Portico API", "version": "1",
-			"description": "Errors are RFC 9457 problem documents. Lists take ?limit= (1–500, default 50) and ?offset= and answer {items, total, limit, offset}. A plan limit (licences, seats) is refused with 409. Responses name the account revision they reflect in the Portico-Revision header (for a change, the revision it produced); send it back as Portico-Min-Revision to be answered on that revision or a later one by any node of a cluster (read your writes). A node that cannot confirm its view of the access rights is current answers 503 with Retry-After."},
+			"description": "Errors are RFC 9457 problem documents. Request bodies are read strictly: a key given twice, a key in another case than documented, bytes that are not UTF-8, a null where none is documented, or anything after the object is refused with 422 naming the field. Lists take ?limit= (1–500, default 50) and ?offset= and answer {items, total, limit, offset}. A plan limit (licences, seats) is refused with 409. Responses name the account revision they reflect in the Portico-Revision header (for a change, the revision it produced); send it back as Portico-Min-Revision to be answered on that revision or a later one by any node of a cluster (read your writes). A node that cannot confirm its view of the access rights is current answers 503 with Retry-After."},
 		"paths": paths,
 		"components": map[string]any{
 			"schemas": g.components,

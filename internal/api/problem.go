@@ -84,6 +84,14 @@ func badRequest(field, format string, args ...any) *inputError {
 	return e
 }
 
+// invalidInput refuses a body the API will not read although it is JSON (a key given twice, a null
+// where a value is needed…), naming the field, with the status of any other invalid input.
+func invalidInput(field, format string, args ...any) *inputError {
+	e := badRequest(field, format, args...)
+	e.status, e.title = http.StatusUnprocessableEntity, "Invalid input"
+	return e
+}
+
 func unauthenticated(detail string) error {
 	return &portico.Error{Kind: portico.KindUnauthenticated, Message: detail}
 }

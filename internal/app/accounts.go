@@ -35,6 +35,9 @@ func (a *App) CreateAccount(ctx context.Context, in NewAccount) (*CreatedAccount
 	err := validate(func(v *portico.Validation) {
 		portico.ValidateAccountName(v, "company", in.Company)
 		email = portico.ValidateEmail(v, "owner_email", in.OwnerEmail)
+		if name := strings.TrimSpace(in.OwnerName); name != "" {
+			portico.ValidateName(v, "owner_name", name, 100)
+		}
 		if len(in.OwnerPassword) < 10 {
 			v.Add("owner_password", "must be at least 10 characters")
 		}

@@ -39,9 +39,7 @@ func (a *App) CreateAPIKey(ctx context.Context, ac *Actor, name string, perms []
 		have = have.Intersect(*ac.KeyPermissions)
 	}
 	if err := validate(func(v *portico.Validation) {
-		if k.Name == "" || len([]rune(k.Name)) > 100 {
-			v.Add("name", "is required and must be at most 100 characters")
-		}
+		portico.ValidateName(v, "name", k.Name, 100)
 		seen := make(map[portico.Permission]int, len(perms))
 		for i, p := range perms {
 			if first, dup := seen[p]; dup {

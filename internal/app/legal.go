@@ -190,12 +190,13 @@ func checkLegal(v *portico.Validation, field string, d LegalDocument) {
 	switch {
 	case d.Version == "" && (d.Text != "" || d.URL != ""):
 		v.Add(field+".version", "is required when a text or an address is given")
-	case len([]rune(d.Version)) > maxLegalVersion:
-		v.Add(field+".version", "must be at most %d characters", maxLegalVersion)
 	case d.Version != "" && d.Text == "" && d.URL == "":
 		v.Add(field+".text", "give either the text or the url of the document")
 	case d.Text != "" && d.URL != "":
 		v.Add(field+".url", "give either the text or the url of the document, not both")
+	}
+	if d.Version != "" {
+		portico.ValidateName(v, field+".version", d.Version, maxLegalVersion)
 	}
 	if n := len([]rune(d.Text)); n > maxLegalText {
 		v.Add(field+".text", "must be at most %d characters (it has %d)", maxLegalText, n)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -383,18 +384,25 @@ func (a *App) ssoUser(ctx context.Context, c *store.SSOConfig, id *sso.Identity,
 	// Activate the invited user, or create a new one: both take a seat.
 	now := a.now()
 	creating := u == nil
+	if creating && validate(func(v *portico.Validation) { portico.ValidateEmail(v, "email", id.Email) }) != nil {
+		a.auditFailed(ctx, sys, "session.create", "account", accountID, "sso: unusable email "+strconv.QuoteToASCII(id.Email))
+		return nil, errSSORefused("the identity provider sent an email address this account cannot hold")
+	}
+	name := strings.TrimSpace(id.Name)
+	if r := []rune(name); len(r) > 100 {
+		name = string(r[:100])
+	}
+	if validate(func(v *portico.Validation) { portico.ValidateName(v, "name", name, 100) }) != nil {
+		name = "" // one a person could not type here (hidden characters…) is not taken from the IdP either
+	}
 	if creating {
-		name := id.Name
 		if name == "" {
 			name = strings.Split(id.Email, "@")[0]
 		}
 		u = &portico.User{ID: portico.NewID("usr"), AccountID: accountID, Email: id.Email, Name: name,
 			Language: "en-GB", Theme: "system", CreatedAt: now, Status: portico.StatusActive}
-	} else if id.Name != "" {
-		u.Name = id.Name
-	}
-	if len([]rune(u.Name)) > 100 {
-		u.Name = string([]rune(u.Name)[:100])
+	} else if name != "" {
+		u.Name = name
 	}
 	u.State, u.ActivatedAt = portico.StateActivated, &now
 	actor := &Actor{Kind: ActorUser, AccountID: accountID, UserID: u.ID, Name: u.Name, SourceIP: sys.SourceIP}

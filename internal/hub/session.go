@@ -18,6 +18,7 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
+	"github.com/portico-dev/portico/internal/jsonstrict"
 	"github.com/portico-dev/portico/internal/protocol"
 	"github.com/portico-dev/portico/internal/store"
 )
@@ -141,12 +142,14 @@ type techError struct {
 	ID string `json:"id,omitempty"`
 }
 
-// techRequest is any message the technician sends; fields depend on the type.
+// techRequest is any message the technician sends; fields depend on the type. It is decoded
+// strictly (see jsonstrict), args included: what the agent would refuse as malformed, and drop the
+// connection for, never leaves here.
 type techRequest struct {
 	Type    string          `json:"type"`
 	Channel int             `json:"channel"`
 	Action  string          `json:"action"`
-	Args    json.RawMessage `json:"args"`
+	Args    json.RawMessage `json:"args" jsonstrict:"null"` // absent or null: none
 	Text    string          `json:"text"`
 	ID      string          `json:"id"`
 }
@@ -341,7 +344,7 @@ func (s *session) readLoop() {
 			continue
 		}
 		var req techRequest
-		if err := json.Unmarshal(buf[protocol.FrameHeadroom:protocol.FrameHeadroom+n], &req); err != nil {
+		if err := jsonstrict.Unmarshal(buf[protocol.FrameHeadroom:protocol.FrameHeadroom+n], &req); err != nil {
 			s.sendTech(techError{Type: "error", Message: "messages must be JSON objects with a type: " + err.Error()})
 			continue
 		}
@@ -576,7 +579,7 @@ func (s *session) commandResult(techID string, res protocol.CommandResult) {
 func (h *Hub) wakeRelay(dev *agent, raw json.RawMessage) (*agent, json.RawMessage, error) {
 	var args protocol.WakeArgs
 	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &args); err != nil {
+		if err := jsonstrict.Unmarshal(raw, &args); err != nil {
 			return nil, nil, fmt.Errorf("wake args: %v", err)
 		}
 	}

@@ -163,6 +163,11 @@ func TestSessionRelay(t *testing.T) {
 	}
 	tc.send(map[string]any{"type": "open", "channel": 3, "action": "terminal"})
 	tc.expect("error", "")
+	// Read one way only: args with a key twice never reach the agent, which would drop its connection.
+	must(t, tc.c.WriteMessage(websocket.TextMessage, []byte(`{"type":"open","channel":5,"action":"terminal","args":{"cols":80,"cols":1}}`)))
+	if m := tc.expect("error", ""); !strings.Contains(m.Message, "args.cols appears twice") {
+		t.Fatalf("open with a key twice: %+v", m)
+	}
 	tc.send(map[string]any{"type": "close", "channel": 3})
 	if m := tc.expect("closed", ""); m.Channel != 3 {
 		t.Fatalf("closed %+v", m)

@@ -138,10 +138,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/portico-dev/portico/internal/jsonstrict"
 )
 
 // Stream message kinds: the first byte of every message of an action stream.
@@ -280,35 +281,25 @@ func EncodeJSON(kind byte, v any) ([]byte, error) {
 	return b, nil
 }
 
-// DecodeJSON decodes a JSON message of the given kind into v, refusing unknown fields and anything
-// after the object.
+// DecodeJSON decodes a JSON message of the given kind into v strictly (see jsonstrict: no unknown
+// field, no key twice, valid UTF-8, nothing after the object…).
 func DecodeJSON(msg []byte, kind byte, v any) error {
 	if err := expectKind(msg, kind, 2); err != nil {
 		return err
 	}
-	d := json.NewDecoder(bytes.NewReader(msg[1:]))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
+	if err := jsonstrict.Unmarshal(msg[1:], v); err != nil {
 		return fmt.Errorf("%w: kind 0x%02x message: %v", ErrMalformed, kind, err)
-	}
-	if _, err := d.Token(); err != io.EOF {
-		return fmt.Errorf("%w: kind 0x%02x message: data after the object", ErrMalformed, kind)
 	}
 	return nil
 }
 
-// decodeArgs decodes open or command args strictly; empty args leave v as it is.
+// decodeArgs decodes open or command args strictly; empty or null args leave v as it is.
 func decodeArgs(raw json.RawMessage, what string, v any) error {
 	if len(bytes.TrimSpace(raw)) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
 		return nil
 	}
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
+	if err := jsonstrict.Unmarshal(raw, v); err != nil {
 		return fmt.Errorf("%w: %s args: %v", ErrMalformed, what, err)
-	}
-	if _, err := d.Token(); err != io.EOF {
-		return fmt.Errorf("%w: %s args: data after the object", ErrMalformed, what)
 	}
 	return nil
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/portico-dev/portico/internal/jsonstrict"
 )
 
 // ErrProtocolViolation is wrapped by the error Run returns when the peer broke the protocol
@@ -221,7 +223,7 @@ func (c *connImpl) handleOpen(ctx context.Context, f Frame) error {
 		return fmt.Errorf("%w: open of stream %d, an id the peer may not allocate", ErrProtocolViolation, f.Stream)
 	}
 	var req OpenRequest
-	if err := json.Unmarshal(f.Payload, &req); err != nil {
+	if err := jsonstrict.Unmarshal(f.Payload, &req); err != nil {
 		return fmt.Errorf("%w: %w: open of stream %d: %v", ErrProtocolViolation, ErrMalformed, f.Stream, err)
 	}
 	c.mu.Lock()

@@ -1,16 +1,18 @@
 package protocol
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/portico-dev/portico/internal/jsonstrict"
 )
 
 // Message is a control message: its type names the body's Go type (see the Msg* constants).
 type Message struct {
-	Type string          `json:"type"`
-	Body json.RawMessage `json:"body,omitempty"`
+	Type string `json:"type"`
+	// Body is absent, or null, in a message that has none.
+	Body json.RawMessage `json:"body,omitempty" jsonstrict:"null"`
 }
 
 // Control message types and who sends them.
@@ -54,14 +56,15 @@ func EncodeMessage(typ string, body any) ([]byte, error) {
 	return b, nil
 }
 
-// DecodeMessage decodes the payload of a control frame. It checks only the envelope; use DecodeBody
-// for the body.
+// DecodeMessage decodes the payload of a control frame strictly (see jsonstrict: no key twice, valid
+// UTF-8, no unknown field…). Of the body it checks only what holds for any JSON; use DecodeBody for
+// the rest.
 func DecodeMessage(payload []byte) (Message, error) {
 	var m Message
 	if len(payload) > MaxControlPayload {
 		return m, fmt.Errorf("%w: control message of %d bytes", ErrFrameTooLarge, len(payload))
 	}
-	if err := json.Unmarshal(payload, &m); err != nil {
+	if err := jsonstrict.Unmarshal(payload, &m); err != nil {
 		return m, fmt.Errorf("%w: control message: %v", ErrMalformed, err)
 	}
 	if m.Type == "" {
@@ -70,15 +73,13 @@ func DecodeMessage(payload []byte) (Message, error) {
 	return m, nil
 }
 
-// DecodeBody decodes a message's body into v, refusing unknown fields so that a mistyped field is an
-// error rather than silently ignored.
+// DecodeBody decodes a message's body into v strictly (see jsonstrict), so that a mistyped field, a
+// key given twice or bytes that are not UTF-8 are an error naming the field rather than a guess.
 func DecodeBody(m Message, v any) error {
 	if len(m.Body) == 0 {
 		return fmt.Errorf("%w: %s message without a body", ErrMalformed, m.Type)
 	}
-	d := json.NewDecoder(bytes.NewReader(m.Body))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
+	if err := jsonstrict.Unmarshal(m.Body, v); err != nil {
 		return fmt.Errorf("%w: %s message: %v", ErrMalformed, m.Type, err)
 	}
 	return nil
@@ -183,9 +184,10 @@ type Software struct {
 // end user first (listing the actions) and answers with SessionAnswer; otherwise it answers accepted
 // at once.
 type SessionRequest struct {
-	SessionID   string   `json:"session_id"`
-	Technician  string   `json:"technician"` // display name shown to the end user
-	Actions     []string `json:"actions"`
+	SessionID  string `json:"session_id"`
+	Technician string `json:"technician"` // display name shown to the end user
+	// Actions may be null, which is how Go encodes an empty list it holds as nil.
+	Actions     []string `json:"actions" jsonstrict:"null"`
 	AckRequired bool     `json:"ack_required"`
 }
 
@@ -199,8 +201,9 @@ type SessionAnswer struct {
 // SessionUpdate narrows a live session to the actions still allowed; the agent closes the streams
 // of the others.
 type SessionUpdate struct {
-	SessionID string   `json:"session_id"`
-	Actions   []string `json:"actions"`
+	SessionID string `json:"session_id"`
+	// Actions may be null, which is how Go encodes an empty list it holds as nil.
+	Actions []string `json:"actions" jsonstrict:"null"`
 }
 
 // SessionEnd ends a session. By is "technician", "end_user", "server" or "agent".
@@ -222,19 +225,21 @@ type Chat struct {
 // Command asks the agent to perform a one-shot action (reboot, lock, message, wake_on_lan,
 // ctrl_alt_del, blank_screen…). Args depend on the action.
 type Command struct {
-	ID        string          `json:"id"`
-	SessionID string          `json:"session_id,omitempty"`
-	Action    string          `json:"action"`
-	Args      json.RawMessage `json:"args,omitempty"`
+	ID        string `json:"id"`
+	SessionID string `json:"session_id,omitempty"`
+	Action    string `json:"action"`
+	// Args are absent or null for an action that takes none.
+	Args json.RawMessage `json:"args,omitempty" jsonstrict:"null"`
 }
 
 // CommandResult answers a Command. Error is set when the action failed or is not supported on the
 // device's OS.
 type CommandResult struct {
-	ID     string          `json:"id"`
-	OK     bool            `json:"ok"`
-	Error  string          `json:"error,omitempty"`
-	Result json.RawMessage `json:"result,omitempty"`
+	ID    string `json:"id"`
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+	// Result is the action's own answer, any JSON including null.
+	Result json.RawMessage `json:"result,omitempty" jsonstrict:"null"`
 }
 
 // Stop tells the agent to stop for good: its device was deleted and its credential revoked.
@@ -250,7 +255,8 @@ type Error struct {
 
 // OpenRequest is the payload of a FrameOpen: which session and action the new stream serves.
 type OpenRequest struct {
-	SessionID string          `json:"session_id"`
-	Action    string          `json:"action"`
-	Args      json.RawMessage `json:"args,omitempty"`
+	SessionID string `json:"session_id"`
+	Action    string `json:"action"`
+	// Args are absent or null for an action that takes none (a technician's browser sends either).
+	Args json.RawMessage `json:"args,omitempty" jsonstrict:"null"`
 }
