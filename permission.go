@@ -13,7 +13,7 @@ type Permission string
 // PermissionScope says where an assignment makes a permission effective.
 type PermissionScope string
 
-// Permission scopes (DESIGN §3).
+// Permission scopes (docs/authorization.md §1).
 const (
 	// ScopeAccountOnly permissions count only from account-level assignments.
 	ScopeAccountOnly PermissionScope = "account"

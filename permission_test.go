@@ -9,7 +9,7 @@ import (
 	"github.com/portico-dev/portico"
 )
 
-// designCatalogue is DESIGN §3, written out permission by permission. The on-demand remote actions are
+// designCatalogue is the product's catalogue (docs/authorization.md §6), written out permission by permission. The on-demand remote actions are
 // "the same remote actions as managed devices under on_demand.*"; the ones that make sense for an
 // on-demand session are listed explicitly.
 var designCatalogue = func() map[portico.Permission]struct {
@@ -59,7 +59,7 @@ func TestCatalogueHasEveryDesignPermission(t *testing.T) {
 		t.Run(string(id), func(t *testing.T) {
 			info, ok := portico.LookupPermission(id)
 			if !ok {
-				t.Fatalf("LookupPermission(%q) not found; DESIGN §3 lists it", id)
+				t.Fatalf("LookupPermission(%q) not found; the product's catalogue (docs/authorization.md §6) lists it", id)
 			}
 			if info.ID != id {
 				t.Errorf("ID = %q, want %q", info.ID, id)
@@ -77,7 +77,7 @@ func TestCatalogueHasEveryDesignPermission(t *testing.T) {
 	}
 }
 
-// Every catalogue entry is either in DESIGN §3, or an on-demand copy of a managed-device action.
+// Every catalogue entry is either in the product's catalogue (docs/authorization.md §6), or an on-demand copy of a managed-device action.
 func TestCatalogueHasNothingOutsideDesign(t *testing.T) {
 	seen := map[portico.Permission]bool{}
 	for i, p := range portico.Catalogue() {
@@ -93,7 +93,7 @@ func TestCatalogueHasNothingOutsideDesign(t *testing.T) {
 		}
 		action, isOnDemand := strings.CutPrefix(string(p.ID), "on_demand.")
 		if !isOnDemand {
-			t.Errorf("%q is in the catalogue but not in DESIGN §3", p.ID)
+			t.Errorf("%q is in the catalogue but not in the product's catalogue (docs/authorization.md §6)", p.ID)
 			continue
 		}
 		if _, ok := designCatalogue[portico.Permission("device."+action)]; !ok {
@@ -155,7 +155,7 @@ func TestCatalogueJSONHasNoNullLists(t *testing.T) {
 	}
 	for _, key := range []string{"id", "category", "scope", "prerequisites", "implies"} {
 		if _, ok := back[0][key]; !ok {
-			t.Errorf("catalogue JSON lacks %q (DESIGN §5)", key)
+			t.Errorf("catalogue JSON lacks %q (docs/api.md)", key)
 		}
 	}
 }
@@ -296,7 +296,7 @@ func TestMissingPrerequisitesSatisfiedThroughImplication(t *testing.T) {
 	}
 }
 
-// Group settings gate exactly the permissions DESIGN §3 lists, for managed and on-demand alike.
+// Group settings gate exactly the permissions the product's catalogue (docs/authorization.md §6) lists, for managed and on-demand alike.
 func TestGating(t *testing.T) {
 	gates := map[portico.Feature][]string{
 		portico.FeatureChat:            {"chat"},

@@ -4,7 +4,7 @@ package portico
 // devices, whatever their permissions.
 type Feature string
 
-// Group settings (DESIGN §2, Device groups).
+// Group settings (docs/authorization.md §1).
 const (
 	FeatureChat            Feature = "chat"
 	FeatureMessage         Feature = "message"

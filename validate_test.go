@@ -40,7 +40,7 @@ func TestAccountName(t *testing.T) {
 func TestAccountSettings(t *testing.T) {
 	d := portico.DefaultAccountSettings()
 	if d.IdleTimeoutMinutes != 15 {
-		t.Errorf("default idle timeout = %d minutes, want 15 (DESIGN §2)", d.IdleTimeoutMinutes)
+		t.Errorf("default idle timeout = %d minutes, want 15 (the product's default)", d.IdleTimeoutMinutes)
 	}
 	if d.Require2FA || d.InstallerGroupAssignment {
 		t.Errorf("defaults switch on 2FA or installer group assignment: %+v", d)

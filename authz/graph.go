@@ -1,5 +1,5 @@
 // Package authz is Portico's authorization engine: an immutable snapshot of one account's access graph
-// that answers Decide, Explain, WhoCan and ListDevices exactly as DESIGN §4 says. It does no I/O; the
+// that answers Decide, Explain, WhoCan and ListDevices exactly as docs/authorization.md §2 says. It does no I/O; the
 // application builds a snapshot from storage and replaces it, copy-on-write, after every change.
 package authz
 

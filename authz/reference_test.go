@@ -8,7 +8,7 @@ import (
 	"github.com/portico-dev/portico"
 )
 
-// reference is a deliberately naive implementation of DESIGN §4, written straight from the text and
+// reference is a deliberately naive implementation of docs/authorization.md §2, written straight from the text and
 // the package documentation, with no index and no precomputation: it loops over every assignment and
 // walks group parents one lookup at a time. The differential tests hold the engine to its answers.
 type reference struct{ g *Graph }

@@ -174,7 +174,7 @@ func (s *Snapshot) lookup(userID string, perm portico.Permission, t Target) (int
 	return slot, pi, r, true
 }
 
-// refusal applies the rules that refuse whatever the grants (DESIGN §4), in order, and returns
+// refusal applies the rules that refuse whatever the grants (docs/authorization.md §2), in order, and returns
 // ReasonGranted when none refuses.
 func (s *Snapshot) refusal(u *userRec, pi int, r *resolved) Reason {
 	if !u.canAct {
@@ -190,7 +190,7 @@ func (s *Snapshot) refusal(u *userRec, pi int, r *resolved) Reason {
 	return ReasonGranted
 }
 
-// Decide answers a query (DESIGN §4). Refusals come in this order: not found (unknown user, target or
+// Decide answers a query (docs/authorization.md §2). Refusals come in this order: not found (unknown user, target or
 // permission), user inactive, unlicensed (a remote action on a device in Unassigned or on Unassigned
 // itself), setting off (for the owner too); then the owner holds everything and anyone else needs an
 // unexpired assignment that reaches the target and whose role holds the permission. It does not

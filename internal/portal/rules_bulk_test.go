@@ -46,7 +46,7 @@ func TestRulesBulkDeleteAllOrNothing(t *testing.T) {
 	}
 }
 
-// Device statuses read Available / Unavailable / In session (DESIGN §2), in the portal and in its CSV
+// Device statuses read Available / Unavailable / In session (as the product names them), in the portal and in its CSV
 // export, and no language calls them online or offline.
 func TestDeviceStatusWording(t *testing.T) {
 	e := newTestEnv(t)
