@@ -60,7 +60,7 @@ func startCluster(t *testing.T, n int, dbFor func(i int, db string) string) *clu
 	c := &cluster{t: t, db: pgtest.NewDatabase(t), nats: servertest.StartNATS(t)}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	c.env = []string{"PORTICO_2FA_KEY=" + base64.StdEncoding.EncodeToString(key), "PORTICO_SMTP_URL="}
+	c.env = []string{"PORTICO_SEAL_KEY=" + base64.StdEncoding.EncodeToString(key), "PORTICO_SMTP_URL="}
 	pw := filepath.Join(t.TempDir(), "owner-password")
 	if err := os.WriteFile(pw, []byte("correct horse battery staple"), 0o600); err != nil {
 		t.Fatal(err)

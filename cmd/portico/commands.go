@@ -80,7 +80,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 		AllowLocalIdPMetadata: *localIdP, AllowLocalDirectory: *localDirectory, SMTPURL: *smtpURL, Logger: log, Stdout: stdout,
 		Limits: server.Limits{UnauthenticatedPerClient: *unauthenticated}}
 	if db.databaseURL != "" && !flagGiven(fs, "data") {
-		// With PostgreSQL, server files (the 2FA key, the node id) live only where the operator says.
+		// With PostgreSQL, server files (the server key, the node id) live only where the operator says.
 		cfg.DataDir, cfg.KeyDir = "", ""
 	}
 	srv, err := server.New(ctx, cfg)

@@ -250,7 +250,7 @@ func TestOperatorFlow(t *testing.T) {
 	})
 	t.Run("postgres", func(t *testing.T) {
 		dbURL := pgtest.NewDatabase(t)
-		// The data directory holds the server's own files (its 2FA key) beside the database.
+		// The data directory holds the server's own files (its server key) beside the database.
 		operatorFlow(t, []string{"--database-url", dbURL, "--data", t.TempDir()}, func(seq int) {
 			tamperAudit(t, "pgx", dbURL, `UPDATE audit_events SET action = 'user.nothing_to_see' WHERE seq = $1`, seq)
 		})
@@ -291,7 +291,7 @@ func operatorFlow(t *testing.T, db []string, tamper func(seq int)) {
 	if got := newClient(t, srv.URL, "").do("GET", "/api/v1/devices", nil, nil); got != 401 {
 		t.Fatalf("anonymous device list: %d, want 401", got)
 	}
-	// The server has its 2FA key (made at first start unless given): the owner can start enrolling.
+	// The server has its server key (made at first start unless given): the owner can start enrolling.
 	owner := newClient(t, srv.URL, "")
 	owner.must("POST", "/api/v1/session", map[string]any{"email": "owner@example.test", "password": "correct horse battery staple"}, nil, 200)
 	var enrol struct {

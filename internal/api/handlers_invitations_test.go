@@ -303,7 +303,7 @@ func TestSecurityNoticesForKeysAndTwoFactor(t *testing.T) {
 	}
 	// The technician enrols in 2FA; the owner resets it.
 	tech := &app.Actor{Kind: app.ActorUser, AccountID: a.acc.Account.ID, UserID: a.user.ID, Name: a.user.Name}
-	if err := e.app.SetTwoFactorKey(make([]byte, 32)); err != nil {
+	if err := e.app.SetSealKey(make([]byte, 32)); err != nil {
 		t.Fatal(err)
 	}
 	enrol, err := e.app.StartTwoFactor(ctx, tech)

@@ -67,7 +67,7 @@ func newEnv(t *testing.T) *env {
 	rec := &logRecorder{}
 	logger := slog.New(rec)
 	a := app.New(st, logger)
-	must(t, a.SetTwoFactorKey(make([]byte, 32)))
+	must(t, a.SetSealKey(make([]byte, 32)))
 	srv := httptest.NewServer(api.New(a, api.Options{Logger: logger, Strict: true}))
 	t.Cleanup(srv.Close)
 	e := &env{t: t, app: a, srv: srv, log: rec}

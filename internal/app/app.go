@@ -41,7 +41,7 @@ type App struct {
 	writeLocks sync.Map // account id → *sync.Mutex
 
 	signins *signinLimiter
-	// twoFactor seals TOTP secrets (SetTwoFactorKey); nil until a key is given.
+	// twoFactor seals TOTP secrets (SetSealKey); nil until a key is given.
 	twoFactor atomic.Pointer[cipher.AEAD]
 	// nodeKey signs the tokens by which one node vouches to another for a relayed request.
 	nodeKey atomic.Pointer[[]byte]

@@ -89,7 +89,7 @@ func (a *App) loadDirectoryConfig(ctx context.Context, accountID string) (direct
 }
 
 // The directory's bind password must be readable by the server (it binds with it), so it cannot be
-// hashed. Like TOTP secrets it is sealed with the server key (see LoadTwoFactorKey), bound to its
+// hashed. Like TOTP secrets it is sealed with the server key (see LoadSealKey), bound to its
 // account, so that a copy of the database does not give away a directory account. A server without
 // the key stores it as it is, as do rows written before sealing: those are sealed the next time the
 // settings are saved.

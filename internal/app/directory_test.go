@@ -357,7 +357,7 @@ func TestDirectoryBindPasswordSealed(t *testing.T) {
 	// With a key, saving without a new password seals the one stored in clear.
 	key := make([]byte, 32)
 	key[0] = 9
-	if err := e.a.SetTwoFactorKey(key); err != nil {
+	if err := e.a.SetSealKey(key); err != nil {
 		t.Fatal(err)
 	}
 	if got := loaded(); got != secret {
@@ -386,7 +386,7 @@ func TestDirectoryBindPasswordSealed(t *testing.T) {
 	// Another server key: reported with the field, and saving without a new password is refused.
 	other := make([]byte, 32)
 	other[0] = 10
-	if err := e.a.SetTwoFactorKey(other); err != nil {
+	if err := e.a.SetSealKey(other); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := e.a.loadDirectoryConfig(e.ctx, acc); !portico.IsKind(err, portico.KindConflict) ||

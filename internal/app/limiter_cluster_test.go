@@ -20,7 +20,7 @@ import (
 // than one node allows.
 
 // newTwoNodeEnv returns an env whose App is the first of two nodes over one new PostgreSQL database,
-// and both nodes. They share the env's clock and the 2FA key, as nodes of one cluster do.
+// and both nodes. They share the env's clock and the server key, as nodes of one cluster do.
 func newTwoNodeEnv(t *testing.T) (*env, [2]*App) {
 	t.Helper()
 	ctx := context.Background()
@@ -37,7 +37,7 @@ func newTwoNodeEnv(t *testing.T) (*env, [2]*App) {
 		t.Cleanup(func() { st.Close() })
 		nodes[i] = New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		nodes[i].SetClock(func() time.Time { return e.now })
-		if err := nodes[i].SetTwoFactorKey(key); err != nil {
+		if err := nodes[i].SetSealKey(key); err != nil {
 			t.Fatal(err)
 		}
 	}

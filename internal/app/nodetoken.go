@@ -45,7 +45,7 @@ func (a *App) nodeMAC(payload []byte) ([]byte, error) {
 	k := a.nodeKey.Load()
 	if k == nil {
 		return nil, &portico.Error{Kind: portico.KindUnavailable,
-			Message: "this server has no server key ($PORTICO_2FA_KEY), which nodes need to relay sessions to each other"}
+			Message: "this server has no server key ($PORTICO_SEAL_KEY), which nodes need to relay sessions to each other"}
 	}
 	m := hmac.New(sha256.New, *k)
 	m.Write(payload)

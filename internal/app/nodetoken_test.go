@@ -15,7 +15,7 @@ func TestNodeToken(t *testing.T) {
 	e := newEnv(t)
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	if err := e.a.SetTwoFactorKey(key); err != nil {
+	if err := e.a.SetSealKey(key); err != nil {
 		t.Fatal(err)
 	}
 	tech := e.user("tech@example.test")
@@ -41,7 +41,7 @@ func TestNodeToken(t *testing.T) {
 	other := make([]byte, 32)
 	_, _ = rand.Read(other)
 	otherNode := New(e.a.store, e.a.log)
-	_ = otherNode.SetTwoFactorKey(other)
+	_ = otherNode.SetSealKey(other)
 	for _, tc := range []struct {
 		name, token, method, path string
 		app                       *App
@@ -86,7 +86,7 @@ func TestNodeToken(t *testing.T) {
 func FuzzAuthenticateNodeToken(f *testing.F) {
 	e := newEnv(f)
 	key := make([]byte, 32)
-	_ = e.a.SetTwoFactorKey(key)
+	_ = e.a.SetSealKey(key)
 	valid, _ := e.a.NodeToken(e.owner, "GET", "/p")
 	f.Add(valid)
 	f.Add("")

@@ -18,7 +18,7 @@ import (
 //
 // The account's administrator (account.manage) saves the IdP's metadata (fetched from a URL or
 // pasted); the first save generates the service provider's RSA key pair, whose private key is sealed
-// with the server's 2FA key (totp_key.go) and never returned. The SP's metadata, ACS and login URLs
+// with the server key (totp_key.go) and never returned. The SP's metadata, ACS and login URLs
 // are /saml/{account id}/metadata, /acs and /login.
 //
 // A sign-in starts at /saml/{account}/login (StartSSO): the request id is stored for

@@ -16,94 +16,111 @@ import (
 	"github.com/portico-dev/portico"
 )
 
-// TOTP secrets must be readable by the server (it computes the expected code), so they cannot be
-// hashed like passwords. They are sealed with AES-256-GCM under a server key that is kept outside the
-// database: a stolen database dump, or a backup of it, does not reveal anyone's second factor.
+// The server key seals what the server must read back but no database dump may reveal: TOTP secrets
+// (it computes the expected code, so they cannot be hashed like passwords), the directory's bind
+// password and the SSO signing key. It seals with AES-256-GCM; the same key, derived apart, signs the
+// tokens by which one node of a cluster vouches to another (nodetoken.go). It is kept outside the
+// database: a stolen dump, or a backup of it, opens nothing.
 //
 // Where the key lives:
-//   - PORTICO_2FA_KEY, when set, holds it (32 bytes, standard base64). PostgreSQL clusters set the
-//     same value on every node.
-//   - Otherwise it is the file 2fa.key in the data directory, created with mode 0600 at first start.
+//   - PORTICO_SEAL_KEY, when set, holds it (32 bytes, standard base64). The nodes of a cluster set the
+//     same value. PORTICO_2FA_KEY, its first name, is still read when PORTICO_SEAL_KEY is not set.
+//   - Otherwise it is the file seal.key in the data directory, created with mode 0600 at first start;
+//     a data directory of an earlier version keeps its 2fa.key, which is read instead.
 //
 // Losing the key makes every enrolment unusable (users then need a recovery code or an
 // administrator's reset), so it belongs in the server's backups, apart from the database's.
 
-// TwoFactorKeyEnv is the environment variable that may carry the server's 2FA key.
-const TwoFactorKeyEnv = "PORTICO_2FA_KEY"
+// SealKeyEnv is the environment variable that may carry the server key.
+const SealKeyEnv = "PORTICO_SEAL_KEY"
 
-// twoFactorKeyFile is the key's file name inside the data directory.
-const twoFactorKeyFile = "2fa.key"
+// legacySealKeyEnv is SealKeyEnv's first name, still read.
+const legacySealKeyEnv = "PORTICO_2FA_KEY"
 
-// LoadTwoFactorKey returns the server's 2FA key: from PORTICO_2FA_KEY when it is set, else from
-// dataDir/2fa.key, which is created (random, mode 0600) when missing.
-func LoadTwoFactorKey(dataDir string) ([]byte, error) {
-	if v := strings.TrimSpace(os.Getenv(TwoFactorKeyEnv)); v != "" {
-		key, err := base64.StdEncoding.DecodeString(v)
-		if err != nil || len(key) != 32 {
-			return nil, fmt.Errorf("load 2FA key: %s must hold 32 bytes in base64", TwoFactorKeyEnv)
+// sealKeyFile is the key's file name inside the data directory; legacySealKeyFile its first name.
+const (
+	sealKeyFile       = "seal.key"
+	legacySealKeyFile = "2fa.key"
+)
+
+// LoadSealKey returns the server key: from PORTICO_SEAL_KEY (or PORTICO_2FA_KEY) when set, else from
+// dataDir/seal.key (or an earlier version's dataDir/2fa.key), created (random, mode 0600) when
+// missing.
+func LoadSealKey(dataDir string) ([]byte, error) {
+	for _, env := range []string{SealKeyEnv, legacySealKeyEnv} {
+		if v := strings.TrimSpace(os.Getenv(env)); v != "" {
+			key, err := base64.StdEncoding.DecodeString(v)
+			if err != nil || len(key) != 32 {
+				return nil, fmt.Errorf("load the server key: %s must hold 32 bytes in base64", env)
+			}
+			return key, nil
 		}
-		return key, nil
 	}
 	if dataDir == "" {
-		return nil, fmt.Errorf("load 2FA key: set %s or a data directory", TwoFactorKeyEnv)
+		return nil, fmt.Errorf("load the server key: set %s or a data directory", SealKeyEnv)
 	}
-	path := filepath.Join(dataDir, twoFactorKeyFile)
+	path := filepath.Join(dataDir, sealKeyFile)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if legacy := filepath.Join(dataDir, legacySealKeyFile); fileExists(legacy) {
+			path = legacy
+		}
+	}
 	raw, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		key := make([]byte, 32)
 		if _, err := rand.Read(key); err != nil {
-			return nil, fmt.Errorf("load 2FA key: %w", err)
+			return nil, fmt.Errorf("load the server key: %w", err)
 		}
 		if err := os.MkdirAll(dataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("load 2FA key: %w", err)
+			return nil, fmt.Errorf("load the server key: %w", err)
 		}
 		// O_EXCL: two processes starting together must not each write their own key.
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if errors.Is(err, os.ErrExist) {
-			return LoadTwoFactorKey(dataDir)
+			return LoadSealKey(dataDir)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("load 2FA key: %w", err)
+			return nil, fmt.Errorf("load the server key: %w", err)
 		}
 		_, werr := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
 		if cerr := f.Close(); werr == nil {
 			werr = cerr
 		}
 		if werr != nil {
-			return nil, fmt.Errorf("load 2FA key: write %s: %w", path, werr)
+			return nil, fmt.Errorf("load the server key: write %s: %w", path, werr)
 		}
 		return key, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("load 2FA key: %w", err)
+		return nil, fmt.Errorf("load the server key: %w", err)
 	}
 	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(raw)))
 	if err != nil || len(key) != 32 {
-		return nil, fmt.Errorf("load 2FA key: %s does not hold 32 bytes in base64", path)
+		return nil, fmt.Errorf("load the server key: %s does not hold 32 bytes in base64", path)
 	}
 	return key, nil
 }
 
-// SetTwoFactorKey gives the app the 32-byte key that seals TOTP secrets (see LoadTwoFactorKey).
-// Without one, enrolling in 2FA is refused; signing in with existing enrolments fails too.
-func (a *App) SetTwoFactorKey(key []byte) error {
+// SetSealKey gives the app the 32-byte server key (see LoadSealKey). Without one, enrolling in 2FA
+// is refused, signing in with existing enrolments fails, and nodes cannot relay sessions.
+func (a *App) SetSealKey(key []byte) error {
 	if len(key) != 32 {
-		return fmt.Errorf("set 2FA key: want 32 bytes, got %d", len(key))
+		return fmt.Errorf("set the server key: want 32 bytes, got %d", len(key))
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
-		return fmt.Errorf("set 2FA key: %w", err)
+		return fmt.Errorf("set the server key: %w", err)
 	}
 	aead, err := cipher.NewGCM(block)
 	if err != nil {
-		return fmt.Errorf("set 2FA key: %w", err)
+		return fmt.Errorf("set the server key: %w", err)
 	}
 	a.twoFactor.Store(&aead)
 	// The same key, through a key derivation of its own, vouches for requests one node relays to
 	// another (nodetoken.go): every node of a cluster already shares it.
 	nodeKey, err := hkdf.Key(sha256.New, key, nil, "portico node token v1", 32)
 	if err != nil {
-		return fmt.Errorf("set 2FA key: %w", err)
+		return fmt.Errorf("set the server key: %w", err)
 	}
 	a.nodeKey.Store(&nodeKey)
 	return nil
@@ -113,7 +130,7 @@ func (a *App) twoFactorAEAD() (cipher.AEAD, error) {
 	v := a.twoFactor.Load()
 	if v == nil {
 		return nil, &portico.Error{Kind: portico.KindUnavailable,
-			Message: "two-factor authentication is not configured on this server (no 2FA key)"}
+			Message: "two-factor authentication is not configured on this server (no server key: set $PORTICO_SEAL_KEY or give a data directory)"}
 	}
 	return *v, nil
 }
@@ -149,4 +166,9 @@ func (a *App) openSecret(userID, sealed string) (string, error) {
 		return "", fmt.Errorf("open 2FA secret (wrong server key?): %w", err)
 	}
 	return string(plain), nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/base32"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,12 +54,12 @@ func TestTOTPRFC6238Vectors(t *testing.T) {
 	}
 }
 
-// newTwoFactorEnv is an env whose App has a 2FA key.
+// newTwoFactorEnv is an env whose App has a server key.
 func newTwoFactorEnv(t *testing.T) *env {
 	e := newEnv(t)
 	key := make([]byte, 32)
 	key[0] = 7
-	if err := e.a.SetTwoFactorKey(key); err != nil {
+	if err := e.a.SetSealKey(key); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -311,24 +312,42 @@ func TestResetTwoFactorAndPolicyGate(t *testing.T) {
 	}
 }
 
-func TestLoadTwoFactorKey(t *testing.T) {
-	t.Setenv(TwoFactorKeyEnv, "")
+func TestLoadSealKey(t *testing.T) {
+	t.Setenv(SealKeyEnv, "")
+	t.Setenv(legacySealKeyEnv, "")
 	dir := t.TempDir()
-	k1, err := LoadTwoFactorKey(dir)
+	k1, err := LoadSealKey(dir)
 	if err != nil || len(k1) != 32 {
 		t.Fatalf("create key: %v", err)
 	}
-	fi, err := os.Stat(filepath.Join(dir, "2fa.key"))
+	fi, err := os.Stat(filepath.Join(dir, "seal.key"))
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("key file mode: %v %v", fi.Mode(), err)
 	}
-	k2, err := LoadTwoFactorKey(dir)
+	k2, err := LoadSealKey(dir)
 	if err != nil || string(k1) != string(k2) {
 		t.Fatalf("reloaded key differs: %v", err)
 	}
-	t.Setenv(TwoFactorKeyEnv, "c2hvcnQ=")
-	if _, err := LoadTwoFactorKey(dir); err == nil {
+	t.Setenv(SealKeyEnv, "c2hvcnQ=")
+	if _, err := LoadSealKey(dir); err == nil {
 		t.Fatal("a short key from the environment was accepted")
+	}
+	// The first names still work: an earlier version's data directory keeps its 2fa.key, and
+	// PORTICO_2FA_KEY is read when PORTICO_SEAL_KEY is not set.
+	t.Setenv(SealKeyEnv, "")
+	old := t.TempDir()
+	if err := os.WriteFile(filepath.Join(old, "2fa.key"), []byte(base64.StdEncoding.EncodeToString(k1)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if k, err := LoadSealKey(old); err != nil || string(k) != string(k1) {
+		t.Fatalf("an earlier version's 2fa.key: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(old, "seal.key")); err == nil {
+		t.Fatal("a new key was made beside the earlier version's")
+	}
+	t.Setenv(legacySealKeyEnv, base64.StdEncoding.EncodeToString(k1))
+	if k, err := LoadSealKey(t.TempDir()); err != nil || string(k) != string(k1) {
+		t.Fatalf("PORTICO_2FA_KEY: %v", err)
 	}
 
 	// A secret sealed under one key does not open under another, nor for another user.
@@ -343,7 +362,7 @@ func TestLoadTwoFactorKey(t *testing.T) {
 	if _, err := e.a.openSecret("usr_b", sealed); err == nil {
 		t.Fatal("a sealed secret opened for another user")
 	}
-	if err := e.a.SetTwoFactorKey(k1); err != nil {
+	if err := e.a.SetSealKey(k1); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.a.openSecret("usr_a", sealed); err == nil {

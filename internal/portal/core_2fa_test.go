@@ -28,7 +28,7 @@ func totpCode(t *testing.T, secret string) string {
 
 func newTwoFactorTestEnv(t *testing.T) *testEnv {
 	e := newTestEnv(t)
-	if err := e.app.SetTwoFactorKey(make([]byte, 32)); err != nil {
+	if err := e.app.SetSealKey(make([]byte, 32)); err != nil {
 		t.Fatal(err)
 	}
 	return e

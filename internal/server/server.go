@@ -35,11 +35,11 @@ import (
 // Config is everything a node is made of. Zero fields take the defaults noted.
 type Config struct {
 	// DataDir holds the embedded SQLite database when DatabaseURL is empty, and the server's files
-	// (2fa.key, node-id) when KeyDir is not given otherwise.
+	// (seal.key, node-id) when KeyDir is not given otherwise.
 	DataDir string
 	// DatabaseURL selects PostgreSQL (postgres://…): the database every node of a cluster shares.
 	DatabaseURL string
-	// KeyDir is where the server key (2fa.key) is read or created when $PORTICO_2FA_KEY is not set;
+	// KeyDir is where the server key (seal.key) is read or created when $PORTICO_SEAL_KEY is not set;
 	// "" means none (the key must then come from the environment).
 	KeyDir string
 
@@ -168,9 +168,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	a.AllowLocalIdPMetadata = cfg.AllowLocalIdPMetadata
 	a.AllowLocalDirectory = cfg.AllowLocalDirectory
 	a.SetSyncTiming(cfg.FreshFor, cfg.PollEvery)
-	if key, err := app.LoadTwoFactorKey(cfg.KeyDir); err != nil {
+	if key, err := app.LoadSealKey(cfg.KeyDir); err != nil {
 		s.log.Warn("two-factor authentication and cross-node sessions are unavailable: no server key", "err", err)
-	} else if err := a.SetTwoFactorKey(key); err != nil {
+	} else if err := a.SetSealKey(key); err != nil {
 		s.log.Warn("two-factor authentication and cross-node sessions are unavailable", "err", err)
 	}
 	if sender != nil {

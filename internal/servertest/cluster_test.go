@@ -21,7 +21,7 @@ func twoNodes(t testing.TB) (*Node, *Node, *app.CreatedAccount, string) {
 	nats := StartNATS(t)
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	t.Setenv("PORTICO_2FA_KEY", base64.StdEncoding.EncodeToString(key))
+	t.Setenv("PORTICO_SEAL_KEY", base64.StdEncoding.EncodeToString(key))
 	a := StartNode(t, server.Config{DatabaseURL: dbURL, NATSURL: nats.URL(), NodeID: "node-a"})
 	b := StartNode(t, server.Config{DatabaseURL: dbURL, NATSURL: nats.URL(), NodeID: "node-b"})
 	acc, err := a.App().CreateAccount(context.Background(), app.NewAccount{Company: "Relay Ltd", OwnerEmail: "owner@relay.test",
