@@ -218,7 +218,9 @@ func (c *client) doWith(method, path string, body any, hdr http.Header) *respons
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	return &response{status: resp.StatusCode, header: resp.Header, body: raw}
+	r := &response{status: resp.StatusCode, header: resp.Header, body: raw}
+	checkAgainstOpenAPI(c.t, c.base, method, path, r)
+	return r
 }
 
 func (r *response) decode(t *testing.T, v any) {

@@ -176,7 +176,8 @@ func (g *schemaGen) structSchema(t reflect.Type) map[string]any {
 	props := map[string]any{}
 	var required []string
 	g.addFields(t, props, &required)
-	s := map[string]any{"type": "object", "properties": props}
+	// No other field appears: answers carry exactly these, and requests with another are refused.
+	s := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
 	if len(required) > 0 {
 		s["required"] = required
 	}
