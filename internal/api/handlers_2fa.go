@@ -9,8 +9,8 @@ import (
 
 // signInWithCodeRequest signs in; totp carries the TOTP code or a recovery code for users with 2FA.
 type signInWithCodeRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
+	Email    string `json:"email" openapi:"required"`
+	Password string `json:"password" openapi:"required"`
 	// TOTP is the current code from the authenticator app, or a recovery code. A user with 2FA who
 	// leaves it out is answered 401 with a problem naming the field "totp".
 	TOTP string `json:"totp,omitempty"`
@@ -38,7 +38,7 @@ func signInWithCode(c *call, in *signInWithCodeRequest) (*portico.User, error) {
 
 // twoFactorCodeRequest carries a TOTP code or a recovery code.
 type twoFactorCodeRequest struct {
-	TOTP string `json:"totp"`
+	TOTP string `json:"totp" openapi:"required"`
 }
 
 func getTwoFactorStatus(c *call) (*app.TwoFactorStatus, error) {

@@ -26,7 +26,7 @@ func listAPIKeys(c *call) (*Page[portico.APIKey], error) {
 }
 
 type createAPIKeyRequest struct {
-	Name string `json:"name"`
+	Name string `json:"name" openapi:"required"`
 	// Permissions narrows the key; empty means every permission of its owner.
 	Permissions []portico.Permission `json:"permissions,omitempty"`
 }

@@ -11,7 +11,7 @@ func listDeviceGroups(c *call) (*Page[portico.DeviceGroup], error) {
 }
 
 type createDeviceGroupRequest struct {
-	Name        string `json:"name"`
+	Name        string `json:"name" openapi:"required"`
 	Colour      string `json:"colour"`
 	Description string `json:"description,omitempty"`
 	// ParentID is empty for a top-level group.
@@ -52,7 +52,7 @@ func getDeviceGroupSettings(c *call) (*app.GroupSettingsView, error) {
 type putGroupSettingsRequest struct {
 	// Own maps a feature to on or off; a feature left out, or given as null, is inherited from the
 	// parent.
-	Own map[portico.Feature]*bool `json:"own" jsonstrict:"null-values"`
+	Own map[portico.Feature]*bool `json:"own" jsonstrict:"null-values" openapi:"required"`
 }
 
 func putDeviceGroupSettings(c *call, in *putGroupSettingsRequest) (*app.GroupSettingsView, error) {
@@ -126,7 +126,7 @@ func deleteDevice(c *call) (noContent, error) {
 }
 
 type deviceIDsRequest struct {
-	DeviceIDs []string `json:"device_ids"`
+	DeviceIDs []string `json:"device_ids" openapi:"required"`
 }
 
 func deleteDevices(c *call, in *deviceIDsRequest) (noContent, error) {
@@ -134,9 +134,9 @@ func deleteDevices(c *call, in *deviceIDsRequest) (noContent, error) {
 }
 
 type moveDevicesRequest struct {
-	DeviceIDs []string `json:"device_ids"`
+	DeviceIDs []string `json:"device_ids" openapi:"required"`
 	// GroupID is the target group, or "unassigned".
-	GroupID string `json:"group_id"`
+	GroupID string `json:"group_id" openapi:"required"`
 }
 
 func moveDevices(c *call, in *moveDevicesRequest) (noContent, error) {
@@ -180,13 +180,13 @@ func listRules(c *call) (*Page[portico.AssignmentRule], error) {
 }
 
 type ruleRequest struct {
-	Name        string `json:"name"`
+	Name        string `json:"name" openapi:"required"`
 	Description string `json:"description,omitempty"`
 	// Enabled defaults to true.
 	Enabled       *bool                   `json:"enabled,omitempty"`
-	Match         portico.RuleMatch       `json:"match"`
-	TargetGroupID string                  `json:"target_group_id"`
-	Conditions    []portico.RuleCondition `json:"conditions"`
+	Match         portico.RuleMatch       `json:"match" openapi:"required"`
+	TargetGroupID string                  `json:"target_group_id" openapi:"required"`
+	Conditions    []portico.RuleCondition `json:"conditions" openapi:"required"`
 }
 
 func (in *ruleRequest) input() app.RuleInput {
@@ -209,7 +209,7 @@ func deleteRule(c *call) (noContent, error) {
 }
 
 type reorderRulesRequest struct {
-	RuleIDs []string `json:"rule_ids"`
+	RuleIDs []string `json:"rule_ids" openapi:"required"`
 }
 
 func reorderRules(c *call, in *reorderRulesRequest) (noContent, error) {

@@ -12,13 +12,13 @@ func getDirectory(c *call) (*app.DirectorySettings, error) {
 
 type putDirectoryRequest struct {
 	Kind               directory.Kind `json:"kind,omitempty"`
-	URL                string         `json:"url"`
+	URL                string         `json:"url" openapi:"required"`
 	StartTLS           bool           `json:"start_tls,omitempty"`
 	InsecureSkipVerify bool           `json:"insecure_skip_verify,omitempty"`
 	BindDN             string         `json:"bind_dn,omitempty"`
 	// BindPassword, when absent, keeps the stored one; it is never returned.
 	BindPassword  *string `json:"bind_password,omitempty"`
-	BaseDN        string  `json:"base_dn"`
+	BaseDN        string  `json:"base_dn" openapi:"required"`
 	UserFilter    string  `json:"user_filter,omitempty"`
 	GroupFilter   string  `json:"group_filter,omitempty"`
 	LoginAttr     string  `json:"login_attr,omitempty"`

@@ -14,9 +14,9 @@ func listRoles(c *call) (*Page[portico.Role], error) {
 }
 
 type createRoleRequest struct {
-	Name        string               `json:"name"`
+	Name        string               `json:"name" openapi:"required"`
 	Description string               `json:"description,omitempty"`
-	Purpose     portico.Purpose      `json:"purpose"`
+	Purpose     portico.Purpose      `json:"purpose" openapi:"required"`
 	Permissions []portico.Permission `json:"permissions"`
 }
 
@@ -76,10 +76,10 @@ func listRoleAssignments(c *call) (*Page[portico.Assignment], error) {
 }
 
 type createAssignmentRequest struct {
-	PrincipalType portico.PrincipalType `json:"principal_type"`
-	PrincipalID   string                `json:"principal_id"`
-	RoleID        string                `json:"role_id"`
-	ScopeType     portico.ScopeType     `json:"scope_type"`
+	PrincipalType portico.PrincipalType `json:"principal_type" openapi:"required"`
+	PrincipalID   string                `json:"principal_id" openapi:"required"`
+	RoleID        string                `json:"role_id" openapi:"required"`
+	ScopeType     portico.ScopeType     `json:"scope_type" openapi:"required"`
 	ScopeID       string                `json:"scope_id,omitempty"`
 	ExpiresAt     *time.Time            `json:"expires_at,omitempty"`
 }
@@ -96,7 +96,7 @@ func deleteRoleAssignment(c *call) (noContent, error) {
 type explainRequest struct {
 	// UserID defaults to the caller.
 	UserID        string             `json:"user_id,omitempty"`
-	Permission    portico.Permission `json:"permission"`
+	Permission    portico.Permission `json:"permission" openapi:"required"`
 	DeviceID      string             `json:"device_id,omitempty"`
 	DeviceGroupID string             `json:"device_group_id,omitempty"`
 }
@@ -107,7 +107,7 @@ func explainAccess(c *call, in *explainRequest) (*authz.Explanation, error) {
 }
 
 type whoCanRequest struct {
-	Permission    portico.Permission `json:"permission"`
+	Permission    portico.Permission `json:"permission" openapi:"required"`
 	DeviceID      string             `json:"device_id,omitempty"`
 	DeviceGroupID string             `json:"device_group_id,omitempty"`
 }

@@ -2,7 +2,7 @@ package api
 
 type deleteRulesRequest struct {
 	// RuleIDs lists the rules to delete; one that is not a rule of the account deletes none.
-	RuleIDs []string `json:"rule_ids"`
+	RuleIDs []string `json:"rule_ids" openapi:"required"`
 }
 
 func deleteRules(c *call, in *deleteRulesRequest) (noContent, error) {

@@ -29,7 +29,7 @@ func signOut(c *call) (noContent, error) {
 }
 
 type acceptInvitationRequest struct {
-	Token    string `json:"token"`
+	Token    string `json:"token" openapi:"required"`
 	Name     string `json:"name"`
 	Password string `json:"password"`
 }

@@ -20,8 +20,8 @@ func listUsers(c *call) (*Page[portico.User], error) {
 }
 
 type createUserRequest struct {
-	Email string `json:"email"`
-	Name  string `json:"name"`
+	Email string `json:"email" openapi:"required"`
+	Name  string `json:"name" openapi:"required"`
 	// Password, when set, creates the user active; without it the user is invited.
 	Password string `json:"password,omitempty"`
 	Language string `json:"language,omitempty"`
@@ -63,7 +63,7 @@ func listUserGroups(c *call) (*Page[portico.UserGroup], error) {
 }
 
 type createUserGroupRequest struct {
-	Name        string   `json:"name"`
+	Name        string   `json:"name" openapi:"required"`
 	Description string   `json:"description,omitempty"`
 	MemberIDs   []string `json:"member_ids,omitempty"`
 }
@@ -95,7 +95,7 @@ func deleteUserGroup(c *call) (noContent, error) {
 }
 
 type membersRequest struct {
-	UserIDs []string `json:"user_ids"`
+	UserIDs []string `json:"user_ids" openapi:"required"`
 }
 
 func setUserGroupMembers(c *call, in *membersRequest) (*portico.UserGroup, error) {

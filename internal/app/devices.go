@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -373,12 +374,19 @@ func (a *App) DeleteDevices(ctx context.Context, ac *Actor, ids []string) error 
 // The new group's permissions apply from the next decision.
 func (a *App) MoveDevices(ctx context.Context, ac *Actor, ids []string, groupID string) error {
 	ids, err := checkDeviceIDs(ac, ids)
+	if groupID == "" {
+		// Both are named at once, so that the caller learns everything that is missing.
+		ac.MarkDecided()
+		var v portico.Validation
+		var pe *portico.Error
+		if errors.As(err, &pe) {
+			v.Fields = append(v.Fields, pe.Fields...)
+		}
+		v.Add("group_id", "is required")
+		return v.Err()
+	}
 	if err != nil {
 		return err
-	}
-	if groupID == "" {
-		ac.MarkDecided()
-		return invalidField("group_id", "is required")
 	}
 	if err := a.authorize(ctx, ac, "device.move", portico.PermDeviceMove, authz.Group(groupID)); err != nil {
 		if portico.IsKind(err, portico.KindNotFound) {

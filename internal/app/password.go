@@ -66,7 +66,7 @@ var dummyHash = hashPassword("portico-no-such-user")
 // invitation, changing one's password).
 type PasswordPolicy struct {
 	// MinLength is the account setting password_min_length (at least 8).
-	MinLength int `json:"min_length"`
+	MinLength int `json:"min_length" openapi:"required"`
 	// RequireMix requires at least one letter and one digit.
 	RequireMix bool `json:"require_mix"`
 }
