@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -86,6 +87,10 @@ func TestInProcessRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a server")
 	}
+	// The split samples the heap; at the default rate (one sample per 512 KiB) the small server of
+	// this test can go unsampled when the machine is busy. Sample densely so that both sides show.
+	defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
+	runtime.MemProfileRate = 4096
 	ctx := context.Background()
 	dir := t.TempDir()
 	st, err := store.OpenAndMigrate(ctx, store.Config{DataDir: dir})

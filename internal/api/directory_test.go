@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/directory"
 	"github.com/portico-dev/portico/internal/directory/slapdtest"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // configureDirectory points f's account at a fresh slapd holding one user in one group.
@@ -33,7 +33,7 @@ func finishedDirectoryJob(e *env, f *fixture) string {
 	configureDirectory(e, f)
 	ctx := context.Background()
 	deadline := time.Now().Add(30 * time.Second)
-	var job *store.DirectoryJob
+	var job *portico.DirectoryJob
 	for job == nil {
 		j, err := e.app.StartDirectoryImport(ctx, f.sys)
 		switch {
@@ -91,7 +91,7 @@ func TestDirectoryRoundTrip(t *testing.T) {
 	}
 
 	res = owner.do("POST", "/api/v1/directory/import", nil)
-	var job store.DirectoryJob
+	var job portico.DirectoryJob
 	res.decode(t, &job)
 	if res.status != 201 || job.ID == "" {
 		t.Fatalf("import: %d %s", res.status, res.body)

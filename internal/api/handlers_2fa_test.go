@@ -12,7 +12,6 @@ import (
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/api"
 	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // totpNow is the authenticator app: the current code for secret.
@@ -107,7 +106,7 @@ func TestTwoFactorEnrolmentOverAPI(t *testing.T) {
 		t.Fatalf("confirm: %d %s", r.status, r.body)
 	}
 	// The enrolment is audited.
-	events := check(e.app.ListAudit(context.Background(), e.A.sys, store.AuditFilter{Action: "user.2fa_enable"}))(t)
+	events := check(e.app.ListAudit(context.Background(), e.A.sys, portico.AuditFilter{Action: "user.2fa_enable"}))(t)
 	if len(events) != 1 || events[0].TargetID != u.ID {
 		t.Fatalf("audit: %+v", events)
 	}

@@ -1,9 +1,6 @@
 package api
 
-import (
-	"github.com/portico-dev/portico"
-	"github.com/portico-dev/portico/internal/store"
-)
+import "github.com/portico-dev/portico"
 
 // auditVerifyResponse reports whether the audit log's hash chain is intact.
 type auditVerifyResponse struct {
@@ -75,9 +72,9 @@ func listAudit(c *call) (*Page[portico.AuditEvent], error) {
 		return nil, err
 	}
 	q := c.r.URL.Query()
-	events, total, err := c.app().AuditPage(c.ctx(), c.ac, store.AuditFilter{ActorID: q.Get("user_id"), Action: q.Get("action"),
+	events, total, err := c.app().AuditPage(c.ctx(), c.ac, portico.AuditFilter{ActorID: q.Get("user_id"), Action: q.Get("action"),
 		TargetType: q.Get("target_type"), TargetID: q.Get("target_id"), Outcome: portico.Outcome(outcome),
-		Since: since, Until: until, Page: store.Page{Limit: limit, Offset: offset}})
+		Since: since, Until: until, Page: portico.Page{Limit: limit, Offset: offset}})
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package api
 import (
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 func listDeviceGroups(c *call) (*Page[portico.DeviceGroup], error) {
@@ -100,7 +99,7 @@ func listDevices(c *call) (*Page[app.DeviceView], error) {
 	q := c.r.URL.Query()
 	res, err := c.app().ListDevices(c.ctx(), c.ac, app.DeviceQuery{GroupID: q.Get("group_id"), Recursive: recursive,
 		Q: q.Get("q"), Status: portico.DeviceStatus(status), FavouritesOnly: favourites,
-		Page: store.Page{Limit: limit, Offset: offset}})
+		Page: portico.Page{Limit: limit, Offset: offset}})
 	if err != nil {
 		return nil, err
 	}
@@ -164,8 +163,8 @@ func getDeviceHistory(c *call) (*Page[portico.HistoryEntry], error) {
 	if err != nil {
 		return nil, err
 	}
-	items, total, err := c.app().DeviceHistory(c.ctx(), c.ac, c.id(), store.HistoryFilter{
-		Action: c.r.URL.Query().Get("action"), Since: since, Until: until, Page: store.Page{Limit: limit, Offset: offset}})
+	items, total, err := c.app().DeviceHistory(c.ctx(), c.ac, c.id(), portico.HistoryFilter{
+		Action: c.r.URL.Query().Get("action"), Since: since, Until: until, Page: portico.Page{Limit: limit, Offset: offset}})
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,9 @@
 package api
 
 import (
+	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/directory"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 func getDirectory(c *call) (*app.DirectorySettings, error) {
@@ -41,10 +41,10 @@ func previewDirectory(c *call) (*app.DirectoryPlan, error) {
 	return c.app().PreviewDirectory(c.ctx(), c.ac)
 }
 
-func importDirectory(c *call) (*store.DirectoryJob, error) {
+func importDirectory(c *call) (*portico.DirectoryJob, error) {
 	return c.app().StartDirectoryImport(c.ctx(), c.ac)
 }
 
-func getDirectoryJob(c *call) (*store.DirectoryJob, error) {
+func getDirectoryJob(c *call) (*portico.DirectoryJob, error) {
 	return c.app().GetDirectoryJob(c.ctx(), c.ac, c.id())
 }

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/api"
 	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // legalOpenOps are the operations a user who has not accepted the current legal documents may call:
@@ -86,7 +86,7 @@ func TestLegalGateHoldsBackEveryRoute(t *testing.T) {
 	if r := plain.do("GET", "/api/v1/me", nil); r.status != 403 {
 		t.Fatalf("another user is let through by the admin's acceptance: %d %s", r.status, r.body)
 	}
-	events := check(e.app.Store().ListAudit(ctx, f.acc.Account.ID, store.AuditFilter{Action: "legal.accept"}))(t)
+	events := check(e.app.ListAudit(ctx, f.sys, portico.AuditFilter{Action: "legal.accept"}))(t)
 	if len(events) != 1 || events[0].ActorID != admin.ID || !strings.Contains(events[0].Detail, "127.0.0.1") {
 		t.Fatalf("audit: %+v", events)
 	}

@@ -6,7 +6,6 @@ import (
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/authz"
 	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 func listRoles(c *call) (*Page[portico.Role], error) {
@@ -70,7 +69,7 @@ func listRoleAssignments(c *call) (*Page[portico.Assignment], error) {
 	if err != nil {
 		return nil, err
 	}
-	f := store.AssignmentFilter{PrincipalType: portico.PrincipalType(pt), PrincipalID: q.Get("principal_id"),
+	f := portico.AssignmentFilter{PrincipalType: portico.PrincipalType(pt), PrincipalID: q.Get("principal_id"),
 		RoleID: q.Get("role_id"), ScopeType: portico.ScopeType(st), ScopeID: q.Get("scope_id")}
 	return paginate(c, func() ([]portico.Assignment, error) { return c.app().ListAssignments(c.ctx(), c.ac, f) })
 }

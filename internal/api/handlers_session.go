@@ -106,7 +106,7 @@ func ready(c *call) (*healthResponse, error) {
 	c.ac.MarkDecided()
 	ctx, cancel := context.WithTimeout(c.ctx(), 2*time.Second)
 	defer cancel()
-	if err := c.app().Store().Ping(ctx); err != nil {
+	if err := c.app().Ping(ctx); err != nil {
 		c.s.log.Warn("readiness: database unreachable", "err", err)
 		return nil, &portico.Error{Kind: portico.KindUnavailable, Message: "the database does not answer"}
 	}

@@ -3,7 +3,6 @@ package api
 import (
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 func listUsers(c *call) (*Page[portico.User], error) {
@@ -15,7 +14,7 @@ func listUsers(c *call) (*Page[portico.User], error) {
 	if err != nil {
 		return nil, err
 	}
-	f := store.UserFilter{State: portico.UserState(state), Status: portico.UserStatus(status), Query: c.r.URL.Query().Get("q")}
+	f := portico.UserFilter{State: portico.UserState(state), Status: portico.UserStatus(status), Query: c.r.URL.Query().Get("q")}
 	return paginate(c, func() ([]portico.User, error) { return c.app().ListUsers(c.ctx(), c.ac, f) })
 }
 

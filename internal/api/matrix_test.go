@@ -10,7 +10,6 @@ import (
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/api"
 	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // req is one request of a matrix case: the {id} of the route's path, a query string and a body.
@@ -69,10 +68,10 @@ func matrix() map[string]matrixCase {
 		return id
 	}
 	liveSession := func(e *env, f *fixture) string {
-		r := &store.RemoteSession{ID: portico.NewID("ses"), AccountID: f.acc.Account.ID, DeviceID: licensedDevice(e, f),
+		r := &portico.RemoteSession{ID: portico.NewID("ses"), AccountID: f.acc.Account.ID, DeviceID: licensedDevice(e, f),
 			DeviceName: "pc", UserID: f.acc.Owner.ID, UserName: f.acc.Owner.Name, Actions: []string{"terminal"},
-			State: store.SessionActive, StartedAt: time.Now()}
-		must(e.t, e.app.Store().CreateRemoteSession(ctx, r))
+			State: portico.RemoteSessionActive, StartedAt: time.Now()}
+		must(e.t, e.st.CreateRemoteSession(ctx, r))
 		return r.ID
 	}
 	return map[string]matrixCase{

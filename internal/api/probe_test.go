@@ -10,7 +10,6 @@ import (
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/api"
 	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // TestCrossAccountProbe uses another account's ids in every operation that takes one, in the path or
@@ -32,12 +31,12 @@ func TestCrossAccountProbe(t *testing.T) {
 		"conditions": []map[string]any{{"property": "hostname", "operator": "equals", "value": "x"}}}
 	ownRule := map[string]any{"name": "Probe", "match": "all", "target_group_id": a.group.ID,
 		"conditions": []map[string]any{{"property": "hostname", "operator": "equals", "value": "x"}}}
-	bSession := &store.RemoteSession{ID: portico.NewID("ses"), AccountID: b.acc.Account.ID, DeviceID: b.device, DeviceName: "pc",
-		UserID: b.acc.Owner.ID, UserName: "Owner", Actions: []string{"chat"}, State: store.SessionActive, StartedAt: time.Now()}
-	must(t, e.app.Store().CreateRemoteSession(t.Context(), bSession))
-	bJob := &store.DirectoryJob{ID: portico.NewID("djb"), AccountID: b.acc.Account.ID, StartedBy: b.acc.Owner.ID, State: "succeeded",
+	bSession := &portico.RemoteSession{ID: portico.NewID("ses"), AccountID: b.acc.Account.ID, DeviceID: b.device, DeviceName: "pc",
+		UserID: b.acc.Owner.ID, UserName: "Owner", Actions: []string{"chat"}, State: portico.RemoteSessionActive, StartedAt: time.Now()}
+	must(t, e.st.CreateRemoteSession(t.Context(), bSession))
+	bJob := &portico.DirectoryJob{ID: portico.NewID("djb"), AccountID: b.acc.Account.ID, StartedBy: b.acc.Owner.ID, State: "succeeded",
 		Phase: "done", CreatedAt: time.Now(), UpdatedAt: time.Now()}
-	must(t, e.app.Store().CreateDirectoryJob(t.Context(), bJob))
+	must(t, e.st.CreateDirectoryJob(t.Context(), bJob))
 	probes := []probe{
 		{"GET", "/api/v1/devices/" + b.device + "/inventory", nil, ""},
 		{"GET", "/api/v1/devices/" + b.device + "/session?actions=chat", nil, ""},
@@ -146,7 +145,7 @@ func TestCrossAccountProbe(t *testing.T) {
 			t.Errorf("%s %v: 404 does not name %s: %s", name, p.body, p.bodyField, res.body)
 		}
 	}
-	if got, err := e.app.Store().GetRemoteSession(t.Context(), b.acc.Account.ID, bSession.ID); err != nil || got.State != store.SessionActive {
+	if got, err := e.app.GetSession(t.Context(), b.sys, bSession.ID); err != nil || got.State != portico.RemoteSessionActive {
 		t.Errorf("account B's session after the probes: %+v, %v", got, err)
 	}
 	if after := e.dump(b); after != before {

@@ -8,7 +8,7 @@ import (
 	"net/http"
 
 	"github.com/portico-dev/portico"
-	"github.com/portico-dev/portico/internal/store"
+	"github.com/portico-dev/portico/internal/app"
 )
 
 // Problem is an RFC 9457 problem document, the body of every error response.
@@ -116,7 +116,7 @@ func problemFor(err error) Problem {
 	if !ok {
 		k = kinds[portico.KindInternal]
 	}
-	if k.status == http.StatusInternalServerError && store.Unreachable(err) {
+	if k.status == http.StatusInternalServerError && app.Unreachable(err) {
 		k = kinds[portico.KindUnavailable]
 		return Problem{Type: problemBase + k.typ, Title: k.title, Status: k.status,
 			Detail: "the database does not answer; nothing was decided: try again"}

@@ -202,7 +202,7 @@ func accountChanges(acc *portico.Account, in AccountUpdate) (plan, other bool) {
 // seats are free. Activation rather than creation decides: an invitation accepted late must not take
 // the seat of someone who has been working for months.
 func (a *App) enforceSeats(ctx context.Context, tx *store.Tx, acc *portico.Account) ([]authz.Change, error) {
-	users, err := tx.ListUsers(ctx, acc.ID, store.UserFilter{State: portico.StateActivated})
+	users, err := tx.ListUsers(ctx, acc.ID, portico.UserFilter{State: portico.StateActivated})
 	if err != nil {
 		return nil, err
 	}

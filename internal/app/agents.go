@@ -36,19 +36,19 @@ type AgentEvent struct {
 // audited: the device history is the record of their comings and goings. It returns the connections
 // that connected events replaced (the device's agent was connected to another node, or earlier to
 // this one), so that their nodes can be told to close them.
-func (a *App) RecordAgentEvents(ctx context.Context, events []AgentEvent) ([]store.DeviceConn, error) {
+func (a *App) RecordAgentEvents(ctx context.Context, events []AgentEvent) ([]portico.DeviceConn, error) {
 	if len(events) == 0 {
 		return nil, nil
 	}
-	var replaced []store.DeviceConn
+	var replaced []portico.DeviceConn
 	err := a.store.Tx(ctx, func(tx *store.Tx) error {
 		replaced = replaced[:0]
 		for _, e := range events {
-			c := store.DeviceConn{AccountID: e.Actor.AccountID, DeviceID: e.Actor.DeviceID, NodeID: e.NodeID, ConnID: e.ConnID}
+			c := portico.DeviceConn{AccountID: e.Actor.AccountID, DeviceID: e.Actor.DeviceID, NodeID: e.NodeID, ConnID: e.ConnID}
 			var err error
 			switch e.Event {
 			case "connected":
-				var old store.DeviceConn
+				var old portico.DeviceConn
 				_, old, err = tx.ConnectDevice(ctx, c, e.Status, e.At)
 				if old.ConnID != "" {
 					replaced = append(replaced, old)
@@ -83,7 +83,7 @@ func (a *App) RecordAgentEvents(ctx context.Context, events []AgentEvent) ([]sto
 }
 
 // TouchDevices records last-seen times in one batch.
-func (a *App) TouchDevices(ctx context.Context, seen []store.DeviceSeen) error {
+func (a *App) TouchDevices(ctx context.Context, seen []portico.DeviceSeen) error {
 	return a.store.TouchDevices(ctx, seen)
 }
 

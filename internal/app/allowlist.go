@@ -11,9 +11,6 @@ import (
 	"github.com/portico-dev/portico/internal/store"
 )
 
-// IPAllowEntry is one network of an account's IP allow list.
-type IPAllowEntry = store.IPAllowEntry
-
 // maxAllowlistEntries bounds the list, so that checking it on every request stays cheap.
 const maxAllowlistEntries = 200
 
@@ -25,7 +22,7 @@ var ErrAddressNotAllowed = &portico.Error{Kind: portico.KindForbidden,
 // IPAllowlist is an account's IP allow list, with the caller's own address so that a page can warn
 // before a change would lock them out.
 type IPAllowlist struct {
-	Entries []IPAllowEntry `json:"entries"`
+	Entries []portico.IPAllowEntry `json:"entries"`
 	// YourAddress is the address this request came from, as the server sees it.
 	YourAddress string `json:"your_address"`
 	// YourAddressAllowed reports whether the list (empty: everything) admits YourAddress.
@@ -35,8 +32,8 @@ type IPAllowlist struct {
 // IPAllowlistUpdate replaces the list. A list that would refuse the caller's own address is refused
 // unless IUnderstand is set.
 type IPAllowlistUpdate struct {
-	Entries     []IPAllowEntry `json:"entries"`
-	IUnderstand bool           `json:"i_understand"`
+	Entries     []portico.IPAllowEntry `json:"entries"`
+	IUnderstand bool                   `json:"i_understand"`
 }
 
 // GetIPAllowlist returns the account's IP allow list (ip_allowlist.view).
@@ -51,9 +48,9 @@ func (a *App) GetIPAllowlist(ctx context.Context, ac *Actor) (*IPAllowlist, erro
 	return allowlistView(pol.IPAllowlist, ac.SourceIP), nil
 }
 
-func allowlistView(entries []IPAllowEntry, addr string) *IPAllowlist {
+func allowlistView(entries []portico.IPAllowEntry, addr string) *IPAllowlist {
 	if entries == nil {
-		entries = []IPAllowEntry{}
+		entries = []portico.IPAllowEntry{}
 	}
 	return &IPAllowlist{Entries: entries, YourAddress: addr, YourAddressAllowed: addressAllowed(entries, addr)}
 }
@@ -100,8 +97,8 @@ func (a *App) SetIPAllowlist(ctx context.Context, ac *Actor, in IPAllowlistUpdat
 
 // normaliseAllowlist checks every entry, naming the field of the first wrong one, and returns them in
 // canonical form ("10.1.2.3/8" becomes "10.0.0.0/8", a bare address becomes a /32 or /128).
-func normaliseAllowlist(in []IPAllowEntry) ([]IPAllowEntry, error) {
-	out := make([]IPAllowEntry, 0, len(in))
+func normaliseAllowlist(in []portico.IPAllowEntry) ([]portico.IPAllowEntry, error) {
+	out := make([]portico.IPAllowEntry, 0, len(in))
 	seen := map[netip.Prefix]bool{}
 	err := validate(func(v *portico.Validation) {
 		if len(in) > maxAllowlistEntries {
@@ -125,7 +122,7 @@ func normaliseAllowlist(in []IPAllowEntry) ([]IPAllowEntry, error) {
 				v.Add(field+".description", "must be at most 200 characters")
 				continue
 			}
-			out = append(out, IPAllowEntry{CIDR: p.String(), Description: desc})
+			out = append(out, portico.IPAllowEntry{CIDR: p.String(), Description: desc})
 		}
 	})
 	if err != nil {
@@ -157,7 +154,7 @@ func parseNetwork(s string) (netip.Prefix, error) {
 
 // addressAllowed reports whether addr is in one of the entries; an empty list allows every address,
 // and an address that cannot be read is allowed by none.
-func addressAllowed(entries []IPAllowEntry, addr string) bool {
+func addressAllowed(entries []portico.IPAllowEntry, addr string) bool {
 	if len(entries) == 0 {
 		return true
 	}

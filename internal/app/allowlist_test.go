@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/portico-dev/portico"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 func TestIPAllowlist(t *testing.T) {
@@ -18,13 +17,13 @@ func TestIPAllowlist(t *testing.T) {
 	}
 
 	// Bad entries are named.
-	_, err = e.a.SetIPAllowlist(e.ctx, owner, IPAllowlistUpdate{Entries: []IPAllowEntry{{CIDR: "203.0.113.0/24"}, {CIDR: "10.0.0.0/33"}}})
+	_, err = e.a.SetIPAllowlist(e.ctx, owner, IPAllowlistUpdate{Entries: []portico.IPAllowEntry{{CIDR: "203.0.113.0/24"}, {CIDR: "10.0.0.0/33"}}})
 	wantField(t, err, "entries[1].cidr")
-	_, err = e.a.SetIPAllowlist(e.ctx, owner, IPAllowlistUpdate{Entries: []IPAllowEntry{{CIDR: "203.0.113.0/24"}, {CIDR: "203.0.113.9/24"}}})
+	_, err = e.a.SetIPAllowlist(e.ctx, owner, IPAllowlistUpdate{Entries: []portico.IPAllowEntry{{CIDR: "203.0.113.0/24"}, {CIDR: "203.0.113.9/24"}}})
 	wantField(t, err, "entries[1].cidr")
 
 	// A list without the saver's own address is refused unless they confirm.
-	lockout := IPAllowlistUpdate{Entries: []IPAllowEntry{{CIDR: "198.51.100.0/24", Description: "branch"}}}
+	lockout := IPAllowlistUpdate{Entries: []portico.IPAllowEntry{{CIDR: "198.51.100.0/24", Description: "branch"}}}
 	msg := wantField(t, func() error { _, err := e.a.SetIPAllowlist(e.ctx, owner, lockout); return err }(), "entries")
 	if !strings.Contains(msg, "203.0.113.7") {
 		t.Fatalf("lockout message does not name the address: %q", msg)
@@ -34,7 +33,7 @@ func TestIPAllowlist(t *testing.T) {
 	}
 
 	// Canonical forms: a host bit set is masked, a bare address becomes a single-address network.
-	saved, err := e.a.SetIPAllowlist(e.ctx, owner, IPAllowlistUpdate{Entries: []IPAllowEntry{
+	saved, err := e.a.SetIPAllowlist(e.ctx, owner, IPAllowlistUpdate{Entries: []portico.IPAllowEntry{
 		{CIDR: "203.0.113.99/24", Description: " office "}, {CIDR: "2001:db8:1::5"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +80,7 @@ func TestIPAllowlist(t *testing.T) {
 	wantKind(t, e.a.IPAllowlistGate(e.ctx, owner), portico.KindForbidden)
 
 	// The changes and a refusal are audited.
-	events, err := e.a.ListAudit(e.ctx, e.sys, store.AuditFilter{})
+	events, err := e.a.ListAudit(e.ctx, e.sys, portico.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +114,7 @@ func TestIPAllowlistPermissions(t *testing.T) {
 	tech.SourceIP = "203.0.113.7"
 	_, err := e.a.GetIPAllowlist(e.ctx, tech)
 	wantKind(t, err, portico.KindForbidden)
-	_, err = e.a.SetIPAllowlist(e.ctx, tech, IPAllowlistUpdate{Entries: []IPAllowEntry{{CIDR: "203.0.113.0/24"}}})
+	_, err = e.a.SetIPAllowlist(e.ctx, tech, IPAllowlistUpdate{Entries: []portico.IPAllowEntry{{CIDR: "203.0.113.0/24"}}})
 	wantKind(t, err, portico.KindForbidden)
 
 	viewer := e.user("viewer@example.test", grant{roleID: e.role("Allow list viewer", portico.PermIPAllowlistView), scopeType: portico.ScopeTypeAccount})

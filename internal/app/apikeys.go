@@ -114,7 +114,7 @@ func (a *App) heldAnywhere(ctx context.Context, ac *Actor) (portico.PermissionSe
 	for i := range roles {
 		byID[roles[i].ID] = &roles[i]
 	}
-	all, err := a.store.ListAssignments(ctx, ac.AccountID, store.AssignmentFilter{})
+	all, err := a.store.ListAssignments(ctx, ac.AccountID, portico.AssignmentFilter{})
 	if err != nil {
 		return portico.PermissionSet{}, err
 	}

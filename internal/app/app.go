@@ -94,8 +94,13 @@ func (a *App) SetSyncTiming(freshFor, pollEvery time.Duration) {
 // SetClock replaces the clock, for tests of expiry and the 90-day rule.
 func (a *App) SetClock(now func() time.Time) { a.now = now }
 
-// Store returns the underlying store (for the command line's maintenance commands).
-func (a *App) Store() *store.Store { return a.store }
+// Ping reports whether the database answers, for the server's readiness check.
+func (a *App) Ping(ctx context.Context) error { return a.store.Ping(ctx) }
+
+// Unreachable reports whether err, from any method of the app, says that the database could not be
+// reached (refused, reset or timed out) rather than that it refused the request: nothing was decided,
+// and the same request may succeed in a moment. The API and the portal answer such errors 503.
+func Unreachable(err error) bool { return store.Unreachable(err) }
 
 // ActorKind says what is acting.
 type ActorKind string
@@ -574,12 +579,12 @@ func validate(fn func(v *portico.Validation)) error {
 	return v.Err()
 }
 
-func clampPage(limit, offset int) store.Page {
+func clampPage(limit, offset int) portico.Page {
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
 	if offset < 0 {
 		offset = 0
 	}
-	return store.Page{Limit: limit, Offset: offset}
+	return portico.Page{Limit: limit, Offset: offset}
 }

@@ -175,7 +175,7 @@ func (e *env) setAccount(edit func(s *portico.AccountSettings)) {
 // history returns the actions of a device's history, as the owner sees them.
 func (e *env) history(id string) []string {
 	e.t.Helper()
-	entries, _, err := e.a.DeviceHistory(e.ctx, e.owner, id, store.HistoryFilter{})
+	entries, _, err := e.a.DeviceHistory(e.ctx, e.owner, id, portico.HistoryFilter{})
 	if err != nil {
 		e.t.Fatalf("history of %s: %v", id, err)
 	}

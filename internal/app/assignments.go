@@ -23,7 +23,7 @@ func assignmentTarget(st portico.ScopeType, id string) authz.Target {
 
 // ListAssignments lists role assignments matching the filter that the actor may see: all of them with
 // roles.view, otherwise those at scopes where the actor may manage assignments.
-func (a *App) ListAssignments(ctx context.Context, ac *Actor, f store.AssignmentFilter) ([]portico.Assignment, error) {
+func (a *App) ListAssignments(ctx context.Context, ac *Actor, f portico.AssignmentFilter) ([]portico.Assignment, error) {
 	all, err := a.store.ListAssignments(ctx, ac.AccountID, f)
 	if err != nil {
 		return nil, err
@@ -162,7 +162,7 @@ func assignmentDetail(as *portico.Assignment) string {
 // findIdenticalAssignment returns the stored assignment with as's principal, role and scope (whatever
 // its expiry), or nil.
 func findIdenticalAssignment(ctx context.Context, tx *store.Tx, as *portico.Assignment) (*portico.Assignment, error) {
-	same, err := tx.ListAssignments(ctx, as.AccountID, store.AssignmentFilter{RoleID: as.RoleID,
+	same, err := tx.ListAssignments(ctx, as.AccountID, portico.AssignmentFilter{RoleID: as.RoleID,
 		PrincipalType: as.PrincipalType, PrincipalID: as.PrincipalID, ScopeType: as.ScopeType, ScopeID: as.ScopeID})
 	if err != nil {
 		return nil, err

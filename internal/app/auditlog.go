@@ -5,11 +5,10 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/authz"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // ListAudit lists audit events, newest first (audit.view).
-func (a *App) ListAudit(ctx context.Context, ac *Actor, f store.AuditFilter) ([]portico.AuditEvent, error) {
+func (a *App) ListAudit(ctx context.Context, ac *Actor, f portico.AuditFilter) ([]portico.AuditEvent, error) {
 	if err := a.authorize(ctx, ac, "audit.list", portico.PermAuditView, authz.Account()); err != nil {
 		return nil, err
 	}
@@ -17,7 +16,7 @@ func (a *App) ListAudit(ctx context.Context, ac *Actor, f store.AuditFilter) ([]
 }
 
 // AuditPage returns one page of the audit events matching f and how many match in all (audit.view).
-func (a *App) AuditPage(ctx context.Context, ac *Actor, f store.AuditFilter) ([]portico.AuditEvent, int, error) {
+func (a *App) AuditPage(ctx context.Context, ac *Actor, f portico.AuditFilter) ([]portico.AuditEvent, int, error) {
 	events, err := a.ListAudit(ctx, ac, f)
 	if err != nil {
 		return nil, 0, err

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/portico-dev/portico"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // testPNG encodes a w×h image; noisy pixels make it large.
@@ -91,7 +90,7 @@ func TestLogo(t *testing.T) {
 		t.Fatalf("after delete: %v", err)
 	}
 	for _, action := range []string{"branding.logo_update", "branding.logo_delete"} {
-		events, err := e.a.store.ListAudit(e.ctx, e.acc.Account.ID, store.AuditFilter{Action: action})
+		events, err := e.a.store.ListAudit(e.ctx, e.acc.Account.ID, portico.AuditFilter{Action: action})
 		if err != nil || len(events) < 2 {
 			t.Fatalf("audit of %s: %d, %v", action, len(events), err)
 		}

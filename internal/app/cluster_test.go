@@ -432,7 +432,7 @@ func TestClusterNodeLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	connect := func(n *App, node, dev string) *store.RemoteSession {
+	connect := func(n *App, node, dev string) *portico.RemoteSession {
 		ac := &Actor{Kind: ActorAgent, AccountID: acc.Account.ID, DeviceID: dev, Name: dev}
 		if _, err := n.RecordAgentEvents(ctx, []AgentEvent{{Actor: ac, NodeID: node, ConnID: "conn-" + dev, Event: "connected",
 			Status: portico.DeviceAvailable, At: time.Now()}}); err != nil {
@@ -456,7 +456,7 @@ func TestClusterNodeLifecycle(t *testing.T) {
 		}
 		return d.Status
 	}
-	session := func(id string) *store.RemoteSession {
+	session := func(id string) *portico.RemoteSession {
 		r, err := a.store.GetRemoteSession(ctx, acc.Account.ID, id)
 		if err != nil {
 			t.Fatal(err)
@@ -468,10 +468,10 @@ func TestClusterNodeLifecycle(t *testing.T) {
 	if err := a.StartNode(ctx, "node-a", "http://node-a"); err != nil {
 		t.Fatal(err)
 	}
-	if status(devA) != portico.DeviceUnavailable || session(sesA.ID).State != store.SessionEnded {
+	if status(devA) != portico.DeviceUnavailable || session(sesA.ID).State != portico.RemoteSessionEnded {
 		t.Fatalf("node A's restart left its device %s and session %s", status(devA), session(sesA.ID).State)
 	}
-	if status(devB) != portico.DeviceAvailable || session(sesB.ID).State == store.SessionEnded {
+	if status(devB) != portico.DeviceAvailable || session(sesB.ID).State == portico.RemoteSessionEnded {
 		t.Fatalf("node A's restart touched node B's device (%s) or session (%s)", status(devB), session(sesB.ID).State)
 	}
 
@@ -506,11 +506,11 @@ func TestClusterNodeLifecycle(t *testing.T) {
 		t.Fatalf("released %v, want node-b once and no live node", released)
 	}
 	r := session(sesB.ID)
-	if status(devB) != portico.DeviceUnavailable || r.State != store.SessionEnded || r.EndReason == "" || r.EndedBy != "server" {
+	if status(devB) != portico.DeviceUnavailable || r.State != portico.RemoteSessionEnded || r.EndReason == "" || r.EndedBy != "server" {
 		t.Fatalf("after node B's lease ran out: device %s, session %+v", status(devB), r)
 	}
 	hist := 0
-	entries, _, err := a.DeviceHistory(ctx, owner, devB, store.HistoryFilter{})
+	entries, _, err := a.DeviceHistory(ctx, owner, devB, portico.HistoryFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ type DeviceQuery struct {
 	Q              string
 	Status         portico.DeviceStatus
 	FavouritesOnly bool
-	Page           store.Page
+	Page           portico.Page
 	// NoTotal spares counting every match when the caller shows one page without a total (the
 	// search bar): DevicePage.Total is then -1, unless the total came for free.
 	NoTotal bool
@@ -144,7 +144,7 @@ func (a *App) ListDevices(ctx context.Context, ac *Actor, q DeviceQuery) (*Devic
 	if err != nil {
 		return nil, err
 	}
-	f := store.DeviceFilter{Q: q.Q, Status: q.Status, Page: page, NoTotal: q.NoTotal}
+	f := portico.DeviceFilter{Q: q.Q, Status: q.Status, Page: page, NoTotal: q.NoTotal}
 	if all {
 		switch {
 		case q.GroupID == "":
@@ -179,7 +179,7 @@ func (a *App) ListDevices(ctx context.Context, ac *Actor, q DeviceQuery) (*Devic
 		lo, hi := min(page.Offset, total), min(page.Offset+page.Limit, total)
 		if lo < hi {
 			pageIDs := ids[lo:hi]
-			found, _, err := a.store.ListDevices(ctx, ac.AccountID, store.DeviceFilter{IDs: pageIDs, Page: store.Page{Limit: len(pageIDs)}})
+			found, _, err := a.store.ListDevices(ctx, ac.AccountID, portico.DeviceFilter{IDs: pageIDs, Page: portico.Page{Limit: len(pageIDs)}})
 			if err != nil {
 				return nil, fmt.Errorf("list devices: %w", err)
 			}
@@ -254,6 +254,17 @@ func (a *App) GetDevice(ctx context.Context, ac *Actor, id string) (*DeviceView,
 	return a.deviceView(ctx, ac, d)
 }
 
+// DeviceGroupID returns the group the device is in now (portico.UnassignedGroupID for Unassigned).
+// It decides nothing and audits nothing: the hub asks it on no one's behalf when it re-checks a live
+// session, to tell a device moved out of the technician's reach from a revoked permission.
+func (a *App) DeviceGroupID(ctx context.Context, accountID, deviceID string) (string, error) {
+	d, err := a.store.GetDevice(ctx, accountID, deviceID)
+	if err != nil {
+		return "", err
+	}
+	return d.GroupID, nil
+}
+
 // UpdateDevice edits a device's display name (device.edit).
 func (a *App) UpdateDevice(ctx context.Context, ac *Actor, id string, in DeviceUpdate) (*DeviceView, error) {
 	if err := a.authorize(ctx, ac, "device.update", portico.PermDeviceEdit, authz.Device(id)); err != nil {
@@ -316,7 +327,7 @@ func checkDeviceIDs(ac *Actor, ids []string) ([]string, error) {
 // loadDevices reads the listed devices of the account in one query, failing with not found if any
 // is missing.
 func loadDevices(ctx context.Context, tx *store.Tx, accountID string, ids []string) ([]portico.Device, error) {
-	found, _, err := tx.ListDevices(ctx, accountID, store.DeviceFilter{IDs: ids, Page: store.Page{Limit: len(ids)}})
+	found, _, err := tx.ListDevices(ctx, accountID, portico.DeviceFilter{IDs: ids, Page: portico.Page{Limit: len(ids)}})
 	if err != nil {
 		return nil, err
 	}
@@ -532,7 +543,7 @@ func (a *App) SetFavourite(ctx context.Context, ac *Actor, deviceID string, on b
 }
 
 // DeviceHistory lists a device's history, newest first as the store orders it (device.history).
-func (a *App) DeviceHistory(ctx context.Context, ac *Actor, id string, f store.HistoryFilter) ([]portico.HistoryEntry, int, error) {
+func (a *App) DeviceHistory(ctx context.Context, ac *Actor, id string, f portico.HistoryFilter) ([]portico.HistoryEntry, int, error) {
 	if err := a.authorize(ctx, ac, "device.history", portico.PermDeviceHistory, authz.Device(id)); err != nil {
 		return nil, 0, err
 	}

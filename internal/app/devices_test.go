@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/portico-dev/portico"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 func TestMoveOutOfUnassignedAndThe90DayRule(t *testing.T) {
@@ -232,7 +231,7 @@ func TestListDevicesFiltersAndPages(t *testing.T) {
 	}
 	viewer := e.user("v@example.test", grant{e.systemRole("full_device_access"), portico.ScopeTypeDeviceGroup, office})
 	for _, ac := range []*Actor{e.owner, viewer} {
-		page, err := e.a.ListDevices(e.ctx, ac, DeviceQuery{Page: store.Page{Limit: 2, Offset: 1}})
+		page, err := e.a.ListDevices(e.ctx, ac, DeviceQuery{Page: portico.Page{Limit: 2, Offset: 1}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -340,7 +339,7 @@ func TestDeviceHistory(t *testing.T) {
 	if _, err := e.a.UpdateDevice(e.ctx, e.owner, dev, DeviceUpdate{Name: &name}); err != nil {
 		t.Fatal(err)
 	}
-	entries, total, err := e.a.DeviceHistory(e.ctx, e.owner, dev, store.HistoryFilter{})
+	entries, total, err := e.a.DeviceHistory(e.ctx, e.owner, dev, portico.HistoryFilter{})
 	if err != nil || total != 3 {
 		t.Fatalf("history: %d entries (%v), want 3", total, err)
 	}
@@ -356,13 +355,13 @@ func TestDeviceHistory(t *testing.T) {
 			t.Fatalf("history %v lacks %q", actions, want)
 		}
 	}
-	moved, total, err := e.a.DeviceHistory(e.ctx, e.owner, dev, store.HistoryFilter{Action: "moved"})
+	moved, total, err := e.a.DeviceHistory(e.ctx, e.owner, dev, portico.HistoryFilter{Action: "moved"})
 	if err != nil || total != 1 || len(moved) != 1 {
 		t.Fatalf("filtered history: %+v, %v", moved, err)
 	}
 	// device.history is needed: "Only device connection" does not have it.
 	u := e.user("c@example.test", grant{e.systemRole("device_connection"), portico.ScopeTypeDeviceGroup, office})
-	_, _, err = e.a.DeviceHistory(e.ctx, u, dev, store.HistoryFilter{})
+	_, _, err = e.a.DeviceHistory(e.ctx, u, dev, portico.HistoryFilter{})
 	wantKind(t, err, portico.KindForbidden)
 }
 
@@ -392,7 +391,7 @@ func TestCrossAccountIDsAreNotFound(t *testing.T) {
 		{"delete device", func() error { return e.a.DeleteDevices(e.ctx, other, []string{dev}) }},
 		{"move device", func() error { return e.a.MoveDevices(e.ctx, other, []string{dev}, otherGroup.ID) }},
 		{"favourite", func() error { return e.a.SetFavourite(e.ctx, other, dev, true) }},
-		{"history", func() error { _, _, err := e.a.DeviceHistory(e.ctx, other, dev, store.HistoryFilter{}); return err }},
+		{"history", func() error { _, _, err := e.a.DeviceHistory(e.ctx, other, dev, portico.HistoryFilter{}); return err }},
 		{"get group", func() error { _, err := e.a.GetDeviceGroup(e.ctx, other, group); return err }},
 		{"update group", func() error {
 			_, err := e.a.UpdateDeviceGroup(e.ctx, other, group, GroupUpdate{Name: str("x")})

@@ -287,7 +287,7 @@ func directoryError(err error) error {
 // planDirectory compares the directory with the account: users are matched by their link to a DN,
 // then by email; groups by link, then by name.
 func (a *App) planDirectory(ctx context.Context, accountID string, snap *directory.Snapshot) (*DirectoryPlan, error) {
-	users, err := a.store.ListUsers(ctx, accountID, store.UserFilter{})
+	users, err := a.store.ListUsers(ctx, accountID, portico.UserFilter{})
 	if err != nil {
 		return nil, err
 	}

@@ -21,8 +21,8 @@ func (a *App) syncDeviceDirectoryGroups(ctx context.Context, ac *Actor, computer
 			continue
 		}
 		label := firstLabel(c.Hostname)
-		candidates, _, err := a.store.ListDevices(ctx, ac.AccountID, store.DeviceFilter{Q: label, NoTotal: true,
-			Page: store.Page{Limit: 500}})
+		candidates, _, err := a.store.ListDevices(ctx, ac.AccountID, portico.DeviceFilter{Q: label, NoTotal: true,
+			Page: portico.Page{Limit: 500}})
 		if err != nil {
 			return changed, err
 		}

@@ -34,7 +34,7 @@ const DirectoryBatchSize = 100
 // registration like any invited technician — and user groups with their memberships. Re-importing is
 // idempotent: nothing is duplicated, memberships follow the directory, and users gone from it are
 // reported in the result, never deleted.
-func (a *App) StartDirectoryImport(ctx context.Context, ac *Actor) (*store.DirectoryJob, error) {
+func (a *App) StartDirectoryImport(ctx context.Context, ac *Actor) (*portico.DirectoryJob, error) {
 	if err := a.authorizeDirectory(ctx, ac, "directory.import"); err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func (a *App) StartDirectoryImport(ctx context.Context, ac *Actor) (*store.Direc
 		return nil, portico.Errorf(portico.KindConflict, "an import of this account is already running")
 	}
 	now := a.now()
-	job := &store.DirectoryJob{ID: portico.NewID("djb"), AccountID: ac.AccountID, StartedBy: ac.UserID,
+	job := &portico.DirectoryJob{ID: portico.NewID("djb"), AccountID: ac.AccountID, StartedBy: ac.UserID,
 		State: JobRunning, Phase: PhaseReading, CreatedAt: now, UpdatedAt: now}
 	if err := a.store.CreateDirectoryJob(ctx, job); err != nil {
 		directoryRuns.Delete(runKey)
@@ -67,7 +67,7 @@ func (a *App) StartDirectoryImport(ctx context.Context, ac *Actor) (*store.Direc
 }
 
 // GetDirectoryJob returns an import job of the account (users.invite).
-func (a *App) GetDirectoryJob(ctx context.Context, ac *Actor, id string) (*store.DirectoryJob, error) {
+func (a *App) GetDirectoryJob(ctx context.Context, ac *Actor, id string) (*portico.DirectoryJob, error) {
 	if err := a.authorize(ctx, ac, "directory.job.view", portico.PermUsersInvite, authz.Account()); err != nil {
 		return nil, err
 	}
@@ -75,21 +75,21 @@ func (a *App) GetDirectoryJob(ctx context.Context, ac *Actor, id string) (*store
 }
 
 // ListDirectoryJobs returns the account's latest import jobs, newest first (users.invite).
-func (a *App) ListDirectoryJobs(ctx context.Context, ac *Actor) ([]store.DirectoryJob, error) {
+func (a *App) ListDirectoryJobs(ctx context.Context, ac *Actor) ([]portico.DirectoryJob, error) {
 	if err := a.authorize(ctx, ac, "directory.job.list", portico.PermUsersInvite, authz.Account()); err != nil {
 		return nil, err
 	}
 	return a.store.ListDirectoryJobs(ctx, ac.AccountID, 10)
 }
 
-func (a *App) saveJob(ctx context.Context, job *store.DirectoryJob) {
+func (a *App) saveJob(ctx context.Context, job *portico.DirectoryJob) {
 	job.UpdatedAt = a.now()
 	if err := a.store.UpdateDirectoryJob(ctx, job); err != nil {
 		a.log.Error("directory import: save progress", "job", job.ID, "err", err)
 	}
 }
 
-func (a *App) runDirectoryImport(ctx context.Context, ac *Actor, cfg directory.Config, job *store.DirectoryJob) {
+func (a *App) runDirectoryImport(ctx context.Context, ac *Actor, cfg directory.Config, job *portico.DirectoryJob) {
 	plan, err := a.importDirectory(ctx, ac, cfg, job)
 	fin := a.now()
 	job.FinishedAt = &fin
@@ -110,7 +110,7 @@ func (a *App) runDirectoryImport(ctx context.Context, ac *Actor, cfg directory.C
 	a.saveJob(ctx, job)
 }
 
-func (a *App) importDirectory(ctx context.Context, ac *Actor, cfg directory.Config, job *store.DirectoryJob) (*DirectoryPlan, error) {
+func (a *App) importDirectory(ctx context.Context, ac *Actor, cfg directory.Config, job *portico.DirectoryJob) (*DirectoryPlan, error) {
 	snap, err := directory.Fetch(ctx, cfg, func(read int) {
 		job.Processed = read
 		a.saveJob(ctx, job)

@@ -10,7 +10,6 @@ import (
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/directory"
 	"github.com/portico-dev/portico/internal/directory/slapdtest"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // newDirectoryEnv starts a real directory seeded with users (at least 300; the count is returned) and
@@ -25,7 +24,7 @@ func newDirectoryEnv(t *testing.T, users int) (*env, *slapdtest.Server, int) {
 }
 
 // waitJob polls a directory job until it ends.
-func waitJob(t *testing.T, e *env, ac *Actor, id string) *store.DirectoryJob {
+func waitJob(t *testing.T, e *env, ac *Actor, id string) *portico.DirectoryJob {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -63,7 +62,7 @@ func importDirectory(t *testing.T, e *env) *DirectoryPlan {
 // groupMembers returns each user group's member emails by group name.
 func groupMembers(t *testing.T, e *env) map[string]map[string]bool {
 	t.Helper()
-	users, err := e.a.ListUsers(e.ctx, e.owner, store.UserFilter{})
+	users, err := e.a.ListUsers(e.ctx, e.owner, portico.UserFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,12 +138,12 @@ func TestDirectoryImport(t *testing.T) {
 		t.Fatalf("preview sample %d, memberships +%d", len(plan.Sample), plan.MembersAdd)
 	}
 	// The preview changed nothing.
-	if us, _ := e.a.ListUsers(e.ctx, e.owner, store.UserFilter{}); len(us) != 3 {
+	if us, _ := e.a.ListUsers(e.ctx, e.owner, portico.UserFilter{}); len(us) != 3 {
 		t.Fatalf("%d users after preview", len(us))
 	}
 
 	importDirectory(t, e)
-	users, err := e.a.ListUsers(e.ctx, e.owner, store.UserFilter{})
+	users, err := e.a.ListUsers(e.ctx, e.owner, portico.UserFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +222,7 @@ func TestDirectoryImport(t *testing.T) {
 	if len(result.Removed) != 1 {
 		t.Errorf("import result removed %+v", result.Removed)
 	}
-	users2, _ := e.a.ListUsers(e.ctx, e.owner, store.UserFilter{})
+	users2, _ := e.a.ListUsers(e.ctx, e.owner, portico.UserFilter{})
 	if len(users2) != len(users) {
 		t.Errorf("%d users after re-import, want %d (nothing duplicated, nobody deleted)", len(users2), len(users))
 	}

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/portico-dev/portico"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 func TestEnrollPlacement(t *testing.T) {
@@ -121,7 +120,7 @@ func TestEnrollDefaultsAndAgentCredential(t *testing.T) {
 	wantKind(t, err, portico.KindUnauthenticated)
 
 	// The enrollment is in the audit log, by the agent.
-	events, err := e.a.ListAudit(e.ctx, e.owner, store.AuditFilter{})
+	events, err := e.a.ListAudit(e.ctx, e.owner, portico.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func (e *escEnv) assign(pt portico.PrincipalType, principal, role string, st por
 // audit returns the account's audit entries with the action, outcome and target id ("" for any).
 func (e *escEnv) audit(action string, outcome portico.Outcome, targetID string) []portico.AuditEvent {
 	e.t.Helper()
-	evs, err := e.a.store.ListAudit(e.ctx, e.acc.Account.ID, store.AuditFilter{Action: action, Outcome: outcome, TargetID: targetID})
+	evs, err := e.a.store.ListAudit(e.ctx, e.acc.Account.ID, portico.AuditFilter{Action: action, Outcome: outcome, TargetID: targetID})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func TestCreateAssignmentEscalationIsAuditedAndStoresNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before, err := e.a.store.ListAssignments(e.ctx, e.acc.Account.ID, store.AssignmentFilter{})
+			before, err := e.a.store.ListAssignments(e.ctx, e.acc.Account.ID, portico.AssignmentFilter{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -256,7 +256,7 @@ func TestCreateAssignmentEscalationIsAuditedAndStoresNothing(t *testing.T) {
 			_, err = e.a.CreateAssignment(e.ctx, e.bob, AssignmentInput{PrincipalType: portico.PrincipalUser, PrincipalID: e.bob.UserID,
 				RoleID: tt.role, ScopeType: tt.st, ScopeID: tt.scope})
 			e.wantDenied(t, err, e.bob, "role_assignment.create", targetID, denied, tt.missing...)
-			after, err := e.a.store.ListAssignments(e.ctx, e.acc.Account.ID, store.AssignmentFilter{})
+			after, err := e.a.store.ListAssignments(e.ctx, e.acc.Account.ID, portico.AssignmentFilter{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -412,7 +412,7 @@ func TestDuplicateAssignmentIsAConflict(t *testing.T) {
 			if got := len(e.audit("role_assignment.create", portico.OutcomeSuccess, "")); got != n {
 				t.Fatal("a refused duplicate was audited as created")
 			}
-			same, err := e.a.store.ListAssignments(e.ctx, e.acc.Account.ID, store.AssignmentFilter{RoleID: tt.in.RoleID,
+			same, err := e.a.store.ListAssignments(e.ctx, e.acc.Account.ID, portico.AssignmentFilter{RoleID: tt.in.RoleID,
 				PrincipalType: tt.in.PrincipalType, PrincipalID: tt.in.PrincipalID, ScopeType: tt.in.ScopeType, ScopeID: tt.in.ScopeID})
 			if err != nil {
 				t.Fatal(err)
@@ -512,7 +512,7 @@ func escRaceAssignments(t *testing.T, apps []*App, owner *Actor, userID, roleID,
 			t.Fatalf("unexpected error: %v", err)
 		}
 	}
-	stored, err := apps[0].Store().ListAssignments(context.Background(), owner.AccountID, store.AssignmentFilter{PrincipalID: userID, RoleID: roleID})
+	stored, err := apps[0].store.ListAssignments(context.Background(), owner.AccountID, portico.AssignmentFilter{PrincipalID: userID, RoleID: roleID})
 	if err != nil {
 		t.Fatal(err)
 	}

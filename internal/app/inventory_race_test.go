@@ -81,7 +81,7 @@ func (r *invRig) moveAndRename(t *testing.T) {
 	if _, err := r.a.UpdateDevice(ctx, r.owner, r.deviceID, DeviceUpdate{Name: &name}); err != nil {
 		t.Fatalf("rename: %v", err)
 	}
-	if err := r.a.Store().SetDeviceStatus(ctx, r.owner.AccountID, r.deviceID, portico.DeviceInSession, nil); err != nil {
+	if err := r.a.store.SetDeviceStatus(ctx, r.owner.AccountID, r.deviceID, portico.DeviceInSession, nil); err != nil {
 		t.Fatalf("status: %v", err)
 	}
 }
@@ -91,7 +91,7 @@ func (r *invRig) moveAndRename(t *testing.T) {
 func (r *invRig) check(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-	d, err := r.a.Store().GetDevice(ctx, r.owner.AccountID, r.deviceID)
+	d, err := r.a.store.GetDevice(ctx, r.owner.AccountID, r.deviceID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func (r *invRig) check(t *testing.T) {
 	if v.GroupID != r.newGroup || v.Name != "Front desk" {
 		t.Errorf("app view: group %s, name %q", v.GroupID, v.Name)
 	}
-	hs, _, err := r.a.Store().ListHistory(ctx, r.owner.AccountID, r.deviceID, store.HistoryFilter{Action: "inventory"})
+	hs, _, err := r.a.store.ListHistory(ctx, r.owner.AccountID, r.deviceID, portico.HistoryFilter{Action: "inventory"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func (r *invRig) check(t *testing.T) {
 	}
 	// The device is found by its new name and its reported hostname, not the old ones.
 	for q, want := range map[string]int{"front desk": 1, "laptop-7b": 1, "laptop 7": 0, "10.1.2.4": 1} {
-		_, total, err := r.a.Store().ListDevices(ctx, r.owner.AccountID, store.DeviceFilter{Q: q})
+		_, total, err := r.a.store.ListDevices(ctx, r.owner.AccountID, portico.DeviceFilter{Q: q})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,7 +165,7 @@ func TestInventoryFromStaleCopyKeepsMove(t *testing.T) {
 		t.Run(db.name, func(t *testing.T) {
 			r := newInvRig(t, db.open(t))
 			ctx := context.Background()
-			stale, err := r.a.Store().GetDevice(ctx, r.owner.AccountID, r.deviceID)
+			stale, err := r.a.store.GetDevice(ctx, r.owner.AccountID, r.deviceID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -174,7 +174,7 @@ func TestInventoryFromStaleCopyKeepsMove(t *testing.T) {
 			if err := in.validate(); err != nil {
 				t.Fatal(err)
 			}
-			err = r.a.Store().Tx(ctx, func(tx *store.Tx) error {
+			err = r.a.store.Tx(ctx, func(tx *store.Tx) error {
 				return r.a.applyInventory(ctx, tx, r.agent, stale, in, r.a.now())
 			})
 			if err != nil {

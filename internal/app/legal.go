@@ -12,10 +12,6 @@ import (
 	"github.com/portico-dev/portico/internal/store"
 )
 
-// LegalDocument is one version of the terms of service or the privacy policy: a version label and
-// either the text itself or the address where it is published.
-type LegalDocument = store.LegalDocument
-
 // Names of the legal documents, as recorded with each acceptance.
 const (
 	LegalTerms   = "terms"
@@ -37,8 +33,8 @@ var ErrLegalAcceptanceRequired = &portico.Error{Kind: portico.KindForbidden,
 
 // Legal is the account's current legal documents and whether the caller has accepted them.
 type Legal struct {
-	Terms   LegalDocument `json:"terms"`
-	Privacy LegalDocument `json:"privacy"`
+	Terms   portico.LegalDocument `json:"terms"`
+	Privacy portico.LegalDocument `json:"privacy"`
 	// Required reports whether the account asks for acceptance at all (at least one version is set).
 	Required bool `json:"required"`
 	// Accepted reports whether the caller accepted every current version.
@@ -50,8 +46,8 @@ type Legal struct {
 // LegalUpdate sets the current version of both documents. A document with an empty version asks for
 // no acceptance.
 type LegalUpdate struct {
-	Terms   LegalDocument `json:"terms"`
-	Privacy LegalDocument `json:"privacy"`
+	Terms   portico.LegalDocument `json:"terms"`
+	Privacy portico.LegalDocument `json:"privacy"`
 }
 
 // GetLegal returns the account's current legal documents and whether the caller accepted them. Anyone
@@ -167,9 +163,9 @@ func versionOrNone(v string) string {
 }
 
 // keepLegalTime stamps a document with the time it changed, keeping the old stamp when nothing did.
-func keepLegalTime(old, d LegalDocument, now time.Time) LegalDocument {
+func keepLegalTime(old, d portico.LegalDocument, now time.Time) portico.LegalDocument {
 	if d.Version == "" {
-		return LegalDocument{}
+		return portico.LegalDocument{}
 	}
 	if old.Version == d.Version && old.Text == d.Text && old.URL == d.URL && old.UpdatedAt != nil {
 		d.UpdatedAt = old.UpdatedAt
@@ -179,14 +175,14 @@ func keepLegalTime(old, d LegalDocument, now time.Time) LegalDocument {
 	return d
 }
 
-func normaliseLegal(d LegalDocument) LegalDocument {
-	return LegalDocument{Version: strings.TrimSpace(d.Version), URL: strings.TrimSpace(d.URL),
+func normaliseLegal(d portico.LegalDocument) portico.LegalDocument {
+	return portico.LegalDocument{Version: strings.TrimSpace(d.Version), URL: strings.TrimSpace(d.URL),
 		Text: strings.TrimSpace(strings.ReplaceAll(d.Text, "\r\n", "\n"))}
 }
 
 // checkLegal holds a document to its rules: a version needs exactly one of a text or an https/http
 // address; no version needs neither.
-func checkLegal(v *portico.Validation, field string, d LegalDocument) {
+func checkLegal(v *portico.Validation, field string, d portico.LegalDocument) {
 	switch {
 	case d.Version == "" && (d.Text != "" || d.URL != ""):
 		v.Add(field+".version", "is required when a text or an address is given")

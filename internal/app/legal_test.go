@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/portico-dev/portico"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 func TestLegalGate(t *testing.T) {
@@ -23,7 +22,7 @@ func TestLegalGate(t *testing.T) {
 	}
 
 	// Only legal.manage sets versions.
-	v1 := LegalUpdate{Terms: LegalDocument{Version: "2026-01", Text: "Be nice."}, Privacy: LegalDocument{Version: "p1", URL: "https://example.test/privacy"}}
+	v1 := LegalUpdate{Terms: portico.LegalDocument{Version: "2026-01", Text: "Be nice."}, Privacy: portico.LegalDocument{Version: "p1", URL: "https://example.test/privacy"}}
 	wantKind(t, func() error { _, err := e.a.SetLegal(e.ctx, bob, v1); return err }(), portico.KindForbidden)
 
 	for _, tc := range []struct {
@@ -31,11 +30,11 @@ func TestLegalGate(t *testing.T) {
 		in    LegalUpdate
 		field string
 	}{
-		{"text and url", LegalUpdate{Terms: LegalDocument{Version: "1", Text: "x", URL: "https://x.test"}}, "terms.url"},
-		{"neither", LegalUpdate{Terms: LegalDocument{Version: "1"}}, "terms.text"},
-		{"no version", LegalUpdate{Privacy: LegalDocument{Text: "x"}}, "privacy.version"},
-		{"bad url", LegalUpdate{Privacy: LegalDocument{Version: "1", URL: "javascript:alert(1)"}}, "privacy.url"},
-		{"too long", LegalUpdate{Terms: LegalDocument{Version: "1", Text: strings.Repeat("a", maxLegalText+1)}}, "terms.text"},
+		{"text and url", LegalUpdate{Terms: portico.LegalDocument{Version: "1", Text: "x", URL: "https://x.test"}}, "terms.url"},
+		{"neither", LegalUpdate{Terms: portico.LegalDocument{Version: "1"}}, "terms.text"},
+		{"no version", LegalUpdate{Privacy: portico.LegalDocument{Text: "x"}}, "privacy.version"},
+		{"bad url", LegalUpdate{Privacy: portico.LegalDocument{Version: "1", URL: "javascript:alert(1)"}}, "privacy.url"},
+		{"too long", LegalUpdate{Terms: portico.LegalDocument{Version: "1", Text: strings.Repeat("a", maxLegalText+1)}}, "terms.text"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := e.a.SetLegal(e.ctx, owner, tc.in)
@@ -79,7 +78,7 @@ func TestLegalGate(t *testing.T) {
 	if err != nil || len(recs) != 2 || recs[0].SourceIP != "198.51.100.9" || recs[0].Version == "" {
 		t.Fatalf("acceptances: %+v, %v", recs, err)
 	}
-	events, err := e.a.store.ListAudit(e.ctx, e.acc.Account.ID, store.AuditFilter{Action: "legal.accept"})
+	events, err := e.a.store.ListAudit(e.ctx, e.acc.Account.ID, portico.AuditFilter{Action: "legal.accept"})
 	if err != nil || len(events) != 1 || !strings.Contains(events[0].Detail, "198.51.100.9") {
 		t.Fatalf("audit of acceptance: %+v, %v", events, err)
 	}
@@ -106,7 +105,7 @@ func TestLegalGate(t *testing.T) {
 	if err := e.a.LegalGate(e.ctx, owner); err != nil {
 		t.Fatalf("gate without versions: %v", err)
 	}
-	if events, _ := e.a.store.ListAudit(e.ctx, e.acc.Account.ID, store.AuditFilter{Action: "legal.update"}); len(events) != 5 { // four saves and bob's refusal
+	if events, _ := e.a.store.ListAudit(e.ctx, e.acc.Account.ID, portico.AuditFilter{Action: "legal.update"}); len(events) != 5 { // four saves and bob's refusal
 		t.Fatalf("audit of updates: %d", len(events))
 	}
 }

@@ -133,7 +133,7 @@ func (a *App) revokeInvitations(ctx context.Context, tx *store.Tx, accountID, us
 // group, a role the actor could not assign at that scope (see checkNoEscalation). Expired assignments
 // give nothing and are not checked.
 func (a *App) checkCanGrantUser(ctx context.Context, tx *store.Tx, ac *Actor, userID string) error {
-	assignments, err := tx.ListAssignments(ctx, ac.AccountID, store.AssignmentFilter{PrincipalType: portico.PrincipalUser, PrincipalID: userID})
+	assignments, err := tx.ListAssignments(ctx, ac.AccountID, portico.AssignmentFilter{PrincipalType: portico.PrincipalUser, PrincipalID: userID})
 	if err != nil {
 		return err
 	}
@@ -145,7 +145,7 @@ func (a *App) checkCanGrantUser(ctx context.Context, tx *store.Tx, ac *Actor, us
 		if !slices.Contains(g.MemberIDs, userID) {
 			continue
 		}
-		more, err := tx.ListAssignments(ctx, ac.AccountID, store.AssignmentFilter{PrincipalType: portico.PrincipalUserGroup, PrincipalID: g.ID})
+		more, err := tx.ListAssignments(ctx, ac.AccountID, portico.AssignmentFilter{PrincipalType: portico.PrincipalUserGroup, PrincipalID: g.ID})
 		if err != nil {
 			return err
 		}

@@ -49,12 +49,12 @@ func (a *App) NodeURL(ctx context.Context, id string) (string, error) {
 }
 
 // DeviceConnection returns the node and connection that hold the device's agent ("" when none).
-func (a *App) DeviceConnection(ctx context.Context, accountID, deviceID string) (store.DeviceConn, error) {
+func (a *App) DeviceConnection(ctx context.Context, accountID, deviceID string) (portico.DeviceConn, error) {
 	return a.store.DeviceConnOf(ctx, accountID, deviceID)
 }
 
 // NodeConnections lists the agent connections presence records on the node.
-func (a *App) NodeConnections(ctx context.Context, nodeID string) ([]store.DeviceConn, error) {
+func (a *App) NodeConnections(ctx context.Context, nodeID string) ([]portico.DeviceConn, error) {
 	return a.store.NodeConns(ctx, nodeID)
 }
 
@@ -100,7 +100,7 @@ func (a *App) SweepNodes(ctx context.Context, self string, lease time.Duration) 
 // With expiredBefore set, it does so only if this caller removes the node's registration expired
 // before then (several nodes sweep at once); zero is for the caller's own node at its start.
 func (a *App) releaseNode(ctx context.Context, id string, expiredBefore time.Time, deviceDetail, sessionReason string) (bool, error) {
-	var ended []store.RemoteSession
+	var ended []portico.RemoteSession
 	claimed := true
 	err := a.store.Tx(ctx, func(tx *store.Tx) error {
 		ended = nil

@@ -7,13 +7,12 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/authz"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // deniedAudits returns the details of the denied audit entries for action.
 func (e *env) deniedAudits(action string) []string {
 	e.t.Helper()
-	evs, err := e.a.store.ListAudit(e.ctx, e.acc.Account.ID, store.AuditFilter{Action: action, Outcome: portico.OutcomeDenied})
+	evs, err := e.a.store.ListAudit(e.ctx, e.acc.Account.ID, portico.AuditFilter{Action: action, Outcome: portico.OutcomeDenied})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -263,7 +262,7 @@ func TestAssignmentScopeErrorsNameTheField(t *testing.T) {
 	if msg := wantField(t, err, "scope_id"); !strings.Contains(msg, "no such device") {
 		t.Errorf("message: %q", msg)
 	}
-	as, err := e.a.store.ListAssignments(e.ctx, e.acc.Account.ID, store.AssignmentFilter{PrincipalID: bob.UserID})
+	as, err := e.a.store.ListAssignments(e.ctx, e.acc.Account.ID, portico.AssignmentFilter{PrincipalID: bob.UserID})
 	if err != nil || len(as) != 1 {
 		t.Errorf("assignments stored for bob: %d, %v; want only the account-level one", len(as), err)
 	}

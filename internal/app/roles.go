@@ -108,7 +108,7 @@ func (a *App) UpdateRole(ctx context.Context, ac *Actor, id string, in RoleInput
 			return nil, err
 		}
 		if added := r.PermissionSet().Expand().Minus(before); !added.IsEmpty() && ac.Kind != ActorSystem {
-			assigned, err := tx.ListAssignments(ctx, ac.AccountID, store.AssignmentFilter{RoleID: r.ID})
+			assigned, err := tx.ListAssignments(ctx, ac.AccountID, portico.AssignmentFilter{RoleID: r.ID})
 			if err != nil {
 				return nil, err
 			}
@@ -179,7 +179,7 @@ func (a *App) RoleDependents(ctx context.Context, ac *Actor, id string) ([]porti
 	if _, err := a.store.GetRole(ctx, ac.AccountID, id); err != nil {
 		return nil, err
 	}
-	return a.store.ListAssignments(ctx, ac.AccountID, store.AssignmentFilter{RoleID: id})
+	return a.store.ListAssignments(ctx, ac.AccountID, portico.AssignmentFilter{RoleID: id})
 }
 
 // DeleteRole deletes a role and every assignment that uses it (roles.delete). System roles cannot be
@@ -196,7 +196,7 @@ func (a *App) DeleteRole(ctx context.Context, ac *Actor, id string) error {
 		if r.System {
 			return nil, portico.Errorf(portico.KindForbidden, "%q is a system role and cannot be deleted", r.Name)
 		}
-		deps, err := tx.ListAssignments(ctx, ac.AccountID, store.AssignmentFilter{RoleID: id})
+		deps, err := tx.ListAssignments(ctx, ac.AccountID, portico.AssignmentFilter{RoleID: id})
 		if err != nil {
 			return nil, err
 		}

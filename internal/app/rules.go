@@ -349,7 +349,7 @@ func (a *App) applyRules(ctx context.Context, tx *store.Tx, run *ruleRun, d *por
 		detail := fmt.Sprintf("rule %q matched but no managed-agent licence is free: not moved to %q", out.Rule.Name, target)
 		// Every batch run tries again while licences are short: the device's history says so once,
 		// not once per run.
-		last, _, err := tx.ListHistory(ctx, d.AccountID, d.ID, store.HistoryFilter{Page: store.Page{Limit: 1}})
+		last, _, err := tx.ListHistory(ctx, d.AccountID, d.ID, portico.HistoryFilter{Page: portico.Page{Limit: 1}})
 		if err != nil {
 			return out, err
 		}
@@ -389,13 +389,13 @@ func (a *App) applyRulesToDevice(ctx context.Context, tx *store.Tx, acc *portico
 // unprocessedUnassigned lists the Unassigned devices that the rules may still move: those never
 // assigned (see applyRules), whether or not the rules have tried them before.
 func unprocessedUnassigned(ctx context.Context, q interface {
-	ListDevices(context.Context, string, store.DeviceFilter) ([]portico.Device, int, error)
+	ListDevices(context.Context, string, portico.DeviceFilter) ([]portico.Device, int, error)
 }, accountID string) ([]portico.Device, error) {
 	const batch = 1000
 	var out []portico.Device
 	for offset := 0; ; offset += batch {
-		page, total, err := q.ListDevices(ctx, accountID, store.DeviceFilter{GroupIDs: []string{portico.UnassignedGroupID},
-			Page: store.Page{Limit: batch, Offset: offset}})
+		page, total, err := q.ListDevices(ctx, accountID, portico.DeviceFilter{GroupIDs: []string{portico.UnassignedGroupID},
+			Page: portico.Page{Limit: batch, Offset: offset}})
 		if err != nil {
 			return nil, fmt.Errorf("list unassigned devices: %w", err)
 		}

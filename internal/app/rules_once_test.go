@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/portico-dev/portico"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // dryRunIDs returns the devices a dry run of the rule lists.
@@ -26,7 +25,7 @@ func (e *env) dryRunIDs(ruleID string) []string {
 // audits returns the details of the account's successful audit entries for action.
 func (e *env) audits(action string) []string {
 	e.t.Helper()
-	evs, err := e.a.store.ListAudit(e.ctx, e.acc.Account.ID, store.AuditFilter{Action: action, Outcome: portico.OutcomeSuccess})
+	evs, err := e.a.store.ListAudit(e.ctx, e.acc.Account.ID, portico.AuditFilter{Action: action, Outcome: portico.OutcomeSuccess})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -155,7 +155,7 @@ func refusalReason(snap *authz.Snapshot, userID string, r authz.Reason, now time
 
 // sessionActor is who ends or narrows a session in the audit log: the technician, the device's agent
 // (for its end user) or the system.
-func sessionActor(r *store.RemoteSession, by string) *Actor {
+func sessionActor(r *portico.RemoteSession, by string) *Actor {
 	switch by {
 	case "technician":
 		return &Actor{Kind: ActorUser, AccountID: r.AccountID, UserID: r.UserID, Name: r.UserName}
@@ -168,11 +168,11 @@ func sessionActor(r *store.RemoteSession, by string) *Actor {
 // StartSession records a new session of an authorized grant, relayed by node nodeID: its row (state
 // connecting), the audit entry "session.start" and the device's history. The grant's decisions are
 // made again if the account changed since (see write).
-func (a *App) StartSession(ctx context.Context, g *SessionGrant, nodeID string) (*store.RemoteSession, error) {
+func (a *App) StartSession(ctx context.Context, g *SessionGrant, nodeID string) (*portico.RemoteSession, error) {
 	ac := g.Actor
-	r := &store.RemoteSession{ID: portico.NewID("ses"), AccountID: ac.AccountID, DeviceID: g.Device.ID,
+	r := &portico.RemoteSession{ID: portico.NewID("ses"), AccountID: ac.AccountID, DeviceID: g.Device.ID,
 		DeviceName: g.Device.Name, UserID: ac.UserID, UserName: ac.Name, Actions: slices.Clone(g.Actions),
-		State: store.SessionConnecting, StartedAt: a.now(), NodeID: nodeID}
+		State: portico.RemoteSessionConnecting, StartedAt: a.now(), NodeID: nodeID}
 	detail := fmt.Sprintf("%s: %s", g.Device.Name, strings.Join(g.Actions, ", "))
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		if err := tx.CreateRemoteSession(ctx, r); err != nil {
@@ -190,16 +190,16 @@ func (a *App) StartSession(ctx context.Context, g *SessionGrant, nodeID string) 
 }
 
 // ActivateSession records that the agent (and, when asked, the end user) accepted the session.
-func (a *App) ActivateSession(ctx context.Context, r *store.RemoteSession) error {
-	if err := a.store.UpdateRemoteSession(ctx, r.AccountID, r.ID, store.SessionActive, r.Actions); err != nil {
+func (a *App) ActivateSession(ctx context.Context, r *portico.RemoteSession) error {
+	if err := a.store.UpdateRemoteSession(ctx, r.AccountID, r.ID, portico.RemoteSessionActive, r.Actions); err != nil {
 		return err
 	}
-	r.State = store.SessionActive
+	r.State = portico.RemoteSessionActive
 	return nil
 }
 
 // NarrowSession records that a live session lost some of its actions (audit "session.narrow").
-func (a *App) NarrowSession(ctx context.Context, r *store.RemoteSession, actions []string, reason string) error {
+func (a *App) NarrowSession(ctx context.Context, r *portico.RemoteSession, actions []string, reason string) error {
 	removed := []string{}
 	for _, act := range r.Actions {
 		if !slices.Contains(actions, act) {
@@ -229,7 +229,7 @@ func (a *App) NarrowSession(ctx context.Context, r *store.RemoteSession, actions
 // row's end, the audit entry "session.end" with the reason, and the device's history (unless the
 // device is gone), and the node relaying the session, whichever it is, ends it (LiveChange). Ending
 // an ended session does nothing.
-func (a *App) EndSession(ctx context.Context, r *store.RemoteSession, by, reason string) error {
+func (a *App) EndSession(ctx context.Context, r *portico.RemoteSession, by, reason string) error {
 	ac := sessionActor(r, by)
 	now := a.now()
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
@@ -251,13 +251,13 @@ func (a *App) EndSession(ctx context.Context, r *store.RemoteSession, by, reason
 	if err != nil {
 		return portico.WithOp("end session", err)
 	}
-	r.State, r.EndedAt, r.EndedBy, r.EndReason = store.SessionEnded, &now, by, reason
+	r.State, r.EndedAt, r.EndedBy, r.EndReason = portico.RemoteSessionEnded, &now, by, reason
 	return nil
 }
 
 // SessionView is a session as the In session list shows it: with the device's group.
 type SessionView struct {
-	store.RemoteSession
+	portico.RemoteSession
 	GroupID   string `json:"group_id,omitempty"`
 	GroupName string `json:"group_name,omitempty"`
 }
@@ -265,7 +265,7 @@ type SessionView struct {
 // ListSessions lists the live sessions on devices the actor may view (device.view on each).
 func (a *App) ListSessions(ctx context.Context, ac *Actor) ([]SessionView, error) {
 	ac.MarkDecided() // filtered below, device by device
-	rows, err := a.store.ListRemoteSessions(ctx, ac.AccountID, store.RemoteSessionFilter{Live: true})
+	rows, err := a.store.ListRemoteSessions(ctx, ac.AccountID, portico.RemoteSessionFilter{Live: true})
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
@@ -292,7 +292,7 @@ func (a *App) decorateSessions(ctx context.Context, accountID string, views []Se
 		return fmt.Errorf("list sessions: %w", err)
 	}
 	tree := newGroupTree(groups)
-	devices, _, err := a.store.ListDevices(ctx, accountID, store.DeviceFilter{IDs: dedupe(deviceIDs), Page: store.Page{Limit: len(deviceIDs)}})
+	devices, _, err := a.store.ListDevices(ctx, accountID, portico.DeviceFilter{IDs: dedupe(deviceIDs), Page: portico.Page{Limit: len(deviceIDs)}})
 	if err != nil {
 		return fmt.Errorf("list sessions: %w", err)
 	}
@@ -331,7 +331,7 @@ func (a *App) GetSession(ctx context.Context, ac *Actor, id string) (*SessionVie
 // AuthorizeEndSession decides whether the actor may end a session: the technician who runs it always
 // may; anyone else needs device.remote_control on its device (the permission that would let them take
 // the device over anyway). It returns the session's record.
-func (a *App) AuthorizeEndSession(ctx context.Context, ac *Actor, id string) (*store.RemoteSession, error) {
+func (a *App) AuthorizeEndSession(ctx context.Context, ac *Actor, id string) (*portico.RemoteSession, error) {
 	r, err := a.store.GetRemoteSession(ctx, ac.AccountID, id)
 	if err != nil {
 		ac.MarkDecided()

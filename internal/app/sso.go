@@ -412,7 +412,7 @@ func (a *App) ssoUser(ctx context.Context, c *store.SSOConfig, id *sso.Identity,
 		if err != nil {
 			return nil, err
 		}
-		active, err := tx.ListUsers(ctx, accountID, store.UserFilter{State: portico.StateActivated})
+		active, err := tx.ListUsers(ctx, accountID, portico.UserFilter{State: portico.StateActivated})
 		if err != nil {
 			return nil, err
 		}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/sso/ssotest"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // ssoEnv is an account with SSO through a real test IdP.
@@ -77,7 +76,7 @@ func TestSSOInvitedUserSignsIn(t *testing.T) {
 	if err != nil || ac.UserID != u.ID {
 		t.Fatalf("session: %v %+v", err, ac)
 	}
-	events, err := e.a.store.ListAudit(e.ctx, e.acc.Account.ID, store.AuditFilter{})
+	events, err := e.a.store.ListAudit(e.ctx, e.acc.Account.ID, portico.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/portico-dev/portico"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 const userPassword = "a long enough password"
@@ -302,7 +301,7 @@ func TestResetTwoFactorAndPolicyGate(t *testing.T) {
 	wantKind(t, e.a.ResetTwoFactor(e.ctx, admin, bob.UserID), portico.KindConflict)
 	other, _ := e.newAccount("Other", "other@example.test")
 	wantKind(t, e.a.ResetTwoFactor(e.ctx, admin, other.Owner.ID), portico.KindNotFound)
-	events, err := e.a.store.ListAudit(e.ctx, e.acc.Account.ID, store.AuditFilter{Action: "user.2fa_reset"})
+	events, err := e.a.store.ListAudit(e.ctx, e.acc.Account.ID, portico.AuditFilter{Action: "user.2fa_reset"})
 	if err != nil || len(events) < 2 {
 		t.Fatalf("audit of resets: %d events, %v", len(events), err)
 	}

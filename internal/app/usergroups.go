@@ -156,7 +156,7 @@ func (a *App) checkNewMembers(ctx context.Context, tx *store.Tx, ac *Actor, grou
 	if len(added) == 0 {
 		return nil
 	}
-	assigned, err := tx.ListAssignments(ctx, ac.AccountID, store.AssignmentFilter{PrincipalType: portico.PrincipalUserGroup, PrincipalID: groupID})
+	assigned, err := tx.ListAssignments(ctx, ac.AccountID, portico.AssignmentFilter{PrincipalType: portico.PrincipalUserGroup, PrincipalID: groupID})
 	if err != nil || len(assigned) == 0 {
 		return err
 	}
@@ -181,7 +181,7 @@ func (a *App) checkUsers(ctx context.Context, tx *store.Tx, accountID, field str
 	if len(ids) == 0 {
 		return nil
 	}
-	users, err := tx.ListUsers(ctx, accountID, store.UserFilter{IDs: ids})
+	users, err := tx.ListUsers(ctx, accountID, portico.UserFilter{IDs: ids})
 	if err != nil {
 		return err
 	}

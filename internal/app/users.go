@@ -31,7 +31,7 @@ func sortUsers(us []portico.User, less func(x, y *portico.User) bool) {
 }
 
 // ListUsers lists the account's users (users.view).
-func (a *App) ListUsers(ctx context.Context, ac *Actor, f store.UserFilter) ([]portico.User, error) {
+func (a *App) ListUsers(ctx context.Context, ac *Actor, f portico.UserFilter) ([]portico.User, error) {
 	if err := a.authorize(ctx, ac, "user.list", portico.PermUsersView, authz.Account()); err != nil {
 		return nil, err
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/hub"
 	"github.com/portico-dev/portico/internal/protocol"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 func TestAgentConnectRefused(t *testing.T) {
@@ -101,7 +100,7 @@ func TestAgentLifecycle(t *testing.T) {
 	// Disconnect: Unavailable, and the history records both ends.
 	fa.conn.Close("bye")
 	e.waitStatus(id, portico.DeviceUnavailable)
-	hist, _, err := e.app.DeviceHistory(context.Background(), e.sys, id, store.HistoryFilter{})
+	hist, _, err := e.app.DeviceHistory(context.Background(), e.sys, id, portico.HistoryFilter{})
 	must(t, err)
 	seen := map[string]bool{}
 	for _, h := range hist {
@@ -184,7 +183,7 @@ func TestShutdownRecordsEveryDisconnection(t *testing.T) {
 		if d := e.getDevice(id); d.Status != portico.DeviceUnavailable {
 			t.Errorf("device %s is %s after shutdown, want Unavailable", id, d.Status)
 		}
-		hist, _, err := e.app.DeviceHistory(context.Background(), e.sys, id, store.HistoryFilter{})
+		hist, _, err := e.app.DeviceHistory(context.Background(), e.sys, id, portico.HistoryFilter{})
 		must(t, err)
 		disconnected := 0
 		for _, h := range hist {

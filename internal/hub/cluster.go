@@ -7,7 +7,6 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // This file holds what the hub does as one node among several sharing the database: its lease, the
@@ -27,7 +26,7 @@ type closeNotice struct {
 }
 
 // publishClose tells the node holding connection c to close it.
-func (h *Hub) publishClose(c store.DeviceConn) {
+func (h *Hub) publishClose(c portico.DeviceConn) {
 	if c.NodeID == h.opts.NodeID {
 		h.presenceNotice(mustJSON(closeNotice{DeviceID: c.DeviceID, ConnID: c.ConnID, NodeID: c.NodeID}))
 		return
@@ -164,12 +163,12 @@ func (h *Hub) checkPresence() {
 
 // pendingEnd is a session end whose record is still to be written.
 type pendingEnd struct {
-	rec    store.RemoteSession
+	rec    portico.RemoteSession
 	by     string
 	reason string
 }
 
-func (h *Hub) deferEnd(rec store.RemoteSession, by, reason string) {
+func (h *Hub) deferEnd(rec portico.RemoteSession, by, reason string) {
 	h.endsMu.Lock()
 	h.pendingEnds = append(h.pendingEnds, pendingEnd{rec: rec, by: by, reason: reason})
 	h.endsMu.Unlock()

@@ -88,9 +88,9 @@ func (e *env) device() (string, string) {
 
 func (e *env) getDevice(id string) *portico.Device {
 	e.t.Helper()
-	d, err := e.app.Store().GetDevice(context.Background(), e.acc.Account.ID, id)
+	d, err := e.app.GetDevice(context.Background(), e.sys, id)
 	must(e.t, err)
-	return d
+	return &d.Device
 }
 
 // waitFor polls cond until it holds, failing after a generous deadline.
@@ -364,7 +364,7 @@ func (tc *technician) send(v any) {
 // audited reports whether the account's audit log holds an entry of the action whose detail contains
 // the text.
 func (e *env) audited(action, text string) bool {
-	evs, err := e.app.ListAudit(context.Background(), e.sys, store.AuditFilter{Action: action})
+	evs, err := e.app.ListAudit(context.Background(), e.sys, portico.AuditFilter{Action: action})
 	must(e.t, err)
 	for _, ev := range evs {
 		if strings.Contains(ev.Detail, text) {

@@ -12,7 +12,6 @@ import (
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/bus"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // Options configure a Hub. Zero fields take the defaults.
@@ -135,7 +134,7 @@ type Hub struct {
 	nodeTransport *http.Transport
 
 	seenMu sync.Mutex
-	seen   map[string]store.DeviceSeen // device id → last heartbeat not yet written
+	seen   map[string]portico.DeviceSeen // device id → last heartbeat not yet written
 
 	recheckMu       sync.Mutex
 	recheckAccounts map[string]bool
@@ -161,7 +160,7 @@ func New(a *app.App, opts Options) *Hub {
 	opts.defaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &Hub{app: a, opts: opts, log: opts.Logger, ctx: ctx, cancel: cancel,
-		agents: map[string]*agent{}, sessions: map[string]*session{}, seen: map[string]store.DeviceSeen{},
+		agents: map[string]*agent{}, sessions: map[string]*session{}, seen: map[string]portico.DeviceSeen{},
 		recheckAccounts: map[string]bool{}, recheckSignal: make(chan struct{}, 1), statusSignal: make(chan struct{}, 1),
 		nodeTransport: newNodeTransport()}
 	h.agentsGauge = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "portico_agents_connected",
@@ -395,7 +394,7 @@ func (h *Hub) currentStatus(deviceID string) portico.DeviceStatus {
 // markSeen notes a heartbeat; flushLoop writes it with the others.
 func (h *Hub) markSeen(ac *app.Actor, at time.Time) {
 	h.seenMu.Lock()
-	h.seen[ac.DeviceID] = store.DeviceSeen{AccountID: ac.AccountID, DeviceID: ac.DeviceID, At: at}
+	h.seen[ac.DeviceID] = portico.DeviceSeen{AccountID: ac.AccountID, DeviceID: ac.DeviceID, At: at}
 	h.seenMu.Unlock()
 }
 
@@ -420,11 +419,11 @@ func (h *Hub) flush(ctx context.Context) {
 		h.seenMu.Unlock()
 		return
 	}
-	batch := make([]store.DeviceSeen, 0, len(h.seen))
+	batch := make([]portico.DeviceSeen, 0, len(h.seen))
 	for _, s := range h.seen {
 		batch = append(batch, s)
 	}
-	h.seen = map[string]store.DeviceSeen{}
+	h.seen = map[string]portico.DeviceSeen{}
 	h.seenMu.Unlock()
 	if err := h.app.TouchDevices(context.WithoutCancel(ctx), batch); err != nil {
 		h.log.Error("write last-seen times; will retry", "devices", len(batch), "err", err)

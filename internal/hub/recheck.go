@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/portico-dev/portico/internal/store"
+	"github.com/portico-dev/portico"
 )
 
 // accessChanged is called by the app right after an account's access snapshot changed. It only
@@ -57,7 +57,7 @@ func (h *Hub) recheckLoop() {
 // ends the session, fewer narrows it.
 func (s *session) recheck(credentials bool) {
 	r := s.record()
-	if r.State == store.SessionEnded {
+	if r.State == portico.RemoteSessionEnded {
 		return
 	}
 	ctx, cancel := context.WithTimeout(s.h.ctx, writeTimeout)
@@ -85,6 +85,6 @@ func (s *session) recheck(credentials bool) {
 
 // deviceMoved reports whether the device is in another group than when the session started.
 func (s *session) deviceMoved(ctx context.Context) bool {
-	d, err := s.h.app.Store().GetDevice(ctx, s.grant.Device.AccountID, s.deviceID)
-	return err == nil && d.GroupID != s.grant.Device.GroupID
+	group, err := s.h.app.DeviceGroupID(ctx, s.grant.Device.AccountID, s.deviceID)
+	return err == nil && group != s.grant.Device.GroupID
 }

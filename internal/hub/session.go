@@ -20,7 +20,6 @@ import (
 	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/jsonstrict"
 	"github.com/portico-dev/portico/internal/protocol"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // streamActions are the actions used through a stream (see protocol's action formats); the others,
@@ -56,7 +55,7 @@ type session struct {
 	cancel context.CancelFunc
 
 	mu      sync.Mutex
-	rec     store.RemoteSession
+	rec     portico.RemoteSession
 	streams map[int]*relay // channel → stream
 
 	answer  chan protocol.SessionAnswer
@@ -75,10 +74,10 @@ type relay struct {
 func (s *session) isActive() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.rec.State == store.SessionActive
+	return s.rec.State == portico.RemoteSessionActive
 }
 
-func (s *session) record() store.RemoteSession {
+func (s *session) record() portico.RemoteSession {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.rec
@@ -95,7 +94,7 @@ func (s *session) actions() []string {
 func (s *session) allows(action string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.rec.State != store.SessionEnded && slices.Contains(s.rec.Actions, action)
+	return s.rec.State != portico.RemoteSessionEnded && slices.Contains(s.rec.Actions, action)
 }
 
 // Technician messages (see the package documentation).
@@ -236,11 +235,11 @@ func (s *session) answered(ans protocol.SessionAnswer) {
 // activate moves the session to active: stored, the device In session, the technician told.
 func (s *session) activate() {
 	s.mu.Lock()
-	if s.rec.State != store.SessionConnecting {
+	if s.rec.State != portico.RemoteSessionConnecting {
 		s.mu.Unlock()
 		return
 	}
-	s.rec.State = store.SessionActive
+	s.rec.State = portico.RemoteSessionActive
 	rec := s.rec
 	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(s.h.ctx, writeTimeout)
@@ -354,7 +353,7 @@ func (s *session) readLoop() {
 
 // handle acts on one technician message.
 func (s *session) handle(req techRequest) {
-	connecting := s.record().State == store.SessionConnecting
+	connecting := s.record().State == portico.RemoteSessionConnecting
 	switch req.Type {
 	case "cancel":
 		s.end("technician", "cancelled by the technician")
@@ -408,7 +407,7 @@ func (s *session) open(req techRequest) {
 	}
 	rl := &relay{action: req.Action, stream: st}
 	s.mu.Lock()
-	if s.rec.State == store.SessionEnded || !slices.Contains(s.rec.Actions, req.Action) {
+	if s.rec.State == portico.RemoteSessionEnded || !slices.Contains(s.rec.Actions, req.Action) {
 		s.mu.Unlock()
 		_ = st.Close("the action is no longer allowed")
 		s.sendTech(techChannel{Type: "closed", Channel: req.Channel, Reason: "the action is no longer allowed"})
@@ -459,7 +458,7 @@ func (s *session) relayToTech(ch int, rl *relay) {
 	if s.streams[ch] == rl {
 		delete(s.streams, ch)
 	}
-	ended := s.rec.State == store.SessionEnded
+	ended := s.rec.State == portico.RemoteSessionEnded
 	s.mu.Unlock()
 	if !ended {
 		s.sendTech(techChannel{Type: "closed", Channel: ch, Reason: reason})
@@ -662,7 +661,7 @@ func subnets(inv *protocol.Inventory) []netip.Prefix {
 func (s *session) end(by, reason string) {
 	s.endOnce.Do(func() {
 		s.mu.Lock()
-		s.rec.State = store.SessionEnded
+		s.rec.State = portico.RemoteSessionEnded
 		s.rec.EndedBy, s.rec.EndReason = by, reason
 		streams := s.streams
 		s.streams = map[int]*relay{}
@@ -696,7 +695,7 @@ func (s *session) end(by, reason string) {
 // technician are told, and the audit log records it.
 func (s *session) narrow(allowed []string, reason string) {
 	s.mu.Lock()
-	if s.rec.State == store.SessionEnded {
+	if s.rec.State == portico.RemoteSessionEnded {
 		s.mu.Unlock()
 		return
 	}

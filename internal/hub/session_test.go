@@ -12,7 +12,6 @@ import (
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/protocol"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 func TestSessionRefused(t *testing.T) {
@@ -123,9 +122,9 @@ func TestSessionAcknowledgement(t *testing.T) {
 		if se.SessionID != req.SessionID || se.By != "technician" {
 			t.Fatalf("agent got %+v", se)
 		}
-		r, err := e.app.Store().GetRemoteSession(ctx, e.acc.Account.ID, req.SessionID)
+		r, err := e.app.GetSession(ctx, e.sys, req.SessionID)
 		must(t, err)
-		if r.State != store.SessionEnded || r.EndReason != "cancelled by the technician" || r.EndedAt == nil {
+		if r.State != portico.RemoteSessionEnded || r.EndReason != "cancelled by the technician" || r.EndedAt == nil {
 			t.Fatalf("stored %+v", r)
 		}
 		if d := e.getDevice(id); d.Status != portico.DeviceAvailable {

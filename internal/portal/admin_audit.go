@@ -9,7 +9,6 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // adminAuditPageSize is how many entries one page of the audit log shows.
@@ -51,12 +50,12 @@ type adminAuditFilters struct {
 }
 
 // adminAuditQuery reads the filters; the action is a prefix ("user." finds every user action).
-func (q *request) adminAuditQuery(pg *adminAuditPage) (store.AuditFilter, string) {
+func (q *request) adminAuditQuery(pg *adminAuditPage) (portico.AuditFilter, string) {
 	v := q.r.URL.Query()
 	f := adminAuditFilters{Actor: v.Get("actor"), Action: strings.TrimSpace(v.Get("action")),
 		Target: strings.TrimSpace(v.Get("target")), Outcome: v.Get("outcome"), From: v.Get("from"), To: v.Get("to")}
 	pg.Filters = f
-	sf := store.AuditFilter{ActorID: f.Actor, TargetID: f.Target}
+	sf := portico.AuditFilter{ActorID: f.Actor, TargetID: f.Target}
 	switch portico.Outcome(f.Outcome) {
 	case portico.OutcomeSuccess, portico.OutcomeDenied, portico.OutcomeFailed:
 		sf.Outcome = portico.Outcome(f.Outcome)
@@ -104,16 +103,16 @@ func (q *request) adminAuditQuery(pg *adminAuditPage) (store.AuditFilter, string
 // adminAuditEvents returns up to limit entries after skipping offset, keeping only actions that
 // start with prefix. Without a prefix the store pages itself; with one, pages are read and filtered
 // here, up to adminAuditScanLimit entries.
-func (q *request) adminAuditEvents(f store.AuditFilter, prefix string, offset, limit int) ([]portico.AuditEvent, error) {
+func (q *request) adminAuditEvents(f portico.AuditFilter, prefix string, offset, limit int) ([]portico.AuditEvent, error) {
 	if prefix == "" {
-		f.Page = store.Page{Limit: limit, Offset: offset}
+		f.Page = portico.Page{Limit: limit, Offset: offset}
 		return q.p.app.ListAudit(q.ctx, q.actor, f)
 	}
 	const chunk = 500
 	var out []portico.AuditEvent
 	skipped := 0
 	for read := 0; read < adminAuditScanLimit; read += chunk {
-		f.Page = store.Page{Limit: chunk, Offset: read}
+		f.Page = portico.Page{Limit: chunk, Offset: read}
 		evs, err := q.p.app.ListAudit(q.ctx, q.actor, f)
 		if err != nil {
 			return nil, err
@@ -166,7 +165,7 @@ func (q *request) auditPage() error {
 		return err
 	}
 	if q.can(portico.PermUsersView) {
-		if pg.Users, err = q.p.app.ListUsers(q.ctx, q.actor, store.UserFilter{}); err != nil {
+		if pg.Users, err = q.p.app.ListUsers(q.ctx, q.actor, portico.UserFilter{}); err != nil {
 			return err
 		}
 	}

@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/directory"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // adminDirectoryPage is the directory import page: the configuration form, a preview of what an
@@ -54,7 +54,7 @@ type adminDirectoryForm struct {
 
 // adminDirectoryJob is an import job as the page shows it.
 type adminDirectoryJob struct {
-	store.DirectoryJob
+	portico.DirectoryJob
 	// Result is the job's plan once it has one (what the import did, or had planned when it failed).
 	Result *app.DirectoryPlan
 	// StartedByName is the name of the user who started it, when the viewer may list users.
@@ -142,7 +142,7 @@ func (q *request) directoryLoad(pg *adminDirectoryPage) error {
 	return nil
 }
 
-func directoryJobView(j store.DirectoryJob, names map[string]string) adminDirectoryJob {
+func directoryJobView(j portico.DirectoryJob, names map[string]string) adminDirectoryJob {
 	v := adminDirectoryJob{DirectoryJob: j, StartedByName: names[j.StartedBy]}
 	if len(j.Result) > 0 {
 		var plan app.DirectoryPlan

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/directory/slapdtest"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // TestAdminDirectoryInBrowser drives the directory import page in Chromium against slapd: the field
@@ -64,7 +64,7 @@ func TestAdminDirectoryInBrowser(t *testing.T) {
 	}
 	b.debugShot("done")
 	t.Logf("the page showed the import running: %v", running)
-	users, err := e.app.ListUsers(context.Background(), e.owner, store.UserFilter{})
+	users, err := e.app.ListUsers(context.Background(), e.owner, portico.UserFilter{})
 	if err != nil || len(users) != n {
 		t.Fatalf("after import: %d users, %v", len(users), err)
 	}

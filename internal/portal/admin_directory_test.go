@@ -14,7 +14,6 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/directory/slapdtest"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // htmx sends a request as htmx does (HX-Request), for the fragments the page swaps in.
@@ -162,7 +161,7 @@ func TestAdminDirectoryImport(t *testing.T) {
 	if got := directoryCount(t, body, "users_create"); got != strconv.Itoa(n-1) || !strings.Contains(body, `action="/directory"`) {
 		t.Errorf("preview page: %s users to create", got)
 	}
-	if users, _ := e.app.ListUsers(ctx, e.owner, store.UserFilter{}); len(users) != 1 {
+	if users, _ := e.app.ListUsers(ctx, e.owner, portico.UserFilter{}); len(users) != 1 {
 		t.Fatalf("the preview created users: %d", len(users))
 	}
 
@@ -208,7 +207,7 @@ func TestAdminDirectoryImport(t *testing.T) {
 	}
 
 	// The users and groups are there, in the portal too.
-	users, err := e.app.ListUsers(ctx, e.owner, store.UserFilter{})
+	users, err := e.app.ListUsers(ctx, e.owner, portico.UserFilter{})
 	if err != nil || len(users) != n {
 		t.Fatalf("after import: %d users, %v", len(users), err)
 	}

@@ -3,11 +3,10 @@ package portal
 import (
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/export"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // exportUsers sends the filtered user list as CSV or PDF, with the columns of the page.
-func (q *request) exportUsers(f store.UserFilter, format string) error {
+func (q *request) exportUsers(f portico.UserFilter, format string) error {
 	users, err := q.p.app.ListUsers(q.ctx, q.actor, f)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
 )
 
@@ -94,20 +95,20 @@ func hardeningLineLabel(q *request, field string) string {
 }
 
 // hardeningParseAllowlist reads one network per line; the rest of the line is its description.
-func hardeningParseAllowlist(text string) []app.IPAllowEntry {
-	var out []app.IPAllowEntry
+func hardeningParseAllowlist(text string) []portico.IPAllowEntry {
+	var out []portico.IPAllowEntry
 	for _, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" {
 			continue
 		}
 		cidr, desc, _ := strings.Cut(line, " ")
-		out = append(out, app.IPAllowEntry{CIDR: cidr, Description: strings.TrimSpace(desc)})
+		out = append(out, portico.IPAllowEntry{CIDR: cidr, Description: strings.TrimSpace(desc)})
 	}
 	return out
 }
 
-func hardeningAllowlistText(entries []app.IPAllowEntry) string {
+func hardeningAllowlistText(entries []portico.IPAllowEntry) string {
 	var b strings.Builder
 	for _, e := range entries {
 		b.WriteString(e.CIDR)

@@ -26,7 +26,7 @@ func TestIPAllowlistPage(t *testing.T) {
 		t.Fatalf("page does not show the address or the form:\n%s", body)
 	}
 
-	stored := func() []app.IPAllowEntry {
+	stored := func() []portico.IPAllowEntry {
 		l, err := e.app.GetIPAllowlist(context.Background(), app.SystemActor(e.acc.Account.ID))
 		if err != nil {
 			t.Fatal(err)

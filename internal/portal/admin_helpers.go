@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/portico-dev/portico"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // adminForm carries what every account-administration form shows after a refused post: the
@@ -173,7 +172,7 @@ func adminGroupNames(opts []adminGroupOption) map[string]string {
 
 // adminUserNames maps user ids to names, or nil when the user may not list users.
 func (q *request) adminUserNames() (map[string]string, error) {
-	users, err := q.p.app.ListUsers(q.ctx, q.actor, store.UserFilter{})
+	users, err := q.p.app.ListUsers(q.ctx, q.actor, portico.UserFilter{})
 	if err != nil {
 		if portico.IsKind(err, portico.KindForbidden) {
 			return nil, nil

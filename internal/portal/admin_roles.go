@@ -8,7 +8,6 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // adminPurposes are the role purposes in the order the new-role picker offers them.
@@ -246,7 +245,7 @@ func (q *request) rolePage() error {
 // roleAssignments fills the assignments of the selected role (also the dependents its deletion would
 // remove), naming scopes and principals as far as the user may see them.
 func (q *request) roleAssignments(pg *adminRolesPage) error {
-	list, err := q.p.app.ListAssignments(q.ctx, q.actor, store.AssignmentFilter{RoleID: pg.Selected.ID})
+	list, err := q.p.app.ListAssignments(q.ctx, q.actor, portico.AssignmentFilter{RoleID: pg.Selected.ID})
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // adminUserWithRole creates an active user holding a new role of the given permissions at account
@@ -181,7 +180,7 @@ func TestAdminRoleAssignAtAccount(t *testing.T) {
 	b.signIn("owner@example.test")
 	code, body, _ := b.post("/roles/"+roles[0].ID+"/assign", url.Values{"principal": {"user:" + u.User.ID}})
 	wantStatus(t, "assign", code, http.StatusSeeOther, body)
-	list, _ := e.app.ListAssignments(ctx, e.owner, store.AssignmentFilter{RoleID: roles[0].ID, PrincipalID: u.User.ID})
+	list, _ := e.app.ListAssignments(ctx, e.owner, portico.AssignmentFilter{RoleID: roles[0].ID, PrincipalID: u.User.ID})
 	if len(list) != 1 || list[0].ScopeType != portico.ScopeTypeAccount {
 		t.Fatalf("assignments %+v", list)
 	}
@@ -191,7 +190,7 @@ func TestAdminRoleAssignAtAccount(t *testing.T) {
 	}
 	code, body, _ = b.post("/roles/"+roles[0].ID+"/assignments/"+list[0].ID+"/delete", nil)
 	wantStatus(t, "unassign", code, http.StatusSeeOther, body)
-	if list, _ := e.app.ListAssignments(ctx, e.owner, store.AssignmentFilter{RoleID: roles[0].ID, PrincipalID: u.User.ID}); len(list) != 0 {
+	if list, _ := e.app.ListAssignments(ctx, e.owner, portico.AssignmentFilter{RoleID: roles[0].ID, PrincipalID: u.User.ID}); len(list) != 0 {
 		t.Fatalf("assignment not removed: %+v", list)
 	}
 }
@@ -393,12 +392,12 @@ func TestAdminUsersCreateAndManage(t *testing.T) {
 	if !strings.Contains(body, `id="password-error"`) || !strings.Contains(body, "at least") {
 		t.Errorf("no field message:\n%s", body)
 	}
-	if us, _ := e.app.ListUsers(ctx, e.owner, store.UserFilter{Query: "pw@"}); len(us) != 0 {
+	if us, _ := e.app.ListUsers(ctx, e.owner, portico.UserFilter{Query: "pw@"}); len(us) != 0 {
 		t.Fatal("a refused user was created")
 	}
 	code, body, _ = b.post("/users", url.Values{"email": {"pw@example.test"}, "name": {"Pat"}, "mode": {"password"}, "password": {testPassword}})
 	wantStatus(t, "with password", code, http.StatusOK, body)
-	us, _ := e.app.ListUsers(ctx, e.owner, store.UserFilter{Query: "pw@"})
+	us, _ := e.app.ListUsers(ctx, e.owner, portico.UserFilter{Query: "pw@"})
 	if len(us) != 1 || us[0].State != portico.StateActivated {
 		t.Fatalf("created %+v", us)
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // adminUserGroupsPage lists the user groups, with the create form.
@@ -84,7 +83,7 @@ func (q *request) renderUserGroup(status int, form *adminUserGroupForm, members 
 		pg.Form = adminUserGroupForm{Name: g.Name, Description: g.Description, adminForm: adminForm{Errors: map[string]string{}}}
 	}
 	if q.can(portico.PermUsersView) {
-		users, err := q.p.app.ListUsers(q.ctx, q.actor, store.UserFilter{})
+		users, err := q.p.app.ListUsers(q.ctx, q.actor, portico.UserFilter{})
 		if err != nil {
 			return err
 		}

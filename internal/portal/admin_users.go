@@ -7,7 +7,6 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // adminUsersPage is the user list with its filters and the create form.
@@ -35,11 +34,11 @@ type adminUserForm struct {
 }
 
 // adminUserFilter reads the list's filters from the query string.
-func (q *request) adminUserFilter() (store.UserFilter, *adminUsersPage) {
+func (q *request) adminUserFilter() (portico.UserFilter, *adminUsersPage) {
 	v := q.r.URL.Query()
 	pg := &adminUsersPage{State: v.Get("state"), Status: v.Get("status"), Query: strings.TrimSpace(v.Get("q")),
 		Create: adminUserForm{adminForm: adminForm{Errors: map[string]string{}}, Language: q.lang}}
-	f := store.UserFilter{Query: pg.Query}
+	f := portico.UserFilter{Query: pg.Query}
 	switch pg.State {
 	case string(portico.StateInvited), string(portico.StateActivated):
 		f.State = portico.UserState(pg.State)
@@ -70,7 +69,7 @@ func (q *request) usersPage() error {
 	return q.renderUsers(http.StatusOK, f, pg)
 }
 
-func (q *request) renderUsers(status int, f store.UserFilter, pg *adminUsersPage) error {
+func (q *request) renderUsers(status int, f portico.UserFilter, pg *adminUsersPage) error {
 	q.active = "users"
 	q.crumb(q.p.locales.text(q.lang, "menu.users"), "")
 	users, err := q.p.app.ListUsers(q.ctx, q.actor, f)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // TestBrowserNarrowRole signs in, in Chromium, a user whose one role lets her view the devices of one
@@ -127,7 +126,7 @@ func TestBrowserNarrowRole(t *testing.T) {
 			t.Errorf("a refused post made group %q", g.Name)
 		}
 	}
-	users, _ := e.app.ListUsers(ctx, sys, store.UserFilter{})
+	users, _ := e.app.ListUsers(ctx, sys, portico.UserFilter{})
 	for _, u := range users {
 		if u.Email == "mallory@example.test" {
 			t.Error("a refused post invited a user")
@@ -223,7 +222,7 @@ func (e *liveEnv) enrollFake(name, groupID string) string {
 // auditCount is the number of refusals in the account's audit log.
 func (e *liveEnv) auditCount() int {
 	e.t.Helper()
-	events, err := e.app.ListAudit(context.Background(), app.SystemActor(e.acc.Account.ID), store.AuditFilter{Outcome: portico.OutcomeDenied, Page: store.Page{Limit: 10000}})
+	events, err := e.app.ListAudit(context.Background(), app.SystemActor(e.acc.Account.ID), portico.AuditFilter{Outcome: portico.OutcomeDenied, Page: portico.Page{Limit: 10000}})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -46,6 +46,7 @@ const chromiumPath = "/usr/bin/chromium"
 type liveEnv struct {
 	t     *testing.T
 	app   *app.App
+	st    *store.Store // for seeding devices
 	hub   *hub.Hub
 	srv   *httptest.Server
 	acc   *app.CreatedAccount
@@ -67,7 +68,7 @@ func newLiveEnv(t *testing.T) *liveEnv {
 	}
 	t.Cleanup(func() { st.Close() })
 	a := app.New(st, log)
-	e := &liveEnv{t: t, app: a}
+	e := &liveEnv{t: t, app: a, st: st}
 	// The clock is replaced before anything runs, so no goroutine reads it while it changes.
 	a.SetClock(func() time.Time { return time.Now().UTC().Add(time.Duration(e.skew.Load())) })
 	acc, err := a.CreateAccount(ctx, app.NewAccount{Company: "Example Ltd", OwnerEmail: "owner@example.test",

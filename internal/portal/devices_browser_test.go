@@ -15,8 +15,8 @@ const headings = `Array.from(document.querySelectorAll(".devices-table thead th"
 func TestDevicesBrowserColumnChooser(t *testing.T) {
 	e := newLiveEnv(t)
 	gid := e.acc.DefaultGroup.ID
-	devicesSeedApp(t, e.app, e.acc.Account.ID, gid, "workstation", 40, portico.DeviceAvailable)
-	devicesSeedApp(t, e.app, e.acc.Account.ID, gid, "laptop", 5, portico.DeviceUnavailable)
+	devicesSeedApp(t, e.st, e.app, e.acc.Account.ID, gid, "workstation", 40, portico.DeviceAvailable)
+	devicesSeedApp(t, e.st, e.app, e.acc.Account.ID, gid, "laptop", 5, portico.DeviceUnavailable)
 	b := e.chromium()
 	b.signIn("owner@example.test", testPassword)
 	b.open("/groups/" + gid)
@@ -52,7 +52,7 @@ func TestDevicesBrowserColumnChooser(t *testing.T) {
 		t.Fatalf("columns on the next visit: %s", got2)
 	}
 	b.debugShot("group-after")
-	devices := devicesSeedApp(t, e.app, e.acc.Account.ID, gid, "zz", 1, portico.DeviceAvailable)
+	devices := devicesSeedApp(t, e.st, e.app, e.acc.Account.ID, gid, "zz", 1, portico.DeviceAvailable)
 	b.open("/devices/" + devices[0])
 	b.waitText("h1", "zz-000")
 	b.debugShot("device")

@@ -13,7 +13,6 @@ import (
 	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/export"
 	"github.com/portico-dev/portico/internal/protocol"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // devicesSessionActions are the remote actions the device page offers, in toolbar order.
@@ -185,7 +184,7 @@ const devicesHistoryLimit = 1000
 // the "to" day included).
 func (q *request) devicesHistory(v *devicesDeviceView, action, user, from, to string) error {
 	v.HistoryF = devicesHistoryFilter{Action: action, User: user, From: from, To: to}
-	f := store.HistoryFilter{Action: action, Page: store.Page{Limit: devicesHistoryLimit}}
+	f := portico.HistoryFilter{Action: action, Page: portico.Page{Limit: devicesHistoryLimit}}
 	if from != "" {
 		t, err := time.ParseInLocation(time.DateOnly, from, time.Local)
 		if err != nil {

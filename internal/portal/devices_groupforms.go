@@ -9,7 +9,6 @@ import (
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/authz"
 	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // devicesGroupForm is the form that creates or edits a group, or moves it under another parent.
@@ -263,14 +262,14 @@ func (q *request) devicesDeleteImpact(g *portico.DeviceGroup) (*devicesDeleteVie
 			v.SubGroups++
 		}
 	}
-	page, err := q.p.app.ListDevices(q.ctx, q.actor, app.DeviceQuery{GroupID: g.ID, Page: store.Page{Limit: 1}})
+	page, err := q.p.app.ListDevices(q.ctx, q.actor, app.DeviceQuery{GroupID: g.ID, Page: portico.Page{Limit: 1}})
 	if err != nil && !portico.IsKind(err, portico.KindForbidden) {
 		return nil, err
 	}
 	if page != nil {
 		v.Devices = page.Total
 	}
-	if as, err := q.p.app.ListAssignments(q.ctx, q.actor, store.AssignmentFilter{ScopeType: portico.ScopeTypeDeviceGroup, ScopeID: g.ID}); err == nil {
+	if as, err := q.p.app.ListAssignments(q.ctx, q.actor, portico.AssignmentFilter{ScopeType: portico.ScopeTypeDeviceGroup, ScopeID: g.ID}); err == nil {
 		v.Assignments = len(as)
 	}
 	if q.can(portico.PermAssignmentRulesManage) {

@@ -10,7 +10,6 @@ import (
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/authz"
 	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // devicesGroupView is the device group page: one of three tabs, with the toolbar the user may use.
@@ -186,7 +185,7 @@ func (q *request) devicesGroupDetails(v *devicesGroupView) error {
 				continue
 			}
 			sg := devicesSubGroup{ID: g.ID, Name: g.Name, Colour: g.Colour}
-			page, err := q.p.app.ListDevices(q.ctx, q.actor, app.DeviceQuery{GroupID: g.ID, Recursive: true, Page: store.Page{Limit: 1}})
+			page, err := q.p.app.ListDevices(q.ctx, q.actor, app.DeviceQuery{GroupID: g.ID, Recursive: true, Page: portico.Page{Limit: 1}})
 			if err == nil {
 				sg.Devices = page.Total
 			} else if !portico.IsKind(err, portico.KindForbidden) {
@@ -282,7 +281,7 @@ func (q *request) devicesGroupAssignments(v *devicesGroupView) error {
 		byID[g.ID] = g
 	}
 	users, userGroups, roles := map[string]string{}, map[string]string{}, map[string]string{}
-	if list, err := q.p.app.ListUsers(q.ctx, q.actor, store.UserFilter{}); err == nil {
+	if list, err := q.p.app.ListUsers(q.ctx, q.actor, portico.UserFilter{}); err == nil {
 		for _, u := range list {
 			users[u.ID] = u.Name
 			v.Principals = append(v.Principals, devicesOption{"user:" + u.ID, u.Name + " <" + u.Email + ">"})
@@ -306,7 +305,7 @@ func (q *request) devicesGroupAssignments(v *devicesGroupView) error {
 	// The group itself, then each ancestor up to the top.
 	scope, inherited := id, ""
 	for range 16 {
-		list, err := q.p.app.ListAssignments(q.ctx, q.actor, store.AssignmentFilter{ScopeType: portico.ScopeTypeDeviceGroup, ScopeID: scope})
+		list, err := q.p.app.ListAssignments(q.ctx, q.actor, portico.AssignmentFilter{ScopeType: portico.ScopeTypeDeviceGroup, ScopeID: scope})
 		if err != nil && !portico.IsKind(err, portico.KindForbidden) {
 			return err
 		}

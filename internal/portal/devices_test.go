@@ -20,16 +20,16 @@ import (
 // in one transaction, as an agent's enrollment would, and reloads the access snapshot.
 func (e *testEnv) devicesSeed(groupID, prefix string, n int, status portico.DeviceStatus) []string {
 	e.t.Helper()
-	return devicesSeedApp(e.t, e.app, e.acc.Account.ID, groupID, prefix, n, status)
+	return devicesSeedApp(e.t, e.st, e.app, e.acc.Account.ID, groupID, prefix, n, status)
 }
 
 // devicesSeedApp is devicesSeed for any test server.
-func devicesSeedApp(t *testing.T, a *app.App, accountID, groupID, prefix string, n int, status portico.DeviceStatus) []string {
+func devicesSeedApp(t *testing.T, st *store.Store, a *app.App, accountID, groupID, prefix string, n int, status portico.DeviceStatus) []string {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Now().UTC()
 	var ids []string
-	err := a.Store().Tx(ctx, func(tx *store.Tx) error {
+	err := st.Tx(ctx, func(tx *store.Tx) error {
 		for i := range n {
 			d := &portico.Device{ID: portico.NewID("dev"), AccountID: accountID, GroupID: groupID,
 				Name: fmt.Sprintf("%s-%03d", prefix, i), Hostname: fmt.Sprintf("%s-host-%03d", prefix, i),
@@ -434,13 +434,13 @@ func TestDevicesSettingsAndAssignments(t *testing.T) {
 	devicesWantStatus(t, "add assignment", code, http.StatusSeeOther, "")
 	_, body, _ = b.get("/groups/" + sub + "?tab=assignments")
 	devicesWantIn(t, "sub-group assignments", body, "Helpdesk", "Tina", "Inherited from Example Ltd")
-	list, _ := e.app.ListAssignments(ctx, e.owner, store.AssignmentFilter{ScopeType: portico.ScopeTypeDeviceGroup, ScopeID: gid})
+	list, _ := e.app.ListAssignments(ctx, e.owner, portico.AssignmentFilter{ScopeType: portico.ScopeTypeDeviceGroup, ScopeID: gid})
 	if len(list) != 1 {
 		t.Fatalf("assignments: %+v", list)
 	}
 	code, _, _ = b.post("/groups/"+gid+"/assignments/"+list[0].ID+"/delete", nil)
 	devicesWantStatus(t, "remove assignment", code, http.StatusSeeOther, "")
-	if list, _ := e.app.ListAssignments(ctx, e.owner, store.AssignmentFilter{ScopeType: portico.ScopeTypeDeviceGroup, ScopeID: gid}); len(list) != 0 {
+	if list, _ := e.app.ListAssignments(ctx, e.owner, portico.AssignmentFilter{ScopeType: portico.ScopeTypeDeviceGroup, ScopeID: gid}); len(list) != 0 {
 		t.Fatalf("assignment not removed: %+v", list)
 	}
 }

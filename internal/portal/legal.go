@@ -62,7 +62,7 @@ func (q *request) legalAccept() error {
 // legalSettingsData is the settings page: the documents as stored or as posted after a refusal.
 type legalSettingsData struct {
 	adminForm
-	Terms, Privacy app.LegalDocument
+	Terms, Privacy portico.LegalDocument
 	Saved          bool
 }
 
@@ -87,8 +87,8 @@ func (q *request) legalRenderSettings(status int, d *legalSettingsData) error {
 }
 
 func (q *request) legalSaveSettings() error {
-	doc := func(prefix string) app.LegalDocument {
-		return app.LegalDocument{Version: q.r.PostFormValue(prefix + ".version"), Text: q.r.PostFormValue(prefix + ".text"),
+	doc := func(prefix string) portico.LegalDocument {
+		return portico.LegalDocument{Version: q.r.PostFormValue(prefix + ".version"), Text: q.r.PostFormValue(prefix + ".text"),
 			URL: q.r.PostFormValue(prefix + ".url")}
 	}
 	in := app.LegalUpdate{Terms: doc("terms"), Privacy: doc("privacy")}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
 )
 
@@ -18,8 +19,8 @@ func TestBrowserLegalAcceptanceAndLogo(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := e.app.SetLegal(ctx, e.owner, app.LegalUpdate{
-		Terms:   app.LegalDocument{Version: "2026-01", Text: strings.Repeat("You agree to use the service fairly.\n", 40)},
-		Privacy: app.LegalDocument{Version: "1", URL: "https://example.test/privacy"}}); err != nil {
+		Terms:   portico.LegalDocument{Version: "2026-01", Text: strings.Repeat("You agree to use the service fairly.\n", 40)},
+		Privacy: portico.LegalDocument{Version: "1", URL: "https://example.test/privacy"}}); err != nil {
 		t.Fatal(err)
 	}
 	b := e.chromium()

@@ -9,7 +9,6 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // TestLegalGateOnRealRequests: once the owner sets the terms, every signed-in page sends each user
@@ -92,13 +91,13 @@ func TestLegalGateOnRealRequests(t *testing.T) {
 	if code, _, _ := owner.get("/profile"); code != http.StatusSeeOther {
 		t.Fatalf("the owner is let through by another user's acceptance: %d", code)
 	}
-	events, err := e.app.Store().ListAudit(ctx, e.acc.Account.ID, store.AuditFilter{Action: "legal.accept"})
+	events, err := e.app.ListAudit(ctx, app.SystemActor(e.acc.Account.ID), portico.AuditFilter{Action: "legal.accept"})
 	if err != nil || len(events) != 1 || !strings.Contains(events[0].Detail, "127.0.0.1") {
 		t.Fatalf("audit: %+v %v", events, err)
 	}
 
 	// A new version brings the gate back.
-	if _, err := e.app.SetLegal(ctx, app.SystemActor(e.acc.Account.ID), app.LegalUpdate{Terms: app.LegalDocument{Version: "2026-02", Text: "Be nicer."}}); err != nil {
+	if _, err := e.app.SetLegal(ctx, app.SystemActor(e.acc.Account.ID), app.LegalUpdate{Terms: portico.LegalDocument{Version: "2026-02", Text: "Be nicer."}}); err != nil {
 		t.Fatal(err)
 	}
 	if code, _, h := tech.get("/profile"); code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/legal/accept") {

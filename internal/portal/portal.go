@@ -25,7 +25,6 @@ import (
 	"github.com/portico-dev/portico/authz"
 	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/hub"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 //go:embed templates static locales
@@ -157,7 +156,7 @@ func (p *Portal) wrap(rt route) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), trustedProxiesKey{}, p.opt.TrustedProxies))
 		q := &request{p: p, w: w, r: r, ctx: r.Context(), theme: "system"}
 		if err := q.authenticate(); err != nil && !rt.public {
-			if portico.IsKind(err, portico.KindUnavailable) || store.Unreachable(err) {
+			if portico.IsKind(err, portico.KindUnavailable) || app.Unreachable(err) {
 				q.fail(err) // the server cannot decide now; signing in again would not help
 				return
 			}
@@ -287,7 +286,7 @@ func (q *request) fail(err error) {
 	case portico.KindUnavailable:
 		status, key = http.StatusServiceUnavailable, "error.unavailable"
 	default:
-		if store.Unreachable(err) {
+		if app.Unreachable(err) {
 			status, key = http.StatusServiceUnavailable, "error.unavailable"
 			break
 		}

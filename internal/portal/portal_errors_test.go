@@ -12,7 +12,6 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // TestFormsShowDuplicateNamesOnTheirField: a name or email already in use is shown on its field,
@@ -113,7 +112,7 @@ func TestMoveDialogOffersOnlyAllowedGroups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	users, _ := e.app.ListUsers(ctx, e.owner, store.UserFilter{Query: "mover@"})
+	users, _ := e.app.ListUsers(ctx, e.owner, portico.UserFilter{Query: "mover@"})
 	if _, err := e.app.CreateAssignment(ctx, e.owner, app.AssignmentInput{PrincipalType: portico.PrincipalUser,
 		PrincipalID: users[0].ID, RoleID: r.ID, ScopeType: portico.ScopeTypeDeviceGroup, ScopeID: germany}); err != nil {
 		t.Fatal(err)
@@ -204,7 +203,7 @@ func TestInvalidInputsAreShown(t *testing.T) {
 	wantStatus(t, "language xx", code, http.StatusUnprocessableEntity, body)
 	devicesWantIn(t, "language xx", body, `<p class="field-error" id="language-error">must be one of`,
 		`<select id="language" name="language" aria-invalid="true" aria-describedby="language-error">`)
-	if us, _ := e.app.ListUsers(ctx, e.owner, store.UserFilter{Query: "xx@"}); len(us) != 0 {
+	if us, _ := e.app.ListUsers(ctx, e.owner, portico.UserFilter{Query: "xx@"}); len(us) != 0 {
 		t.Fatal("a user with a refused language was created")
 	}
 

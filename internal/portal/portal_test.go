@@ -22,8 +22,10 @@ import (
 type testEnv struct {
 	t *testing.T
 	// dir is the data directory of the SQLite store, for tests that tamper with it behind the app.
-	dir   string
-	app   *app.App
+	dir string
+	app *app.App
+	// st is the app's store, for tests that seed devices directly, as no app method creates one without an agent.
+	st    *store.Store
 	srv   *httptest.Server
 	acc   *app.CreatedAccount
 	owner *app.Actor
@@ -52,7 +54,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	}
 	srv := httptest.NewServer(p)
 	t.Cleanup(srv.Close)
-	return &testEnv{t: t, dir: dir, app: a, srv: srv, acc: acc,
+	return &testEnv{t: t, dir: dir, app: a, st: st, srv: srv, acc: acc,
 		owner: &app.Actor{Kind: app.ActorUser, AccountID: acc.Account.ID, UserID: acc.Owner.ID}}
 }
 

@@ -6,7 +6,6 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
-	"github.com/portico-dev/portico/internal/store"
 )
 
 // searchLimit is how many results of each kind the search bar shows.
@@ -31,7 +30,7 @@ func (q *request) search() error {
 		lower := strings.ToLower(text)
 		if want("devices") {
 			page, err := q.p.app.ListDevices(q.ctx, q.actor, app.DeviceQuery{Q: text, Recursive: true,
-				Page: store.Page{Limit: searchLimit}, NoTotal: true})
+				Page: portico.Page{Limit: searchLimit}, NoTotal: true})
 			if err != nil && !portico.IsKind(err, portico.KindForbidden) {
 				return err
 			}
@@ -68,7 +67,7 @@ func (q *request) search() error {
 			}
 		}
 		if want("users") && q.can(portico.PermUsersView) {
-			users, err := q.p.app.ListUsers(q.ctx, q.actor, store.UserFilter{Query: text, Limit: searchLimit})
+			users, err := q.p.app.ListUsers(q.ctx, q.actor, portico.UserFilter{Query: text, Limit: searchLimit})
 			if err != nil {
 				return err
 			}

@@ -6,22 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/portico-dev/portico"
 )
-
-// AuditFilter selects audit events; zero fields match everything.
-type AuditFilter struct {
-	ActorID    string
-	Action     string
-	TargetType string
-	TargetID   string
-	Outcome    portico.Outcome
-	// Since and Until bound the event time: Since inclusive, Until exclusive.
-	Since, Until *time.Time
-	Page         Page
-}
 
 const auditCols = `id, account_id, seq, at, actor_type, actor_id, actor_name, action, target_type, target_id,
 	source_ip, outcome, detail, prev_hash, hash`
@@ -73,7 +60,7 @@ func (q *querier) AppendAudit(ctx context.Context, e *portico.AuditEvent) error 
 }
 
 // ListAudit returns one page of the account's audit events matching f, newest first.
-func (q *querier) ListAudit(ctx context.Context, accountID string, f AuditFilter) ([]portico.AuditEvent, error) {
+func (q *querier) ListAudit(ctx context.Context, accountID string, f portico.AuditFilter) ([]portico.AuditEvent, error) {
 	w := auditWhere(accountID, f)
 	stmt := `SELECT ` + auditCols + ` FROM audit_events` + w.sql() + ` ORDER BY seq DESC` + w.limit(f.Page)
 	rows, err := q.query(ctx, stmt, w.args...)
@@ -88,7 +75,7 @@ func (q *querier) ListAudit(ctx context.Context, accountID string, f AuditFilter
 }
 
 // CountAudit counts the account's audit events matching f (its page aside).
-func (q *querier) CountAudit(ctx context.Context, accountID string, f AuditFilter) (int, error) {
+func (q *querier) CountAudit(ctx context.Context, accountID string, f portico.AuditFilter) (int, error) {
 	w := auditWhere(accountID, f)
 	var n int
 	if err := q.queryRow(ctx, `SELECT COUNT(*) FROM audit_events`+w.sql(), w.args...).Scan(&n); err != nil {
@@ -97,7 +84,7 @@ func (q *querier) CountAudit(ctx context.Context, accountID string, f AuditFilte
 	return n, nil
 }
 
-func auditWhere(accountID string, f AuditFilter) where {
+func auditWhere(accountID string, f portico.AuditFilter) where {
 	var w where
 	w.add("account_id = ?", accountID)
 	if f.ActorID != "" {

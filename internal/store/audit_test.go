@@ -57,19 +57,19 @@ func testAudit(t *testing.T, s *Store) {
 		t.Fatalf("VerifyChain: %+v", p)
 	}
 
-	list := func(fl AuditFilter) []portico.AuditEvent {
+	list := func(fl portico.AuditFilter) []portico.AuditEvent {
 		t.Helper()
 		return must1[[]portico.AuditEvent](t)(s.ListAudit(ctx, f.acc.ID, fl))
 	}
-	equal(t, list(AuditFilter{}), reversed(evs))
-	equal(t, list(AuditFilter{Page: Page{Limit: 2, Offset: 1}}), []portico.AuditEvent{evs[4], evs[3]})
-	equal(t, list(AuditFilter{ActorID: "usr_1"}), []portico.AuditEvent{evs[5], evs[3], evs[1]})
-	equal(t, list(AuditFilter{Action: "user.create"}), []portico.AuditEvent{evs[4], evs[2], evs[0]})
-	equal(t, list(AuditFilter{TargetType: "device", TargetID: "dev_0"}), []portico.AuditEvent{evs[3], evs[0]})
-	equal(t, list(AuditFilter{Outcome: portico.OutcomeDenied, TargetID: "dev_1"}), []portico.AuditEvent{evs[1]})
+	equal(t, list(portico.AuditFilter{}), reversed(evs))
+	equal(t, list(portico.AuditFilter{Page: portico.Page{Limit: 2, Offset: 1}}), []portico.AuditEvent{evs[4], evs[3]})
+	equal(t, list(portico.AuditFilter{ActorID: "usr_1"}), []portico.AuditEvent{evs[5], evs[3], evs[1]})
+	equal(t, list(portico.AuditFilter{Action: "user.create"}), []portico.AuditEvent{evs[4], evs[2], evs[0]})
+	equal(t, list(portico.AuditFilter{TargetType: "device", TargetID: "dev_0"}), []portico.AuditEvent{evs[3], evs[0]})
+	equal(t, list(portico.AuditFilter{Outcome: portico.OutcomeDenied, TargetID: "dev_1"}), []portico.AuditEvent{evs[1]})
 	since, until := at(2*time.Second), at(4*time.Second)
-	equal(t, list(AuditFilter{Since: &since, Until: &until}), []portico.AuditEvent{evs[3], evs[2]})
-	equal(t, list(AuditFilter{TargetID: other[0].TargetID, ActorID: "usr_none"}), []portico.AuditEvent{})
+	equal(t, list(portico.AuditFilter{Since: &since, Until: &until}), []portico.AuditEvent{evs[3], evs[2]})
+	equal(t, list(portico.AuditFilter{TargetID: other[0].TargetID, ActorID: "usr_none"}), []portico.AuditEvent{})
 
 	p, n, err := s.VerifyAudit(ctx, f.acc.ID)
 	if err != nil || p != nil || n != 6 {

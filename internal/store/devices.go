@@ -10,22 +10,6 @@ import (
 	"github.com/portico-dev/portico"
 )
 
-// DeviceFilter selects devices; zero fields match everything.
-type DeviceFilter struct {
-	// GroupIDs keeps devices directly in one of these groups; portico.UnassignedGroupID names Unassigned.
-	GroupIDs []string
-	// IDs keeps only these devices.
-	IDs []string
-	// Q matches a substring of the name, hostname, one IP address or logged-in user, ignoring case
-	// (Unicode case folding: see search.go).
-	Q      string
-	Status portico.DeviceStatus
-	Page   Page
-	// NoTotal skips counting every match, which costs a full pass over them, for callers that show
-	// one page without a total (the search bar); ListDevices then returns -1 as the total.
-	NoTotal bool
-}
-
 const deviceCols = `id, account_id, group_id, name, hostname, ip_addresses, logged_in_user, os_name, os_version,
 	device_type, manufacturer, asset_id, agent_version, directory_groups, status, last_seen, created_at,
 	left_unassigned_at, rule_applied, credential_hash`
@@ -115,7 +99,7 @@ func (q *querier) GetDeviceAnyAccount(ctx context.Context, id string) (*portico.
 
 // ListDevices returns one page of the account's devices matching f, by name then id, and how many
 // match in all (-1 with f.NoTotal).
-func (q *querier) ListDevices(ctx context.Context, accountID string, f DeviceFilter) ([]portico.Device, int, error) {
+func (q *querier) ListDevices(ctx context.Context, accountID string, f portico.DeviceFilter) ([]portico.Device, int, error) {
 	var w where
 	w.add("account_id = ?", accountID)
 	if f.GroupIDs != nil {
@@ -306,14 +290,6 @@ func (q *querier) ListFavourites(ctx context.Context, accountID, userID string) 
 	return ids, nil
 }
 
-// HistoryFilter selects device history entries; zero fields match everything.
-type HistoryFilter struct {
-	Action string
-	// Since and Until bound the entry time: Since inclusive, Until exclusive.
-	Since, Until *time.Time
-	Page         Page
-}
-
 // AddHistory appends an entry to a device's history.
 func (q *querier) AddHistory(ctx context.Context, h *portico.HistoryEntry) error {
 	h.At = normTime(h.At)
@@ -326,7 +302,7 @@ func (q *querier) AddHistory(ctx context.Context, h *portico.HistoryEntry) error
 }
 
 // ListHistory returns one page of a device's history, newest first, and how many entries match in all.
-func (q *querier) ListHistory(ctx context.Context, accountID, deviceID string, f HistoryFilter) ([]portico.HistoryEntry, int, error) {
+func (q *querier) ListHistory(ctx context.Context, accountID, deviceID string, f portico.HistoryFilter) ([]portico.HistoryEntry, int, error) {
 	var w where
 	w.add("account_id = ?", accountID)
 	w.add("device_id = ?", deviceID)

@@ -176,7 +176,7 @@ func testDeviceList(t *testing.T, s *Store) {
 	g := newFixture(t, s, "Globex")
 	g.device(t, s, g.group.ID, "alpha")
 
-	list := func(fl DeviceFilter) ([]string, int) {
+	list := func(fl portico.DeviceFilter) ([]string, int) {
 		t.Helper()
 		ds, total, err := s.ListDevices(ctx, f.acc.ID, fl)
 		must(t, err)
@@ -186,7 +186,7 @@ func testDeviceList(t *testing.T, s *Store) {
 		}
 		return ids, total
 	}
-	check := func(fl DeviceFilter, wantTotal int, want ...*portico.Device) {
+	check := func(fl portico.DeviceFilter, wantTotal int, want ...*portico.Device) {
 		t.Helper()
 		ids, total := list(fl)
 		var wantIDs []string
@@ -199,27 +199,27 @@ func testDeviceList(t *testing.T, s *Store) {
 		}
 	}
 	// By name, byte order (upper case first), then id.
-	check(DeviceFilter{}, 4, b, a, c, u)
-	check(DeviceFilter{Page: Page{Limit: 2}}, 4, b, a)
-	check(DeviceFilter{Page: Page{Limit: 2, Offset: 2}}, 4, c, u)
-	check(DeviceFilter{Page: Page{Offset: 3}}, 4, u)
-	check(DeviceFilter{Page: Page{Limit: 2, Offset: 10}}, 4)
-	check(DeviceFilter{GroupIDs: []string{f.group.ID}}, 2, b, a)
-	check(DeviceFilter{GroupIDs: []string{f.group.ID, sub.ID}}, 3, b, a, c)
-	check(DeviceFilter{GroupIDs: []string{portico.UnassignedGroupID}}, 1, u)
-	check(DeviceFilter{GroupIDs: []string{portico.UnassignedGroupID, sub.ID}}, 2, c, u)
-	check(DeviceFilter{GroupIDs: []string{g.group.ID}}, 0)
-	check(DeviceFilter{GroupIDs: []string{}}, 0)
-	check(DeviceFilter{IDs: []string{a.ID, u.ID, "dev_missing"}}, 2, a, u)
-	check(DeviceFilter{IDs: []string{}}, 0)
-	check(DeviceFilter{Q: "BRAVO"}, 1, b)
-	check(DeviceFilter{Q: "corp"}, 3, b, a, c)
-	check(DeviceFilter{Q: "192.168"}, 1, c)
-	check(DeviceFilter{Q: "bob"}, 1, b)
-	check(DeviceFilter{Q: "50%"}, 1, u)
-	check(DeviceFilter{Q: "_"}, 1, u)
-	check(DeviceFilter{Status: portico.DeviceAvailable}, 2, a, c)
-	check(DeviceFilter{Status: portico.DeviceAvailable, GroupIDs: []string{sub.ID}, Q: "char"}, 1, c)
+	check(portico.DeviceFilter{}, 4, b, a, c, u)
+	check(portico.DeviceFilter{Page: portico.Page{Limit: 2}}, 4, b, a)
+	check(portico.DeviceFilter{Page: portico.Page{Limit: 2, Offset: 2}}, 4, c, u)
+	check(portico.DeviceFilter{Page: portico.Page{Offset: 3}}, 4, u)
+	check(portico.DeviceFilter{Page: portico.Page{Limit: 2, Offset: 10}}, 4)
+	check(portico.DeviceFilter{GroupIDs: []string{f.group.ID}}, 2, b, a)
+	check(portico.DeviceFilter{GroupIDs: []string{f.group.ID, sub.ID}}, 3, b, a, c)
+	check(portico.DeviceFilter{GroupIDs: []string{portico.UnassignedGroupID}}, 1, u)
+	check(portico.DeviceFilter{GroupIDs: []string{portico.UnassignedGroupID, sub.ID}}, 2, c, u)
+	check(portico.DeviceFilter{GroupIDs: []string{g.group.ID}}, 0)
+	check(portico.DeviceFilter{GroupIDs: []string{}}, 0)
+	check(portico.DeviceFilter{IDs: []string{a.ID, u.ID, "dev_missing"}}, 2, a, u)
+	check(portico.DeviceFilter{IDs: []string{}}, 0)
+	check(portico.DeviceFilter{Q: "BRAVO"}, 1, b)
+	check(portico.DeviceFilter{Q: "corp"}, 3, b, a, c)
+	check(portico.DeviceFilter{Q: "192.168"}, 1, c)
+	check(portico.DeviceFilter{Q: "bob"}, 1, b)
+	check(portico.DeviceFilter{Q: "50%"}, 1, u)
+	check(portico.DeviceFilter{Q: "_"}, 1, u)
+	check(portico.DeviceFilter{Status: portico.DeviceAvailable}, 2, a, c)
+	check(portico.DeviceFilter{Status: portico.DeviceAvailable, GroupIDs: []string{sub.ID}, Q: "char"}, 1, c)
 
 	// A long list of ids (more than either database allows as parameters) works.
 	many := make([]string, 70000)
@@ -227,7 +227,7 @@ func testDeviceList(t *testing.T, s *Store) {
 		many[i] = fmt.Sprintf("dev_%06d", i)
 	}
 	many[12345] = c.ID
-	check(DeviceFilter{IDs: many}, 1, c)
+	check(portico.DeviceFilter{IDs: many}, 1, c)
 }
 
 func testMoveDevices(t *testing.T, s *Store) {
@@ -330,24 +330,24 @@ func testHistory(t *testing.T, s *Store) {
 	all = append([]portico.HistoryEntry{same2, same1}, all...)
 	must(t, s.AddHistory(ctx, &portico.HistoryEntry{ID: "his_o", AccountID: f.acc.ID, DeviceID: other.ID, At: now, Action: "moved"}))
 
-	got, total := must2[[]portico.HistoryEntry, int](t)(s.ListHistory(ctx, f.acc.ID, d.ID, HistoryFilter{}))
+	got, total := must2[[]portico.HistoryEntry, int](t)(s.ListHistory(ctx, f.acc.ID, d.ID, portico.HistoryFilter{}))
 	equal(t, got, all)
 	if total != 7 {
 		t.Fatalf("total = %d", total)
 	}
-	got, total = must2[[]portico.HistoryEntry, int](t)(s.ListHistory(ctx, f.acc.ID, d.ID, HistoryFilter{Action: "moved"}))
+	got, total = must2[[]portico.HistoryEntry, int](t)(s.ListHistory(ctx, f.acc.ID, d.ID, portico.HistoryFilter{Action: "moved"}))
 	equal(t, got, []portico.HistoryEntry{all[3], all[5]})
 	since, until := at(time.Minute), at(3*time.Minute)
-	got, total = must2[[]portico.HistoryEntry, int](t)(s.ListHistory(ctx, f.acc.ID, d.ID, HistoryFilter{Since: &since, Until: &until}))
+	got, total = must2[[]portico.HistoryEntry, int](t)(s.ListHistory(ctx, f.acc.ID, d.ID, portico.HistoryFilter{Since: &since, Until: &until}))
 	equal(t, got, []portico.HistoryEntry{all[4], all[5]})
-	got, total = must2[[]portico.HistoryEntry, int](t)(s.ListHistory(ctx, f.acc.ID, d.ID, HistoryFilter{Page: Page{Limit: 2, Offset: 1}}))
+	got, total = must2[[]portico.HistoryEntry, int](t)(s.ListHistory(ctx, f.acc.ID, d.ID, portico.HistoryFilter{Page: portico.Page{Limit: 2, Offset: 1}}))
 	equal(t, got, all[1:3])
 	if total != 7 {
 		t.Fatalf("paged total = %d", total)
 	}
 
 	g := newFixture(t, s, "Globex")
-	got, total = must2[[]portico.HistoryEntry, int](t)(s.ListHistory(ctx, g.acc.ID, d.ID, HistoryFilter{}))
+	got, total = must2[[]portico.HistoryEntry, int](t)(s.ListHistory(ctx, g.acc.ID, d.ID, portico.HistoryFilter{}))
 	if len(got) != 0 || total != 0 {
 		t.Fatalf("another account sees history: %v", got)
 	}

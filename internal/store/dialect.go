@@ -260,7 +260,7 @@ func (w *where) sql() string {
 }
 
 // limit returns LIMIT/OFFSET for p, numbering its parameters after w's.
-func (w *where) limit(p Page) string {
+func (w *where) limit(p portico.Page) string {
 	limit := int64(p.Limit)
 	if limit <= 0 {
 		limit = math.MaxInt64

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/portico-dev/portico"
 )
 
 // DirectoryConfig is an account's directory connection, kept as the application encoded it, with the
@@ -97,28 +99,10 @@ func (q *querier) SetDirectoryLink(ctx context.Context, accountID string, groups
 	return nil
 }
 
-// DirectoryJob is one directory import and its progress.
-type DirectoryJob struct {
-	ID        string `json:"id"`
-	AccountID string `json:"account_id"`
-	StartedBy string `json:"started_by"`
-	// State is running, succeeded or failed.
-	State string `json:"state"`
-	// Phase is what a running job does now: reading (the directory), users, groups, memberships.
-	Phase      string          `json:"phase"`
-	Processed  int             `json:"processed"`
-	Total      int             `json:"total"`
-	Result     json.RawMessage `json:"result,omitempty"`
-	Error      string          `json:"error,omitempty"`
-	CreatedAt  time.Time       `json:"created_at"`
-	UpdatedAt  time.Time       `json:"updated_at"`
-	FinishedAt *time.Time      `json:"finished_at,omitempty"`
-}
-
 const directoryJobCols = `id, account_id, started_by, state, phase, processed, total, result, error, created_at, updated_at, finished_at`
 
 // CreateDirectoryJob stores a new job.
-func (q *querier) CreateDirectoryJob(ctx context.Context, j *DirectoryJob) error {
+func (q *querier) CreateDirectoryJob(ctx context.Context, j *portico.DirectoryJob) error {
 	j.CreatedAt, j.UpdatedAt, j.FinishedAt = normTime(j.CreatedAt), normTime(j.UpdatedAt), normTimePtr(j.FinishedAt)
 	_, err := q.exec(ctx, `INSERT INTO directory_jobs (`+directoryJobCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		j.ID, j.AccountID, j.StartedBy, j.State, j.Phase, j.Processed, j.Total, jobResult(j.Result), j.Error,
@@ -134,7 +118,7 @@ func jobResult(r json.RawMessage) string {
 }
 
 // UpdateDirectoryJob stores a job's progress, state, result and error.
-func (q *querier) UpdateDirectoryJob(ctx context.Context, j *DirectoryJob) error {
+func (q *querier) UpdateDirectoryJob(ctx context.Context, j *portico.DirectoryJob) error {
 	j.UpdatedAt, j.FinishedAt = normTime(j.UpdatedAt), normTimePtr(j.FinishedAt)
 	return wrap("update directory job", q.execOne(ctx, "directory job", `UPDATE directory_jobs SET state = $3, phase = $4,
 		processed = $5, total = $6, result = $7, error = $8, updated_at = $9, finished_at = $10
@@ -142,8 +126,8 @@ func (q *querier) UpdateDirectoryJob(ctx context.Context, j *DirectoryJob) error
 		jobResult(j.Result), j.Error, j.UpdatedAt, j.FinishedAt))
 }
 
-func scanDirectoryJob(s scanner) (DirectoryJob, error) {
-	var j DirectoryJob
+func scanDirectoryJob(s scanner) (portico.DirectoryJob, error) {
+	var j portico.DirectoryJob
 	var result string
 	err := s.Scan(&j.ID, &j.AccountID, &j.StartedBy, &j.State, &j.Phase, &j.Processed, &j.Total, &result, &j.Error,
 		timeCol{&j.CreatedAt}, timeCol{&j.UpdatedAt}, nullTimeCol{&j.FinishedAt})
@@ -154,7 +138,7 @@ func scanDirectoryJob(s scanner) (DirectoryJob, error) {
 }
 
 // GetDirectoryJob returns a job of the account.
-func (q *querier) GetDirectoryJob(ctx context.Context, accountID, id string) (*DirectoryJob, error) {
+func (q *querier) GetDirectoryJob(ctx context.Context, accountID, id string) (*portico.DirectoryJob, error) {
 	j, err := scanDirectoryJob(q.queryRow(ctx, `SELECT `+directoryJobCols+` FROM directory_jobs WHERE account_id = $1 AND id = $2`, accountID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("directory job")
@@ -166,7 +150,7 @@ func (q *querier) GetDirectoryJob(ctx context.Context, accountID, id string) (*D
 }
 
 // ListDirectoryJobs lists the account's most recent jobs, newest first.
-func (q *querier) ListDirectoryJobs(ctx context.Context, accountID string, limit int) ([]DirectoryJob, error) {
+func (q *querier) ListDirectoryJobs(ctx context.Context, accountID string, limit int) ([]portico.DirectoryJob, error) {
 	if limit <= 0 {
 		limit = 20
 	}

@@ -46,19 +46,19 @@ func testDirectory(t *testing.T, s *Store) {
 	equal(t, len(must1[[]DirectoryLink](t)(s.ListDirectoryLinks(ctx, f.acc.ID, true))), 0)
 
 	// Jobs.
-	j := &DirectoryJob{ID: portico.NewID("djb"), AccountID: f.acc.ID, StartedBy: f.owner.ID, State: "running", Phase: "reading", CreatedAt: now, UpdatedAt: now}
+	j := &portico.DirectoryJob{ID: portico.NewID("djb"), AccountID: f.acc.ID, StartedBy: f.owner.ID, State: "running", Phase: "reading", CreatedAt: now, UpdatedAt: now}
 	must(t, s.CreateDirectoryJob(ctx, j))
 	j.State, j.Processed, j.Total, j.Result = "succeeded", 10, 10, json.RawMessage(`{"created":10}`)
 	fin := at(time.Second)
 	j.FinishedAt, j.UpdatedAt = &fin, fin
 	must(t, s.UpdateDirectoryJob(ctx, j))
-	got := must1[*DirectoryJob](t)(s.GetDirectoryJob(ctx, f.acc.ID, j.ID))
+	got := must1[*portico.DirectoryJob](t)(s.GetDirectoryJob(ctx, f.acc.ID, j.ID))
 	equal(t, got.State, "succeeded")
 	equal(t, got.Processed, 10)
 	equal(t, string(got.Result), `{"created":10}`)
 	equal(t, got.FinishedAt.Equal(normTime(fin)), true)
 	wantKind(t, errOnly(s.GetDirectoryJob(ctx, g.acc.ID, j.ID)), portico.KindNotFound)
-	equal(t, len(must1[[]DirectoryJob](t)(s.ListDirectoryJobs(ctx, f.acc.ID, 5))), 1)
+	equal(t, len(must1[[]portico.DirectoryJob](t)(s.ListDirectoryJobs(ctx, f.acc.ID, 5))), 1)
 }
 
 func errOnly[T any](_ T, err error) error { return err }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/portico-dev/portico"
 )
 
 // AccountPolicy is an account's hardening policy: who may reach it from where, what its passwords
@@ -13,27 +15,13 @@ import (
 // account that set none.
 type AccountPolicy struct {
 	// IPAllowlist, when not empty, limits the addresses people may use the account from.
-	IPAllowlist []IPAllowEntry `json:"ip_allowlist"`
+	IPAllowlist []portico.IPAllowEntry `json:"ip_allowlist"`
 	// PasswordRequireMix requires both letters and digits in new passwords.
 	PasswordRequireMix bool `json:"password_require_mix"`
 	// Terms and Privacy are the current terms of service and privacy policy; an empty version means
 	// the account asks for no acceptance of that document.
-	Terms   LegalDocument `json:"terms"`
-	Privacy LegalDocument `json:"privacy"`
-}
-
-// IPAllowEntry is one network of the allow list.
-type IPAllowEntry struct {
-	CIDR        string `json:"cidr"`
-	Description string `json:"description"`
-}
-
-// LegalDocument is one version of a legal document: its text or the address where it is published.
-type LegalDocument struct {
-	Version   string     `json:"version"`
-	Text      string     `json:"text,omitempty"`
-	URL       string     `json:"url,omitempty"`
-	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	Terms   portico.LegalDocument `json:"terms"`
+	Privacy portico.LegalDocument `json:"privacy"`
 }
 
 // LegalAcceptance records that a user accepted one version of a legal document.

@@ -29,9 +29,9 @@ func testAccountPolicy(t *testing.T, s *Store) {
 		t.Fatalf("default policy: %+v", p)
 	}
 	want := &AccountPolicy{
-		IPAllowlist:        []IPAllowEntry{{CIDR: "10.0.0.0/8", Description: "office"}, {CIDR: "2001:db8::/32"}},
+		IPAllowlist:        []portico.IPAllowEntry{{CIDR: "10.0.0.0/8", Description: "office"}, {CIDR: "2001:db8::/32"}},
 		PasswordRequireMix: true,
-		Terms:              LegalDocument{Version: "2025-01", URL: "https://example.com/terms"},
+		Terms:              portico.LegalDocument{Version: "2025-01", URL: "https://example.com/terms"},
 	}
 	must(t, s.PutAccountPolicy(ctx, f.acc.ID, want, now))
 	got := must1[*AccountPolicy](t)(s.GetAccountPolicy(ctx, f.acc.ID))

@@ -11,13 +11,6 @@ import (
 	"github.com/portico-dev/portico"
 )
 
-// DeviceSeen is one device's last-seen time, for TouchDevices.
-type DeviceSeen struct {
-	AccountID string
-	DeviceID  string
-	At        time.Time
-}
-
 // SetDeviceStatus stores a device's live status and, when lastSeen is not nil, when it was last seen.
 func (q *querier) SetDeviceStatus(ctx context.Context, accountID, deviceID string, status portico.DeviceStatus, lastSeen *time.Time) error {
 	if lastSeen != nil {
@@ -32,7 +25,7 @@ func (q *querier) SetDeviceStatus(ctx context.Context, accountID, deviceID strin
 // TouchDevices records when each device was last seen, all in one transaction: heartbeats are
 // collected and written in batches, so that many agents do not mean as many writes. A device that no
 // longer exists is skipped.
-func (q *querier) TouchDevices(ctx context.Context, seen []DeviceSeen) error {
+func (q *querier) TouchDevices(ctx context.Context, seen []portico.DeviceSeen) error {
 	if len(seen) == 0 {
 		return nil
 	}

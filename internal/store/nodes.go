@@ -102,19 +102,11 @@ func (q *querier) LostNodes(ctx context.Context) ([]string, error) {
 	})
 }
 
-// DeviceConn is one device's agent connection as presence records it.
-type DeviceConn struct {
-	AccountID string
-	DeviceID  string
-	NodeID    string
-	ConnID    string
-}
-
 // ConnectDevice records that the device's agent is connected to node through connection conn since
 // at, with the given status, unless a newer connection of the device is already recorded (the newest
 // connection wins). It reports whether it was recorded, and which connection it replaced (empty when
 // none was recorded).
-func (q *querier) ConnectDevice(ctx context.Context, c DeviceConn, status portico.DeviceStatus, at time.Time) (recorded bool, replaced DeviceConn, err error) {
+func (q *querier) ConnectDevice(ctx context.Context, c portico.DeviceConn, status portico.DeviceStatus, at time.Time) (recorded bool, replaced portico.DeviceConn, err error) {
 	err = q.atomic(ctx, func(q *querier) error {
 		var node, conn sql.NullString
 		err := q.queryRowW(ctx, `SELECT conn_node, conn_id FROM devices WHERE account_id = $1 AND id = $2`+q.forUpdate(),
@@ -137,19 +129,19 @@ func (q *querier) ConnectDevice(ctx context.Context, c DeviceConn, status portic
 		}
 		recorded = n == 1
 		if recorded && conn.Valid && conn.String != c.ConnID {
-			replaced = DeviceConn{AccountID: c.AccountID, DeviceID: c.DeviceID, NodeID: node.String, ConnID: conn.String}
+			replaced = portico.DeviceConn{AccountID: c.AccountID, DeviceID: c.DeviceID, NodeID: node.String, ConnID: conn.String}
 		}
 		return nil
 	})
 	if err != nil {
-		return false, DeviceConn{}, wrap("connect device", err)
+		return false, portico.DeviceConn{}, wrap("connect device", err)
 	}
 	return recorded, replaced, nil
 }
 
 // SetConnStatus stores the status of the device while connection conn is its current one, and reports
 // whether it was (a newer connection, or a sweep, may have taken over).
-func (q *querier) SetConnStatus(ctx context.Context, c DeviceConn, status portico.DeviceStatus) (bool, error) {
+func (q *querier) SetConnStatus(ctx context.Context, c portico.DeviceConn, status portico.DeviceStatus) (bool, error) {
 	res, err := q.exec(ctx, `UPDATE devices SET status = $4 WHERE account_id = $1 AND id = $2 AND conn_id = $3`,
 		c.AccountID, c.DeviceID, c.ConnID, status)
 	if err != nil {
@@ -161,7 +153,7 @@ func (q *querier) SetConnStatus(ctx context.Context, c DeviceConn, status portic
 
 // DisconnectDevice records that connection conn ended: the device becomes Unavailable, last seen at,
 // unless another connection is current by now. It reports whether conn was current.
-func (q *querier) DisconnectDevice(ctx context.Context, c DeviceConn, at time.Time) (bool, error) {
+func (q *querier) DisconnectDevice(ctx context.Context, c portico.DeviceConn, at time.Time) (bool, error) {
 	res, err := q.exec(ctx, `UPDATE devices SET status = $4, conn_node = NULL, conn_id = NULL, last_seen = $5
 		WHERE account_id = $1 AND id = $2 AND conn_id = $3`, c.AccountID, c.DeviceID, c.ConnID,
 		portico.DeviceUnavailable, normTime(at))
@@ -173,27 +165,27 @@ func (q *querier) DisconnectDevice(ctx context.Context, c DeviceConn, at time.Ti
 }
 
 // DeviceConnOf returns the connection presence records for the device (NodeID empty when none).
-func (q *querier) DeviceConnOf(ctx context.Context, accountID, deviceID string) (DeviceConn, error) {
+func (q *querier) DeviceConnOf(ctx context.Context, accountID, deviceID string) (portico.DeviceConn, error) {
 	var node, conn sql.NullString
 	err := q.queryRow(ctx, `SELECT conn_node, conn_id FROM devices WHERE account_id = $1 AND id = $2`,
 		accountID, deviceID).Scan(&node, &conn)
 	if errors.Is(err, sql.ErrNoRows) {
-		return DeviceConn{}, notFound("device")
+		return portico.DeviceConn{}, notFound("device")
 	}
 	if err != nil {
-		return DeviceConn{}, fmt.Errorf("device connection: %w", err)
+		return portico.DeviceConn{}, fmt.Errorf("device connection: %w", err)
 	}
-	return DeviceConn{AccountID: accountID, DeviceID: deviceID, NodeID: node.String, ConnID: conn.String}, nil
+	return portico.DeviceConn{AccountID: accountID, DeviceID: deviceID, NodeID: node.String, ConnID: conn.String}, nil
 }
 
 // NodeConns lists the connections presence records on node.
-func (q *querier) NodeConns(ctx context.Context, nodeID string) ([]DeviceConn, error) {
+func (q *querier) NodeConns(ctx context.Context, nodeID string) ([]portico.DeviceConn, error) {
 	rows, err := q.query(ctx, `SELECT account_id, id, conn_id FROM devices WHERE conn_node = $1`, nodeID)
 	if err != nil {
 		return nil, wrap("list node connections", err)
 	}
-	return scanAll(rows, func(s scanner) (DeviceConn, error) {
-		c := DeviceConn{NodeID: nodeID}
+	return scanAll(rows, func(s scanner) (portico.DeviceConn, error) {
+		c := portico.DeviceConn{NodeID: nodeID}
 		var conn sql.NullString
 		err := s.Scan(&c.AccountID, &c.DeviceID, &conn)
 		c.ConnID = conn.String
@@ -203,16 +195,16 @@ func (q *querier) NodeConns(ctx context.Context, nodeID string) ([]DeviceConn, e
 
 // ReleaseNodeDevices marks Unavailable every device whose connection presence records on node, and
 // returns them: the node stopped (it restarts, or it died and its lease ran out).
-func (q *querier) ReleaseNodeDevices(ctx context.Context, nodeID string, at time.Time) ([]DeviceConn, error) {
-	var out []DeviceConn
+func (q *querier) ReleaseNodeDevices(ctx context.Context, nodeID string, at time.Time) ([]portico.DeviceConn, error) {
+	var out []portico.DeviceConn
 	err := q.atomic(ctx, func(q *querier) error {
 		var err error
 		rows, err := q.query(ctx, `SELECT account_id, id, conn_id FROM devices WHERE conn_node = $1`, nodeID)
 		if err != nil {
 			return err
 		}
-		out, err = scanAll(rows, func(s scanner) (DeviceConn, error) {
-			c := DeviceConn{NodeID: nodeID}
+		out, err = scanAll(rows, func(s scanner) (portico.DeviceConn, error) {
+			c := portico.DeviceConn{NodeID: nodeID}
 			var conn sql.NullString
 			err := s.Scan(&c.AccountID, &c.DeviceID, &conn)
 			c.ConnID = conn.String
@@ -232,11 +224,11 @@ func (q *querier) ReleaseNodeDevices(ctx context.Context, nodeID string, at time
 }
 
 // EndNodeSessions ends every live session relayed by node and returns them as they were.
-func (q *querier) EndNodeSessions(ctx context.Context, nodeID string, at time.Time, reason string) ([]RemoteSession, error) {
-	var out []RemoteSession
+func (q *querier) EndNodeSessions(ctx context.Context, nodeID string, at time.Time, reason string) ([]portico.RemoteSession, error) {
+	var out []portico.RemoteSession
 	err := q.atomic(ctx, func(q *querier) error {
 		rows, err := q.query(ctx, `SELECT `+remoteSessionCols+` FROM remote_sessions WHERE node_id = $1 AND state <> $2`,
-			nodeID, SessionEnded)
+			nodeID, portico.RemoteSessionEnded)
 		if err != nil {
 			return err
 		}
@@ -244,7 +236,7 @@ func (q *querier) EndNodeSessions(ctx context.Context, nodeID string, at time.Ti
 			return err
 		}
 		_, err = q.exec(ctx, `UPDATE remote_sessions SET state = $2, ended_at = $3, ended_by = 'server', end_reason = $4
-			WHERE node_id = $1 AND state <> $2`, nodeID, SessionEnded, normTime(at), reason)
+			WHERE node_id = $1 AND state <> $2`, nodeID, portico.RemoteSessionEnded, normTime(at), reason)
 		return err
 	})
 	if err != nil {

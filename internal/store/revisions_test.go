@@ -99,7 +99,7 @@ func testNodes(t *testing.T, s *Store) {
 	// A device still recorded on an unregistered node is a lost node's, until it registers again.
 	f := newFixture(t, s, "Acme")
 	d := f.device(t, s, "", "pc1")
-	must2[bool, DeviceConn](t)(s.ConnectDevice(ctx, DeviceConn{AccountID: f.acc.ID, DeviceID: d.ID, NodeID: "node-a", ConnID: "c1"},
+	must2[bool, portico.DeviceConn](t)(s.ConnectDevice(ctx, portico.DeviceConn{AccountID: f.acc.ID, DeviceID: d.ID, NodeID: "node-a", ConnID: "c1"},
 		portico.DeviceAvailable, now))
 	equal(t, must1[[]string](t)(s.LostNodes(ctx)), []string{"node-a"})
 	must(t, s.RegisterExpiredNode(ctx, "node-a", at(-time.Hour)))

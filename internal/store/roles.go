@@ -74,15 +74,6 @@ func (q *querier) DeleteRole(ctx context.Context, accountID, id string) error {
 	return wrap("delete role", q.execOne(ctx, "role", `DELETE FROM roles WHERE account_id = $1 AND id = $2`, accountID, id))
 }
 
-// AssignmentFilter selects assignments; zero fields match everything.
-type AssignmentFilter struct {
-	RoleID        string
-	PrincipalType portico.PrincipalType
-	PrincipalID   string
-	ScopeType     portico.ScopeType
-	ScopeID       string
-}
-
 const assignmentCols = `id, account_id, principal_type, principal_id, role_id, scope_type, scope_id, expires_at, created_at`
 
 func scanAssignment(s scanner) (portico.Assignment, error) {
@@ -138,7 +129,7 @@ func (q *querier) GetAssignment(ctx context.Context, accountID, id string) (*por
 }
 
 // ListAssignments lists the account's assignments matching f, oldest first.
-func (q *querier) ListAssignments(ctx context.Context, accountID string, f AssignmentFilter) ([]portico.Assignment, error) {
+func (q *querier) ListAssignments(ctx context.Context, accountID string, f portico.AssignmentFilter) ([]portico.Assignment, error) {
 	var w where
 	w.add("account_id = ?", accountID)
 	if f.RoleID != "" {

@@ -30,16 +30,16 @@ func BenchmarkDeviceSearch(b *testing.B) {
 	}))
 	for _, tc := range []struct {
 		name string
-		f    DeviceFilter
+		f    portico.DeviceFilter
 	}{
-		{"selective", DeviceFilter{Q: "device-04217", Page: Page{Limit: 50}}},
-		{"selective-ip", DeviceFilter{Q: "10.1.66.", Page: Page{Limit: 50}}},
-		{"broad-page", DeviceFilter{Q: "dev", Page: Page{Limit: 50}, NoTotal: true}},
-		{"broad-total", DeviceFilter{Q: "dev", Page: Page{Limit: 50}}},
-		{"short-page", DeviceFilter{Q: "42", Page: Page{Limit: 50}, NoTotal: true}},
-		{"short-total", DeviceFilter{Q: "42", Page: Page{Limit: 50}}},
-		{"short-none", DeviceFilter{Q: "zz", Page: Page{Limit: 50}}},
-		{"short-unicode", DeviceFilter{Q: "üb", Page: Page{Limit: 50}}},
+		{"selective", portico.DeviceFilter{Q: "device-04217", Page: portico.Page{Limit: 50}}},
+		{"selective-ip", portico.DeviceFilter{Q: "10.1.66.", Page: portico.Page{Limit: 50}}},
+		{"broad-page", portico.DeviceFilter{Q: "dev", Page: portico.Page{Limit: 50}, NoTotal: true}},
+		{"broad-total", portico.DeviceFilter{Q: "dev", Page: portico.Page{Limit: 50}}},
+		{"short-page", portico.DeviceFilter{Q: "42", Page: portico.Page{Limit: 50}, NoTotal: true}},
+		{"short-total", portico.DeviceFilter{Q: "42", Page: portico.Page{Limit: 50}}},
+		{"short-none", portico.DeviceFilter{Q: "zz", Page: portico.Page{Limit: 50}}},
+		{"short-unicode", portico.DeviceFilter{Q: "üb", Page: portico.Page{Limit: 50}}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			for b.Loop() {

@@ -26,7 +26,7 @@ func testDeviceSearch(t *testing.T, s *Store) {
 
 	search := func(q string, noTotal bool) ([]string, int) {
 		t.Helper()
-		ds, total, err := s.ListDevices(ctx, f.acc.ID, DeviceFilter{Q: q, NoTotal: noTotal})
+		ds, total, err := s.ListDevices(ctx, f.acc.ID, portico.DeviceFilter{Q: q, NoTotal: noTotal})
 		must(t, err)
 		ids := []string{}
 		for _, d := range ds {
@@ -117,12 +117,12 @@ func testDeviceSearch(t *testing.T, s *Store) {
 	equal(t, got, ids(a))
 
 	// The other filters still apply to a text query.
-	ds, total, err := s.ListDevices(ctx, f.acc.ID, DeviceFilter{Q: "quote", GroupIDs: []string{portico.UnassignedGroupID}})
+	ds, total, err := s.ListDevices(ctx, f.acc.ID, portico.DeviceFilter{Q: "quote", GroupIDs: []string{portico.UnassignedGroupID}})
 	must(t, err)
 	if len(ds) != 0 || total != 0 {
 		t.Fatalf("quote in Unassigned: %d devices, total %d", len(ds), total)
 	}
-	ds, _, err = s.ListDevices(ctx, f.acc.ID, DeviceFilter{Q: "acme", IDs: []string{c.ID}})
+	ds, _, err = s.ListDevices(ctx, f.acc.ID, portico.DeviceFilter{Q: "acme", IDs: []string{c.ID}})
 	must(t, err)
 	if len(ds) != 0 {
 		t.Fatalf("acme among {quote}: %v", ds)
@@ -149,17 +149,17 @@ func testDeviceSearchPages(t *testing.T, s *Store) {
 		broadMatches = broad
 		for _, tc := range []struct {
 			q            string
-			page         Page
+			page         portico.Page
 			first, total int
 			count        int
 		}{
-			{"device", Page{Limit: 8}, 0, n, 8},
-			{"device", Page{Limit: 8, Offset: 24}, 24, n, 6},
-			{"device-01", Page{Limit: 8}, 10, 10, 8},
-			{"device-01", Page{Limit: 8, Offset: 8}, 18, 10, 2},
-			{"ice-02", Page{}, 20, 10, 10},
+			{"device", portico.Page{Limit: 8}, 0, n, 8},
+			{"device", portico.Page{Limit: 8, Offset: 24}, 24, n, 6},
+			{"device-01", portico.Page{Limit: 8}, 10, 10, 8},
+			{"device-01", portico.Page{Limit: 8, Offset: 8}, 18, 10, 2},
+			{"ice-02", portico.Page{}, 20, 10, 10},
 		} {
-			ds, total, err := s.ListDevices(ctx, f.acc.ID, DeviceFilter{Q: tc.q, Page: tc.page})
+			ds, total, err := s.ListDevices(ctx, f.acc.ID, portico.DeviceFilter{Q: tc.q, Page: tc.page})
 			must(t, err)
 			if total != tc.total || len(ds) != tc.count || ds[0].Name != fmt.Sprintf("device-%03d", tc.first) {
 				t.Fatalf("broad at %d, %q %+v: %d devices from %q, total %d; want %d from device-%03d, total %d",
@@ -216,7 +216,7 @@ func testDeviceSearchMigration(t *testing.T, s *Store) {
 		for _, broad := range []int{broadMatches, 0} {
 			old := broadMatches
 			broadMatches = broad
-			ds, total, err := s.ListDevices(ctx, f.acc.ID, DeviceFilter{Q: q})
+			ds, total, err := s.ListDevices(ctx, f.acc.ID, portico.DeviceFilter{Q: q})
 			broadMatches = old
 			must(t, err)
 			if total != 1 || len(ds) != 1 || ds[0].ID != want {
@@ -225,7 +225,7 @@ func testDeviceSearchMigration(t *testing.T, s *Store) {
 		}
 	}
 	for _, q := range []string{`"`, `,`, `[`, `]`, `","`} {
-		ds, total, err := s.ListDevices(ctx, f.acc.ID, DeviceFilter{Q: q})
+		ds, total, err := s.ListDevices(ctx, f.acc.ID, portico.DeviceFilter{Q: q})
 		must(t, err)
 		if total != 0 || len(ds) != 0 {
 			t.Fatalf("after migration, %q matched %d devices", q, total)

@@ -37,7 +37,7 @@ func checkSearch(t *testing.T, s *Store, accountID string, cases []searchCase) {
 		broadMatches = broad
 		for _, tc := range cases {
 			for _, noTotal := range []bool{false, true} {
-				ds, total, err := s.ListDevices(ctx, accountID, DeviceFilter{Q: tc.q, NoTotal: noTotal})
+				ds, total, err := s.ListDevices(ctx, accountID, portico.DeviceFilter{Q: tc.q, NoTotal: noTotal})
 				must(t, err)
 				got := []string{}
 				for _, d := range ds {
@@ -109,7 +109,7 @@ func testDeviceSearchUnicode(t *testing.T, s *Store) {
 	})
 
 	// A rename and a write of the inventory's fields keep the folded copies in step.
-	ds, _, err := s.ListDevices(ctx, f.acc.ID, DeviceFilter{Q: "über"})
+	ds, _, err := s.ListDevices(ctx, f.acc.ID, portico.DeviceFilter{Q: "über"})
 	must(t, err)
 	if len(ds) != 1 {
 		t.Fatalf("über: %d devices", len(ds))

@@ -6,57 +6,22 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/portico-dev/portico"
 )
-
-// Remote session states.
-const (
-	SessionConnecting = "connecting"
-	SessionActive     = "active"
-	SessionEnded      = "ended"
-)
-
-// RemoteSession is the record of one remote session of a technician on a device: who, where, which
-// actions, and how it ended. It is kept after the session ends, the device is deleted or the
-// technician leaves.
-type RemoteSession struct {
-	ID         string   `json:"id"`
-	AccountID  string   `json:"account_id"`
-	DeviceID   string   `json:"device_id"`
-	DeviceName string   `json:"device_name"`
-	UserID     string   `json:"user_id"`
-	UserName   string   `json:"user_name"`
-	Actions    []string `json:"actions"`
-	// State is connecting (waiting for the agent or the end user), active or ended.
-	State     string     `json:"state"`
-	StartedAt time.Time  `json:"started_at"`
-	EndedAt   *time.Time `json:"ended_at,omitempty"`
-	// EndedBy is technician, end_user, server or agent.
-	EndedBy   string `json:"ended_by,omitempty"`
-	EndReason string `json:"end_reason,omitempty"`
-	// NodeID is the server node that relays the session (the one its agent is connected to).
-	NodeID string `json:"node_id,omitempty"`
-}
-
-// RemoteSessionFilter selects remote sessions; zero fields match everything.
-type RemoteSessionFilter struct {
-	// Live keeps the sessions that have not ended.
-	Live     bool
-	DeviceID string
-	Page     Page
-}
 
 const remoteSessionCols = `id, account_id, device_id, device_name, user_id, user_name, actions, state, started_at,
 	ended_at, ended_by, end_reason, node_id`
 
-func scanRemoteSession(s scanner) (RemoteSession, error) {
-	var r RemoteSession
+func scanRemoteSession(s scanner) (portico.RemoteSession, error) {
+	var r portico.RemoteSession
 	err := s.Scan(&r.ID, &r.AccountID, &r.DeviceID, &r.DeviceName, &r.UserID, &r.UserName, jsonCol{&r.Actions},
 		&r.State, timeCol{&r.StartedAt}, nullTimeCol{&r.EndedAt}, &r.EndedBy, &r.EndReason, &r.NodeID)
 	return r, err
 }
 
 // CreateRemoteSession stores a new session.
-func (q *querier) CreateRemoteSession(ctx context.Context, r *RemoteSession) error {
+func (q *querier) CreateRemoteSession(ctx context.Context, r *portico.RemoteSession) error {
 	r.StartedAt = normTime(r.StartedAt)
 	r.EndedAt = normTimePtr(r.EndedAt)
 	_, err := q.exec(ctx, `INSERT INTO remote_sessions (`+remoteSessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
@@ -69,7 +34,7 @@ func (q *querier) CreateRemoteSession(ctx context.Context, r *RemoteSession) err
 }
 
 // GetRemoteSession returns a session of the account.
-func (q *querier) GetRemoteSession(ctx context.Context, accountID, id string) (*RemoteSession, error) {
+func (q *querier) GetRemoteSession(ctx context.Context, accountID, id string) (*portico.RemoteSession, error) {
 	r, err := scanRemoteSession(q.queryRow(ctx, `SELECT `+remoteSessionCols+` FROM remote_sessions
 		WHERE account_id = $1 AND id = $2`, accountID, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -82,11 +47,11 @@ func (q *querier) GetRemoteSession(ctx context.Context, accountID, id string) (*
 }
 
 // ListRemoteSessions returns the account's sessions matching f, newest first.
-func (q *querier) ListRemoteSessions(ctx context.Context, accountID string, f RemoteSessionFilter) ([]RemoteSession, error) {
+func (q *querier) ListRemoteSessions(ctx context.Context, accountID string, f portico.RemoteSessionFilter) ([]portico.RemoteSession, error) {
 	var w where
 	w.add("account_id = ?", accountID)
 	if f.Live {
-		w.add("state <> ?", SessionEnded)
+		w.add("state <> ?", portico.RemoteSessionEnded)
 	}
 	if f.DeviceID != "" {
 		w.add("device_id = ?", f.DeviceID)
@@ -107,7 +72,7 @@ func (q *querier) ListRemoteSessions(ctx context.Context, accountID string, f Re
 // UpdateRemoteSession stores a live session's state and actions. An ended session is not changed.
 func (q *querier) UpdateRemoteSession(ctx context.Context, accountID, id, state string, actions []string) error {
 	return wrap("update remote session", q.execOne(ctx, "session", `UPDATE remote_sessions SET state = $3, actions = $4
-		WHERE account_id = $1 AND id = $2 AND state <> $5`, accountID, id, state, jsonList(actions), SessionEnded))
+		WHERE account_id = $1 AND id = $2 AND state <> $5`, accountID, id, state, jsonList(actions), portico.RemoteSessionEnded))
 }
 
 // EndRemoteSession records that a session ended, by whom and why. Ending a session twice keeps the
@@ -115,5 +80,5 @@ func (q *querier) UpdateRemoteSession(ctx context.Context, accountID, id, state 
 func (q *querier) EndRemoteSession(ctx context.Context, accountID, id string, at time.Time, by, reason string) error {
 	return wrap("end remote session", q.execOne(ctx, "session", `UPDATE remote_sessions SET state = $3, ended_at = $4,
 		ended_by = $5, end_reason = $6 WHERE account_id = $1 AND id = $2 AND state <> $3`,
-		accountID, id, SessionEnded, normTime(at), by, reason))
+		accountID, id, portico.RemoteSessionEnded, normTime(at), by, reason))
 }

@@ -38,12 +38,6 @@ type Config struct {
 	DatabaseURL string
 }
 
-// Page selects a window of a list. A Limit of 0 or less means no limit.
-type Page struct {
-	Limit  int
-	Offset int
-}
-
 // Store is an open database. Its methods run outside any caller transaction; use Tx to group several.
 type Store struct {
 	querier

@@ -319,7 +319,7 @@ func testTxRollback(t *testing.T, s *Store) {
 	wantKind(t, err, portico.KindNotFound)
 	_, err = s.GetDeviceGroup(ctx, f.acc.ID, "grp_tx")
 	wantKind(t, err, portico.KindNotFound)
-	if evs := must1[[]portico.AuditEvent](t)(s.ListAudit(ctx, f.acc.ID, AuditFilter{})); len(evs) != 0 {
+	if evs := must1[[]portico.AuditEvent](t)(s.ListAudit(ctx, f.acc.ID, portico.AuditFilter{})); len(evs) != 0 {
 		t.Fatalf("audit after rollback: %v", evs)
 	}
 

@@ -134,7 +134,7 @@ func TestUpgradeFromFirstRelease(t *testing.T) {
 			}
 
 			// The audit chain of the old release verifies with today's rules, and grows from where it was.
-			events := must1[[]portico.AuditEvent](t)(s.ListAudit(ctx, acc, AuditFilter{}))
+			events := must1[[]portico.AuditEvent](t)(s.ListAudit(ctx, acc, portico.AuditFilter{}))
 			checkChain(t, s, acc, len(events))
 			if len(events) < 10 {
 				t.Errorf("%d audit events in the fixture, want the many its making wrote", len(events))
@@ -144,7 +144,7 @@ func TestUpgradeFromFirstRelease(t *testing.T) {
 			checkChain(t, s, acc, len(events)+1)
 
 			// Search reads the columns and index that earlier migrations filled for old devices.
-			found, _ := must2[[]portico.Device, int](t)(s.ListDevices(ctx, acc, DeviceFilter{Q: tc.search}))
+			found, _ := must2[[]portico.Device, int](t)(s.ListDevices(ctx, acc, portico.DeviceFilter{Q: tc.search}))
 			var names []string
 			for _, d := range found {
 				names = append(names, d.Name)
@@ -155,7 +155,7 @@ func TestUpgradeFromFirstRelease(t *testing.T) {
 			}
 
 			// Writes still work: keys, defaults and (PostgreSQL) identity sequences were carried over.
-			all, _ := must2[[]portico.Device, int](t)(s.ListDevices(ctx, acc, DeviceFilter{}))
+			all, _ := must2[[]portico.Device, int](t)(s.ListDevices(ctx, acc, portico.DeviceFilter{}))
 			must(t, s.AddHistory(ctx, &portico.HistoryEntry{ID: portico.NewID("hst"), AccountID: acc,
 				DeviceID: all[0].ID, At: now, ActorName: "test", Action: "upgrade.checked"}))
 			groups := must1[[]portico.DeviceGroup](t)(s.ListDeviceGroups(ctx, acc))

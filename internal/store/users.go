@@ -11,18 +11,6 @@ import (
 	"github.com/portico-dev/portico"
 )
 
-// UserFilter selects users; zero fields match everything.
-type UserFilter struct {
-	State  portico.UserState
-	Status portico.UserStatus
-	// Query matches a substring of the name or email, ignoring case.
-	Query string
-	// IDs, when not nil, keeps only these users.
-	IDs []string
-	// Limit, when positive, returns at most this many users (the first in order).
-	Limit int
-}
-
 const userCols = `id, account_id, email, name, owner, state, status, disabled_reason, language, theme,
 	password_hash, created_at, activated_at`
 
@@ -84,7 +72,7 @@ func (q *querier) GetUserByEmail(ctx context.Context, email string) (*portico.Us
 }
 
 // ListUsers lists the account's users matching f, by name then email.
-func (q *querier) ListUsers(ctx context.Context, accountID string, f UserFilter) ([]portico.User, error) {
+func (q *querier) ListUsers(ctx context.Context, accountID string, f portico.UserFilter) ([]portico.User, error) {
 	var w where
 	w.add("account_id = ?", accountID)
 	if f.State != "" {

@@ -75,7 +75,7 @@ func testUsers(t *testing.T, s *Store) {
 		State: portico.StateActivated, Status: portico.StatusActive, CreatedAt: now}
 	wantConflictField(t, s.CreateUser(ctx, second), "owner")
 
-	list := func(fl UserFilter) []string {
+	list := func(fl portico.UserFilter) []string {
 		t.Helper()
 		var ids []string
 		for _, u := range must1[[]portico.User](t)(s.ListUsers(ctx, f.acc.ID, fl)) {
@@ -84,23 +84,23 @@ func testUsers(t *testing.T, s *Store) {
 		return ids
 	}
 	// Sorted by name: "Acme owner", "Robert", "alice", "zed" (byte order: upper case first).
-	equal(t, list(UserFilter{}), []string{f.owner.ID, invited.ID, alice.ID, disabled.ID})
-	equal(t, list(UserFilter{Status: portico.StatusDisabled}), []string{disabled.ID})
-	equal(t, list(UserFilter{State: portico.StateActivated, Status: portico.StatusActive}), []string{f.owner.ID, invited.ID, alice.ID})
-	equal(t, list(UserFilter{Query: "ROBERT"}), []string{invited.ID})
-	equal(t, list(UserFilter{Query: "alice@"}), []string{alice.ID})
-	equal(t, list(UserFilter{Query: "%"}), []string(nil))
-	equal(t, list(UserFilter{IDs: []string{alice.ID, other.ID, "usr_missing"}}), []string{alice.ID})
-	equal(t, list(UserFilter{IDs: []string{}}), []string(nil))
-	equal(t, list(UserFilter{Limit: 2}), []string{f.owner.ID, invited.ID})
+	equal(t, list(portico.UserFilter{}), []string{f.owner.ID, invited.ID, alice.ID, disabled.ID})
+	equal(t, list(portico.UserFilter{Status: portico.StatusDisabled}), []string{disabled.ID})
+	equal(t, list(portico.UserFilter{State: portico.StateActivated, Status: portico.StatusActive}), []string{f.owner.ID, invited.ID, alice.ID})
+	equal(t, list(portico.UserFilter{Query: "ROBERT"}), []string{invited.ID})
+	equal(t, list(portico.UserFilter{Query: "alice@"}), []string{alice.ID})
+	equal(t, list(portico.UserFilter{Query: "%"}), []string(nil))
+	equal(t, list(portico.UserFilter{IDs: []string{alice.ID, other.ID, "usr_missing"}}), []string{alice.ID})
+	equal(t, list(portico.UserFilter{IDs: []string{}}), []string(nil))
+	equal(t, list(portico.UserFilter{Limit: 2}), []string{f.owner.ID, invited.ID})
 	// Non-ASCII text folds as in device search, on both databases, at any length.
 	jurgen := f.user(t, s, "jürgen")
 	jurgen.Name, jurgen.Status = "Jürgen Überall", portico.StatusDisabled // disabled: the seat count below stays
 	must(t, s.UpdateUser(ctx, jurgen))
 	for _, q := range []string{"ü", "Ü", "ÜB", "überall", "JÜRGEN", "rgen Ü"} {
-		equal(t, list(UserFilter{Query: q}), []string{jurgen.ID})
+		equal(t, list(portico.UserFilter{Query: q}), []string{jurgen.ID})
 	}
-	equal(t, list(UserFilter{Query: "e", Limit: 1}), []string{f.owner.ID})
+	equal(t, list(portico.UserFilter{Query: "e", Limit: 1}), []string{f.owner.ID})
 
 	// Seats: activated, active, not the owner.
 	if n := must1[int](t)(s.CountActiveTechnicians(ctx, f.acc.ID)); n != 2 {
@@ -122,7 +122,7 @@ func testUserIsolation(t *testing.T, s *Store) {
 	wantKind(t, s.UpdateUser(ctx, &edited), portico.KindNotFound)
 	wantKind(t, s.DeleteUser(ctx, f.acc.ID, bob.ID), portico.KindNotFound)
 	equal(t, must1[*portico.User](t)(s.GetUser(ctx, g.acc.ID, bob.ID)), bob)
-	if us := must1[[]portico.User](t)(s.ListUsers(ctx, f.acc.ID, UserFilter{IDs: []string{bob.ID}})); len(us) != 0 {
+	if us := must1[[]portico.User](t)(s.ListUsers(ctx, f.acc.ID, portico.UserFilter{IDs: []string{bob.ID}})); len(us) != 0 {
 		t.Fatalf("another account's user listed: %v", us)
 	}
 	if n := must1[int](t)(s.CountActiveTechnicians(ctx, f.acc.ID)); n != 0 {
@@ -327,7 +327,7 @@ func testRoles(t *testing.T, s *Store) {
 		_, err := s.GetAssignment(ctx, f.acc.ID, a.ID)
 		wantKind(t, err, portico.KindNotFound)
 	}
-	equal(t, must1[[]portico.Assignment](t)(s.ListAssignments(ctx, f.acc.ID, AssignmentFilter{})), []portico.Assignment{*keep})
+	equal(t, must1[[]portico.Assignment](t)(s.ListAssignments(ctx, f.acc.ID, portico.AssignmentFilter{})), []portico.Assignment{*keep})
 }
 
 func testAssignments(t *testing.T, s *Store) {
@@ -351,7 +351,7 @@ func testAssignments(t *testing.T, s *Store) {
 	for _, a := range []*portico.Assignment{a2, a3, a4} {
 		must(t, s.CreateAssignment(ctx, a))
 	}
-	list := func(fl AssignmentFilter) []string {
+	list := func(fl portico.AssignmentFilter) []string {
 		t.Helper()
 		var ids []string
 		for _, a := range must1[[]portico.Assignment](t)(s.ListAssignments(ctx, f.acc.ID, fl)) {
@@ -359,19 +359,19 @@ func testAssignments(t *testing.T, s *Store) {
 		}
 		return ids
 	}
-	equal(t, list(AssignmentFilter{}), []string{"asg_1", "asg_2", "asg_3", "asg_4"})
-	equal(t, list(AssignmentFilter{RoleID: r1.ID}), []string{"asg_1", "asg_4"})
-	equal(t, list(AssignmentFilter{PrincipalType: portico.PrincipalUser, PrincipalID: bob.ID}), []string{"asg_1", "asg_3", "asg_4"})
-	equal(t, list(AssignmentFilter{PrincipalType: portico.PrincipalUserGroup}), []string{"asg_2"})
-	equal(t, list(AssignmentFilter{ScopeType: portico.ScopeTypeDevice, ScopeID: d.ID}), []string{"asg_3"})
-	equal(t, list(AssignmentFilter{ScopeType: portico.ScopeTypeSection}), []string{"asg_4"})
+	equal(t, list(portico.AssignmentFilter{}), []string{"asg_1", "asg_2", "asg_3", "asg_4"})
+	equal(t, list(portico.AssignmentFilter{RoleID: r1.ID}), []string{"asg_1", "asg_4"})
+	equal(t, list(portico.AssignmentFilter{PrincipalType: portico.PrincipalUser, PrincipalID: bob.ID}), []string{"asg_1", "asg_3", "asg_4"})
+	equal(t, list(portico.AssignmentFilter{PrincipalType: portico.PrincipalUserGroup}), []string{"asg_2"})
+	equal(t, list(portico.AssignmentFilter{ScopeType: portico.ScopeTypeDevice, ScopeID: d.ID}), []string{"asg_3"})
+	equal(t, list(portico.AssignmentFilter{ScopeType: portico.ScopeTypeSection}), []string{"asg_4"})
 
 	// A role of another account cannot be assigned; another account sees none of these.
 	g := newFixture(t, s, "Globex")
 	foreign := g.role(t, s, "Foreign")
 	wantKind(t, s.CreateAssignment(ctx, &portico.Assignment{ID: "asg_x", AccountID: f.acc.ID, PrincipalType: portico.PrincipalUser,
 		PrincipalID: bob.ID, RoleID: foreign.ID, ScopeType: portico.ScopeTypeAccount, CreatedAt: now}), portico.KindNotFound)
-	if as := must1[[]portico.Assignment](t)(s.ListAssignments(ctx, g.acc.ID, AssignmentFilter{})); len(as) != 0 {
+	if as := must1[[]portico.Assignment](t)(s.ListAssignments(ctx, g.acc.ID, portico.AssignmentFilter{})); len(as) != 0 {
 		t.Fatalf("another account's assignments listed: %v", as)
 	}
 	_, err := s.GetAssignment(ctx, g.acc.ID, a1.ID)
@@ -380,5 +380,5 @@ func testAssignments(t *testing.T, s *Store) {
 
 	must(t, s.DeleteAssignment(ctx, f.acc.ID, a1.ID))
 	wantKind(t, s.DeleteAssignment(ctx, f.acc.ID, a1.ID), portico.KindNotFound)
-	equal(t, list(AssignmentFilter{}), []string{"asg_2", "asg_3", "asg_4"})
+	equal(t, list(portico.AssignmentFilter{}), []string{"asg_2", "asg_3", "asg_4"})
 }
