@@ -12,6 +12,8 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+
+	"github.com/portico-dev/portico/client"
 )
 
 // device is one enrolled device, as the devices file stores it.
@@ -68,47 +70,21 @@ func problemError(what string, resp *http.Response) error {
 	return fmt.Errorf("%s: %s: %s", what, resp.Status, msg)
 }
 
-// postJSON posts in as JSON and decodes a 2xx answer into out.
-func postJSON(ctx context.Context, hc *http.Client, url, bearer string, in, out any) error {
-	body, err := json.Marshal(in)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return problemError("POST "+url, resp)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return fmt.Errorf("POST %s: decode answer: %w", url, err)
-	}
-	return nil
-}
-
 // createToken creates an account-wide enrollment token with the API key and returns its secret.
 func createToken(ctx context.Context, hc *http.Client, server, apiKey string) (string, error) {
-	var out struct {
-		Secret string `json:"secret"`
-	}
-	if err := postJSON(ctx, hc, server+"/api/v1/enrollment-tokens", apiKey, struct{}{}, &out); err != nil {
+	c := client.New(server, client.WithAPIKey(apiKey), client.WithHTTPClient(hc), client.WithUserAgent(userAgent))
+	t, err := c.CreateEnrollmentToken(ctx, client.CreateEnrollmentTokenRequest{})
+	if err != nil {
 		return "", fmt.Errorf("create an enrollment token: %w", err)
 	}
-	if out.Secret == "" {
+	if t.Secret == "" {
 		return "", errors.New("create an enrollment token: the answer holds no secret")
 	}
-	return out.Secret, nil
+	return t.Secret, nil
 }
+
+// userAgent names the load generator in the server's logs.
+const userAgent = "portico-loadagents"
 
 // enrollDevices enrolls n devices with the token, parallel at a time, appending each to w (the devices
 // file, when set) as soon as it is enrolled so that an interrupted run keeps what it made. Hostnames
@@ -117,6 +93,7 @@ func enrollDevices(ctx context.Context, hc *http.Client, server, token, prefix s
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	out := make([]device, n)
+	c := client.New(server, client.WithHTTPClient(hc), client.WithUserAgent(userAgent)) // the token is the credential
 	var next atomic.Int64
 	var wmu sync.Mutex
 	var wg sync.WaitGroup
@@ -129,13 +106,13 @@ func enrollDevices(ctx context.Context, hc *http.Client, server, token, prefix s
 				if i >= n || ctx.Err() != nil {
 					return
 				}
-				var d device
-				in := map[string]any{"token": token, "hostname": fmt.Sprintf("%s-%d", prefix, i), "os_name": "Linux",
-					"agent_version": "loadagents"}
-				if err := postJSON(ctx, hc, server+"/api/v1/agent/enroll", "", in, &d); err != nil {
+				en, err := c.EnrollDevice(ctx, client.EnrollRequest{Token: token, Hostname: fmt.Sprintf("%s-%d", prefix, i),
+					OSName: "Linux", AgentVersion: "loadagents"})
+				if err != nil {
 					cancel(fmt.Errorf("enroll device %d: %w", i, err))
 					return
 				}
+				d := device{ID: en.DeviceID, Credential: en.Credential}
 				out[i] = d
 				if w != nil {
 					line, _ := json.Marshal(d)

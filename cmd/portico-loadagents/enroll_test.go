@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/portico-dev/portico/client"
 )
 
 // fakeEnrollServer answers the two endpoints the tool uses; enrollment fails after failAfter devices
@@ -55,8 +57,8 @@ func fakeEnrollServer(t *testing.T, failAfter int64) *httptest.Server {
 func TestEnrollAndDevicesFile(t *testing.T) {
 	srv := fakeEnrollServer(t, 0)
 	ctx := context.Background()
-	if _, err := createToken(ctx, srv.Client(), srv.URL, "bad-key"); err == nil ||
-		!strings.Contains(err.Error(), "401 Unauthorized: Unauthenticated: invalid API key") {
+	if _, err := createToken(ctx, srv.Client(), srv.URL, "bad-key"); !client.IsUnauthenticated(err) ||
+		!strings.Contains(err.Error(), "invalid API key") {
 		t.Fatalf("bad key: %v", err)
 	}
 	token, err := createToken(ctx, srv.Client(), srv.URL, "good-key")
@@ -98,7 +100,7 @@ func TestEnrollStopsAtFirstRefusal(t *testing.T) {
 	srv := fakeEnrollServer(t, 5)
 	var file bytes.Buffer
 	_, err := enrollDevices(context.Background(), srv.Client(), srv.URL, "enr_secret", "h", 50, 1, &file)
-	if err == nil || !strings.Contains(err.Error(), "429 Too Many Requests: Too many requests: slow down") {
+	if !client.IsRateLimited(err) || !strings.Contains(err.Error(), "enroll device 5") || !strings.Contains(err.Error(), "slow down") {
 		t.Fatalf("error %v", err)
 	}
 	// What was enrolled before the refusal is kept, so a rerun does not enroll it again.

@@ -6,6 +6,13 @@
 //	portico admin create-account --data DIR --company NAME --owner-email E --owner-password-file F [--print-api-key]
 //	portico audit verify --data DIR [--database-url URL]
 //	portico version
+//
+// and the command line of the REST API (cli*.go), `portico RESOURCE VERB [flags] [ARGS]`:
+//
+//	portico devices list --output json
+//	portico groups create --name Branch
+//	portico audit verify --server https://portico.example.com
+//	portico completion bash
 package main
 
 import (
@@ -52,13 +59,13 @@ commands:
   demo             run the server with a demo account on SQLite
   migrate          apply database migrations
   admin            administration (create-account)
-  audit verify     check the audit log's hash chains
+  audit verify     check the audit log's hash chains (--data: in the database; --server: through the API)
   version          print the version
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usageText())
 		return flag.ErrHelp
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -76,18 +83,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return cmdCreateAccount(ctx, args[2:], stdout, stderr)
 	case "audit":
+		if len(args) >= 2 && (args[1] == "events" || (args[1] == "verify" && auditVerifyAsksServer(args[2:]))) {
+			return runResource(ctx, auditResource(), args, stdout, stderr)
+		}
 		if len(args) < 2 || args[1] != "verify" {
-			fmt.Fprint(stderr, "usage: portico audit verify --data DIR [--database-url URL]\n")
+			fmt.Fprint(stderr, "usage: portico audit verify --data DIR [--database-url URL]\n"+
+				"       portico audit verify --server URL [--api-key KEY]\n"+
+				"       portico audit events [flags]\n")
 			return flag.ErrHelp
 		}
 		return cmdAuditVerify(ctx, args[2:], stdout, stderr)
+	case "completion":
+		return cmdCompletion(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "portico %s\n", version)
 		return nil
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usageText())
 		return nil
 	}
-	fmt.Fprintf(stderr, "portico: unknown command %q\n\n%s", args[0], usage)
+	if r, ok := lookupResource(args[0]); ok {
+		return runResource(ctx, r, args, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "portico: unknown command %q\n\n%s", args[0], usageText())
 	return flag.ErrHelp
 }

@@ -1,15 +1,16 @@
 package agent
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
+	"github.com/portico-dev/portico/client"
 	"github.com/portico-dev/portico/internal/protocol"
 )
 
@@ -25,26 +26,6 @@ type EnrollOptions struct {
 	Inventory protocol.Inventory
 	// HTTPClient is used for the request; http.DefaultClient when nil.
 	HTTPClient *http.Client
-}
-
-// enrollRequest mirrors the body of POST /api/v1/agent/enroll.
-type enrollRequest struct {
-	Token        string   `json:"token"`
-	Hostname     string   `json:"hostname"`
-	Name         string   `json:"name,omitempty"`
-	OSName       string   `json:"os_name,omitempty"`
-	OSVersion    string   `json:"os_version,omitempty"`
-	DeviceType   string   `json:"device_type,omitempty"`
-	Manufacturer string   `json:"manufacturer,omitempty"`
-	AssetID      string   `json:"asset_id,omitempty"`
-	AgentVersion string   `json:"agent_version,omitempty"`
-	LoggedInUser string   `json:"logged_in_user,omitempty"`
-	IPAddresses  []string `json:"ip_addresses,omitempty"`
-}
-
-type enrollResponse struct {
-	DeviceID   string `json:"device_id"`
-	Credential string `json:"credential"`
 }
 
 // Problem is an RFC 9457 problem document returned by the server.
@@ -125,19 +106,16 @@ func Enroll(ctx context.Context, opt EnrollOptions) (Config, error) {
 	if len(ips) > maxEnrollIPs {
 		ips = ips[:maxEnrollIPs]
 	}
-	body, err := json.Marshal(enrollRequest{Token: strings.TrimSpace(opt.Token), Hostname: inv.Hostname, Name: opt.Name,
+	in := client.EnrollRequest{Token: strings.TrimSpace(opt.Token), Hostname: inv.Hostname, Name: opt.Name,
 		OSName: inv.OSName, OSVersion: inv.OSVersion, DeviceType: inv.DeviceType, Manufacturer: inv.Manufacturer,
-		AssetID: inv.AssetID, AgentVersion: inv.AgentVersion, LoggedInUser: inv.LoggedInUser, IPAddresses: ips})
-	if err != nil {
-		return Config{}, fmt.Errorf("enroll: %w", err)
-	}
-	client := opt.HTTPClient
-	if client == nil {
-		client = http.DefaultClient
+		AssetID: inv.AssetID, AgentVersion: inv.AgentVersion, LoggedInUser: inv.LoggedInUser, IPAddresses: ips}
+	hc := opt.HTTPClient
+	if hc == nil {
+		hc = http.DefaultClient
 	}
 	var failures []error
 	for _, server := range servers {
-		out, tryNext, err := enrollAt(ctx, client, server, body)
+		out, tryNext, err := enrollAt(ctx, hc, server, in)
 		if err == nil {
 			c := Config{DeviceID: out.DeviceID, Credential: out.Credential}
 			c.SetServerURLs(servers)
@@ -157,31 +135,43 @@ func Enroll(ctx context.Context, opt EnrollOptions) (Config, error) {
 
 // enrollAt sends the enrolment request to one server. On failure, tryNext reports that the server
 // could not be reached or that a proxy in front of it found it down: another node may answer.
-func enrollAt(ctx context.Context, client *http.Client, server string, body []byte) (out enrollResponse, tryNext bool, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, server+"/api/v1/agent/enroll", bytes.NewReader(body))
-	if err != nil {
-		return out, false, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return out, true, fmt.Errorf("server %s unreachable: %w", server, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return out, true, fmt.Errorf("read the answer of %s: %w", server, err)
-	}
+func enrollAt(ctx context.Context, hc *http.Client, server string, in client.EnrollRequest) (out *client.Enrollment, tryNext bool, err error) {
+	c := client.New(server, client.WithHTTPClient(hc), client.WithUserAgent("portico-agent"))
+	out, err = c.EnrollDevice(ctx, in)
+	var (
+		refused  *client.Error
+		dial     *url.Error
+		syntax   *json.SyntaxError
+		mismatch *json.UnmarshalTypeError
+	)
 	switch {
-	case resp.StatusCode == http.StatusBadGateway, resp.StatusCode == http.StatusServiceUnavailable,
-		resp.StatusCode == http.StatusGatewayTimeout:
-		return out, true, fmt.Errorf("server %s: %w", server, serverError(resp.StatusCode, raw))
-	case resp.StatusCode/100 != 2:
-		return out, false, serverError(resp.StatusCode, raw)
-	}
-	if err := json.Unmarshal(raw, &out); err != nil || out.DeviceID == "" || out.Credential == "" {
-		return out, false, fmt.Errorf("unexpected answer from %s (is it a Portico server?)", server)
+	case errors.As(err, &refused):
+		se := fromClientError(refused)
+		switch refused.StatusCode {
+		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return nil, true, fmt.Errorf("server %s: %w", server, se)
+		}
+		return nil, false, se
+	case errors.As(err, &dial):
+		return nil, true, fmt.Errorf("server %s unreachable: %w", server, dial)
+	case errors.As(err, &syntax), errors.As(err, &mismatch):
+		return nil, false, fmt.Errorf("unexpected answer from %s (is it a Portico server?)", server)
+	case err != nil:
+		return nil, true, fmt.Errorf("read the answer of %s: %w", server, err)
+	case out.DeviceID == "" || out.Credential == "":
+		return nil, false, fmt.Errorf("unexpected answer from %s (is it a Portico server?)", server)
 	}
 	return out, false, nil
+}
+
+// fromClientError keeps the agent's own error for a refusal, as the connection loop reports it too.
+func fromClientError(e *client.Error) *ServerError {
+	se := &ServerError{Status: e.StatusCode, Problem: Problem{Title: e.Title, Status: e.StatusCode, Detail: e.Detail}}
+	for _, f := range e.Fields {
+		se.Problem.Errors = append(se.Problem.Errors, struct {
+			Field   string `json:"field"`
+			Message string `json:"message"`
+		}{f.Field, f.Message})
+	}
+	return se
 }
