@@ -37,7 +37,12 @@ type Error struct {
 	Op      string
 	Message string
 	Fields  []FieldError
-	Err     error
+	// Permission is the permission a refusal is about (KindForbidden), so that each interface can
+	// name it in its own words; empty otherwise.
+	Permission Permission
+	// SwitchedOff marks a refusal by a device group setting rather than a missing grant.
+	SwitchedOff bool
+	Err         error
 }
 
 func (e *Error) Error() string {

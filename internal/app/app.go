@@ -319,13 +319,14 @@ func (a *App) authorize(ctx context.Context, ac *Actor, action string, perm port
 	}
 	switch d.Reason {
 	case authz.ReasonSettingOff:
-		return portico.Errorf(portico.KindForbidden, "%s is switched off by a device group setting", perm)
+		return &portico.Error{Kind: portico.KindForbidden, Permission: perm, SwitchedOff: true,
+			Message: fmt.Sprintf("%s is switched off by a device group setting", perm)}
 	case authz.ReasonUnlicensed:
 		return portico.Errorf(portico.KindForbidden, "the device is in Unassigned and holds no licence: move it to a device group first")
 	case authz.ReasonUserInactive:
 		return portico.Errorf(portico.KindForbidden, "your user is not active")
 	}
-	return portico.Errorf(portico.KindForbidden, "you need the %s permission here", perm)
+	return &portico.Error{Kind: portico.KindForbidden, Permission: perm, Message: fmt.Sprintf("you need the %s permission here", perm)}
 }
 
 // mayView reports whether the actor may see the target itself, as lists show it: a device needs

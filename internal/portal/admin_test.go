@@ -373,6 +373,11 @@ func TestAdminUsersViewOnly(t *testing.T) {
 			t.Errorf("%s: %d, want 403 for a users viewer", path, code)
 		}
 	}
+	// The refusal names the permission as people read it, never by its key.
+	if _, body, _ := b.get("/roles"); !strings.Contains(body, "You need the permission “View roles” here.") ||
+		strings.Contains(body, "roles.view") {
+		t.Errorf("the refusal page does not name the permission by its title: %s", body)
+	}
 }
 
 func TestAdminUsersCreateAndManage(t *testing.T) {

@@ -298,7 +298,14 @@ func (q *request) fail(err error) {
 	detail := ""
 	if status != http.StatusInternalServerError {
 		var pe *portico.Error
-		if errors.As(err, &pe) {
+		if errors.As(err, &pe) && pe.Permission != "" {
+			// The page says which permission, in the user's language, never the catalogue's key.
+			key := "error.need_permission"
+			if pe.SwitchedOff {
+				key = "error.switched_off"
+			}
+			detail = q.p.locales.text(q.lang, key, q.p.locales.text(q.lang, "perm."+string(pe.Permission)))
+		} else if errors.As(err, &pe) {
 			// The fields' own messages say more than the error's ("invalid input", "conflict"), and
 			// are named as the page names them, not as the API does.
 			detail = pe.Message
