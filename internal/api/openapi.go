@@ -45,8 +45,11 @@ func openAPIDocument(rs []Route) ([]byte, error) {
 		}
 		if rt.ep.in != nil {
 			g.input = true
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
-				"application/json": map[string]any{"schema": g.schema(rt.ep.in)}}}
+			media := map[string]any{"schema": g.schema(rt.ep.in)}
+			if ex, ok := examples[rt.OperationID]; ok {
+				media["example"] = ex
+			}
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": media}}
 			g.input = false
 		}
 		ok := map[string]any{"description": http.StatusText(rt.Status)}
@@ -150,7 +153,11 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 		}
 		return map[string]any{"type": "array", "items": g.schema(t.Elem())}
 	case reflect.Map:
-		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem())}
+		values := g.schema(t.Elem())
+		if t.Elem().Kind() == reflect.Pointer {
+			values = map[string]any{"anyOf": []any{values, map[string]any{"type": "null"}}} // null: unset
+		}
+		return map[string]any{"type": "object", "additionalProperties": values}
 	case reflect.Struct:
 		if t.Name() == "" {
 			return g.structSchema(t)
