@@ -46,8 +46,10 @@ type action func(ctx context.Context, c *cli, args []string) error
 // resources lists every resource of the command line, in the order `portico help` shows them.
 func resources() []resource {
 	return []resource{
-		devicesResource(), groupsResource(), enrollmentTokensResource(), usersResource(), userGroupsResource(),
-		rolesResource(), assignmentsResource(), rulesResource(), apiKeysResource(), auditResource(), accessResource(),
+		devicesResource(), sessionsResource(), groupsResource(), enrollmentTokensResource(), usersResource(),
+		userGroupsResource(), rolesResource(), assignmentsResource(), rulesResource(), apiKeysResource(), auditResource(),
+		accessResource(), accountResource(), meResource(), permissionsResource(), ssoResource(), directoryResource(),
+		legalResource(), brandingResource(), ipAllowlistResource(), passwordPolicyResource(),
 	}
 }
 
@@ -245,6 +247,10 @@ func usageText() string {
   and the key come from $PORTICO_SERVER and $PORTICO_API_KEY, else from ~/.config/portico/cli.json:
   {"server": "https://portico.example.com", "api_key": "pk_…", "output": "table"}. Flags win over
   the environment, the environment over the file. "portico RESOURCE" lists its commands.
+
+  Two-factor authentication has no command here: the server refuses an API key both one's own
+  enrolment (/api/v1/me/2fa) and resetting another user's (users/{id}/reset-2fa), which a signed-in
+  person does in the portal.
 `)
 	return b.String()
 }
@@ -310,6 +316,37 @@ func optional(fs *flag.FlagSet, name string) *string {
 	}
 	v := fs.Lookup(name).Value.String()
 	return &v
+}
+
+// given copies a flag's value into dst when the flag was given: an update that starts from the current
+// object (the API replaces it whole) changes only what the command line names. dst's type must be the
+// flag's (string for fs.String, bool for fs.Bool, int for fs.Int).
+func given[T any](fs *flag.FlagSet, name string, dst *T) {
+	if flagGiven(fs, name) {
+		*dst = fs.Lookup(name).Value.(flag.Getter).Get().(T)
+	}
+}
+
+// readFileOrStdin reads a file, or standard input for "-", refusing more than limit bytes rather than
+// sending a truncated document.
+func readFileOrStdin(path string, limit int64) ([]byte, error) {
+	var r io.Reader = os.Stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d KiB", path, limit>>10)
+	}
+	return b, nil
 }
 
 // stringList is a flag that may be given several times, each a value or a comma-separated list.
@@ -400,6 +437,28 @@ func writeOne[T any](c *cli, item T, cols []column[T]) error {
 		return c.writeJSON(item)
 	}
 	return writeList(c, []T{item}, cols)
+}
+
+// writeFields writes one object as a table of its fields, one a line, named as in the API's JSON: an
+// account-wide setting has too many fields for one row. JSON output is the API's object.
+func writeFields[T any](c *cli, item T, fields []column[T]) error {
+	if c.output == "json" {
+		return c.writeJSON(item)
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "FIELD\tVALUE")
+	for _, f := range fields {
+		fmt.Fprintf(tw, "%s\t%s\n", f.title, cell(f.value(item)))
+	}
+	return tw.Flush()
+}
+
+// abbreviate shortens a long text for a table cell; JSON output keeps it whole.
+func abbreviate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 // done tells, in table mode, that a change without an answer worth showing was made; JSON output

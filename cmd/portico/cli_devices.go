@@ -115,6 +115,22 @@ func devicesResource() resource {
 				})
 			}
 		}},
+		{name: "favourite", args: "ID", summary: "Mark a device as one of your favourites (devices list --favourites)", setup: func(fs *flag.FlagSet) action {
+			return func(ctx context.Context, c *cli, args []string) error {
+				if err := c.api.AddFavourite(ctx, args[0]); err != nil {
+					return err
+				}
+				return c.done("device %s is one of your favourites", args[0])
+			}
+		}},
+		{name: "unfavourite", args: "ID", summary: "Remove a device from your favourites", setup: func(fs *flag.FlagSet) action {
+			return func(ctx context.Context, c *cli, args []string) error {
+				if err := c.api.RemoveFavourite(ctx, args[0]); err != nil {
+					return err
+				}
+				return c.done("device %s is no longer one of your favourites", args[0])
+			}
+		}},
 		{name: "inventory", args: "ID", summary: "Show a device's latest inventory, as its agent reported it (JSON)", setup: func(fs *flag.FlagSet) action {
 			return func(ctx context.Context, c *cli, args []string) error {
 				inv, err := c.api.GetDeviceInventory(ctx, args[0])
@@ -122,6 +138,49 @@ func devicesResource() resource {
 					return err
 				}
 				return c.writeJSON(inv) // a nested document: no table does it justice
+			}
+		}},
+	}}
+}
+
+var sessionColumns = []column[apiclient.Session]{
+	{"ID", func(s apiclient.Session) string { return s.ID }},
+	{"DEVICE", func(s apiclient.Session) string { return s.DeviceName }},
+	{"USER", func(s apiclient.Session) string { return s.UserName }},
+	{"STATE", func(s apiclient.Session) string { return s.State }},
+	{"ACTIONS", func(s apiclient.Session) string { return strings.Join(s.Actions, ",") }},
+	{"STARTED", func(s apiclient.Session) string { return formatTime(&s.StartedAt) }},
+	{"ENDED", func(s apiclient.Session) string { return formatTime(s.EndedAt) }},
+}
+
+func sessionsResource() resource {
+	return resource{name: "sessions", summary: "Remote sessions (opened in the portal or over the session WebSocket, not here).", verbs: []verb{
+		{name: "list", summary: "List the live remote sessions you may see", setup: func(fs *flag.FlagSet) action {
+			var l listFlags
+			l.register(fs, 0)
+			return func(ctx context.Context, c *cli, _ []string) error {
+				items, err := collect(&l, c.api.AllSessions(ctx, l.options()))
+				if err != nil {
+					return err
+				}
+				return writeList(c, items, sessionColumns)
+			}
+		}},
+		{name: "get", args: "ID", summary: "Show a remote session, live or ended", setup: func(fs *flag.FlagSet) action {
+			return func(ctx context.Context, c *cli, args []string) error {
+				s, err := c.api.GetSession(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				return writeOne(c, *s, sessionColumns)
+			}
+		}},
+		{name: "end", args: "ID", summary: "End a remote session; the technician and the device are told", setup: func(fs *flag.FlagSet) action {
+			return func(ctx context.Context, c *cli, args []string) error {
+				if err := c.api.EndSession(ctx, args[0]); err != nil {
+					return err
+				}
+				return c.done("ended session %s", args[0])
 			}
 		}},
 	}}
@@ -219,7 +278,24 @@ func groupsResource() resource {
 				return writeSettings(c, s)
 			}
 		}},
+		{name: "enable-all-settings", args: "ID", summary: "Switch every setting of a group on", setup: func(fs *flag.FlagSet) action {
+			return groupSettingsAction((*apiclient.Client).EnableAllDeviceGroupSettings)
+		}},
+		{name: "disable-all-settings", args: "ID", summary: "Switch every setting of a group off", setup: func(fs *flag.FlagSet) action {
+			return groupSettingsAction((*apiclient.Client).DisableAllDeviceGroupSettings)
+		}},
 	}}
+}
+
+// groupSettingsAction runs a call that takes a group's id and answers its settings.
+func groupSettingsAction(fn func(*apiclient.Client, context.Context, string) (*apiclient.DeviceGroupSettings, error)) action {
+	return func(ctx context.Context, c *cli, args []string) error {
+		s, err := fn(c.api, ctx, args[0])
+		if err != nil {
+			return err
+		}
+		return writeSettings(c, s)
+	}
 }
 
 // applySettingChanges returns own with each FEATURE=on|off|inherit applied.

@@ -4,9 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +20,7 @@ import (
 
 	"github.com/portico-dev/portico"
 	apiclient "github.com/portico-dev/portico/client"
+	"github.com/portico-dev/portico/internal/api"
 )
 
 func TestParseInterspersed(t *testing.T) {
@@ -310,5 +316,146 @@ func TestAuditVerifyAsksServer(t *testing.T) {
 		if got := auditVerifyAsksServer(tt.args); got != tt.want {
 			t.Errorf("%q: %v", tt.args, got)
 		}
+	}
+}
+
+// notInCLI are the operations of the API that no command of the line calls, and why. Everything else
+// the client can call must be reachable from some verb (TestEveryOperationHasAVerb).
+var notInCLI = map[string]string{
+	"signIn":           "a portal session: the command line authenticates with an API key",
+	"signOut":          "a portal session: the command line authenticates with an API key",
+	"acceptInvitation": "done by the invited person, in the browser, with the link's token",
+	// The server refuses an API key these five by design: one's own second factor is managed by the
+	// person, signed in.
+	"getTwoFactorStatus":      "the caller's own 2FA, which the server refuses to an API key",
+	"startTwoFactor":          "the caller's own 2FA, which the server refuses to an API key",
+	"confirmTwoFactor":        "the caller's own 2FA, which the server refuses to an API key",
+	"disableTwoFactor":        "the caller's own 2FA, which the server refuses to an API key",
+	"regenerateRecoveryCodes": "the caller's own 2FA, which the server refuses to an API key",
+	"resetTwoFactor":          "the server refuses an API key: a signed-in administrator resets another user's 2FA, in the portal",
+	"openSession":             "the technician's WebSocket (docs/sessions.md), opened by the portal",
+	"connectAgent":            "the agent's WebSocket",
+	"enrollDevice":            "the agent's (portico-agent enroll), with an enrollment token rather than an API key",
+	"getOpenAPI":              "a document for tools, not an administration task",
+	"health":                  "for monitoring (liveness), not an administration task",
+	"ready":                   "for monitoring (readiness), not an administration task",
+	"metrics":                 "for monitoring (Prometheus), not an administration task",
+}
+
+// TestEveryOperationHasAVerb holds the command line to the route table: the client method of every
+// operation (named after its operationId) is called by some verb, directly or through other client
+// methods, unless notInCLI says why not.
+func TestEveryOperationHasAVerb(t *testing.T) {
+	reached := clientMethodsReachedFromCLI(t)
+	clientType := reflect.TypeFor[*apiclient.Client]()
+	routes := map[string]bool{}
+	for _, rt := range api.Routes() {
+		id := rt.OperationID
+		routes[id] = true
+		method := strings.ToUpper(id[:1]) + id[1:]
+		_, hasMethod := clientType.MethodByName(method)
+		why, excepted := notInCLI[id]
+		switch {
+		case excepted && reached[method]:
+			t.Errorf("%s is called by a verb: remove it from notInCLI", id)
+		case excepted:
+			t.Logf("%s (%s %s): not in the command line: %s", id, rt.Method, rt.Path, why)
+		case !hasMethod:
+			t.Errorf("operation %s (%s %s): the client has no method %s", id, rt.Method, rt.Path, method)
+		case !reached[method]:
+			t.Errorf("operation %s (%s %s): no verb calls client.%s; add one (and run it in TestCLI), or say why not in notInCLI",
+				id, rt.Method, rt.Path, method)
+		}
+	}
+	for id := range notInCLI {
+		if !routes[id] {
+			t.Errorf("notInCLI names %s, which the route table does not have", id)
+		}
+	}
+}
+
+// clientMethodsReachedFromCLI reads the source: the client methods the command line's files (cli*.go)
+// call, through c.api or a method expression of *apiclient.Client, and those that these call in turn
+// (AllDevices pages through ListDevices).
+func clientMethodsReachedFromCLI(t *testing.T) map[string]bool {
+	t.Helper()
+	fset := token.NewFileSet()
+	parse := func(pattern string) []*ast.File {
+		paths, err := filepath.Glob(pattern)
+		if err != nil || len(paths) == 0 {
+			t.Fatalf("no files match %s (%v)", pattern, err)
+		}
+		var files []*ast.File
+		for _, p := range paths {
+			if strings.HasSuffix(p, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(fset, p, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, f)
+		}
+		return files
+	}
+	// calls[m] are the methods that the client's method m calls on its receiver.
+	calls := map[string][]string{}
+	for _, f := range parse("../../client/*.go") {
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Recv == nil || len(fn.Recv.List[0].Names) == 0 || types.ExprString(fn.Recv.List[0].Type) != "*Client" {
+				continue
+			}
+			recv := fn.Recv.List[0].Names[0].Name
+			ast.Inspect(fn.Body, func(n ast.Node) bool {
+				if sel, ok := n.(*ast.SelectorExpr); ok {
+					if x, ok := sel.X.(*ast.Ident); ok && x.Name == recv {
+						calls[fn.Name.Name] = append(calls[fn.Name.Name], sel.Sel.Name)
+					}
+				}
+				return true
+			})
+		}
+	}
+	reached := map[string]bool{}
+	var reach func(m string)
+	reach = func(m string) {
+		if !reached[m] {
+			reached[m] = true
+			for _, callee := range calls[m] {
+				reach(callee)
+			}
+		}
+	}
+	for _, f := range parse("cli*.go") {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok {
+				if x := types.ExprString(sel.X); x == "c.api" || x == "(*apiclient.Client)" {
+					reach(sel.Sel.Name)
+				}
+			}
+			return true
+		})
+	}
+	if len(reached) < 20 {
+		t.Fatalf("only %d client methods found in the command line's source: has its form changed?", len(reached))
+	}
+	return reached
+}
+
+func TestGiven(t *testing.T) {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.String("name", "", "")
+	fs.Int("size", 0, "")
+	fs.Bool("on", false, "")
+	if err := fs.Parse([]string{"--size", "7", "--on=false"}); err != nil {
+		t.Fatal(err)
+	}
+	name, size, on := "kept", 1, true
+	given(fs, "name", &name)
+	given(fs, "size", &size)
+	given(fs, "on", &on)
+	if name != "kept" || size != 7 || on {
+		t.Errorf("got %q %d %v, want the flags given over the rest", name, size, on)
 	}
 }

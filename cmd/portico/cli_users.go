@@ -23,8 +23,18 @@ var userColumns = []column[portico.User]{
 	{"OWNER", func(u portico.User) string { return yesNo(u.Owner) }},
 }
 
+// createdUserColumns show a new or re-invited user with what is shown only now: the invitation link.
+var createdUserColumns = []column[apiclient.CreatedUser]{
+	{"ID", func(u apiclient.CreatedUser) string { return u.ID }},
+	{"EMAIL", func(u apiclient.CreatedUser) string { return u.Email }},
+	{"STATE", func(u apiclient.CreatedUser) string { return string(u.State) }},
+	{"INVITATION LINK", func(u apiclient.CreatedUser) string { return u.InvitationLink }},
+	{"EMAIL STATUS", func(u apiclient.CreatedUser) string { return u.EmailStatus }},
+}
+
 func usersResource() resource {
-	return resource{name: "users", summary: "The account's users (technicians and administrators).", verbs: []verb{
+	return resource{name: "users", summary: "The account's users (technicians and administrators).\n" +
+		"Resetting a user's two-factor authentication is done signed in, in the portal: the server refuses it to an API key.", verbs: []verb{
 		{name: "list", summary: "List users", setup: func(fs *flag.FlagSet) action {
 			var l listFlags
 			l.register(fs, 0)
@@ -70,13 +80,7 @@ func usersResource() resource {
 				if err != nil {
 					return err
 				}
-				return writeOne(c, *u, []column[apiclient.CreatedUser]{
-					{"ID", func(u apiclient.CreatedUser) string { return u.ID }},
-					{"EMAIL", func(u apiclient.CreatedUser) string { return u.Email }},
-					{"STATE", func(u apiclient.CreatedUser) string { return string(u.State) }},
-					{"INVITATION LINK", func(u apiclient.CreatedUser) string { return u.InvitationLink }},
-					{"EMAIL STATUS", func(u apiclient.CreatedUser) string { return u.EmailStatus }},
-				})
+				return writeOne(c, *u, createdUserColumns)
 			}
 		}},
 		{name: "update", args: "ID", summary: "Edit a user's profile (only the flags given change)", setup: func(fs *flag.FlagSet) action {
@@ -108,6 +112,37 @@ func usersResource() resource {
 		}},
 		{name: "enable", args: "ID", summary: "Enable a disabled user, within the seat limit", setup: func(fs *flag.FlagSet) action {
 			return userAction((*apiclient.Client).EnableUser)
+		}},
+		{name: "invitation", args: "ID", summary: "Show an invited user's pending invitation (never its link)", setup: func(fs *flag.FlagSet) action {
+			return func(ctx context.Context, c *cli, args []string) error {
+				inv, err := c.api.GetInvitation(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				return writeOne(c, *inv, []column[portico.Invitation]{
+					{"ID", func(i portico.Invitation) string { return i.ID }},
+					{"USER", func(i portico.Invitation) string { return i.UserID }},
+					{"CREATED", func(i portico.Invitation) string { return formatTime(&i.CreatedAt) }},
+					{"EXPIRES", func(i portico.Invitation) string { return formatTime(&i.ExpiresAt) }},
+				})
+			}
+		}},
+		{name: "resend-invitation", args: "ID", summary: "Replace an invited user's link with a new one, shown this once, and email it again", setup: func(fs *flag.FlagSet) action {
+			return func(ctx context.Context, c *cli, args []string) error {
+				u, err := c.api.ResendInvitation(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				return writeOne(c, *u, createdUserColumns)
+			}
+		}},
+		{name: "revoke-invitation", args: "ID", summary: "Revoke an invited user's link; the user stays and can be invited again", setup: func(fs *flag.FlagSet) action {
+			return func(ctx context.Context, c *cli, args []string) error {
+				if err := c.api.RevokeInvitation(ctx, args[0]); err != nil {
+					return err
+				}
+				return c.done("revoked the invitation of user %s", args[0])
+			}
 		}},
 	}}
 }
