@@ -20,21 +20,21 @@ const (
 // AuditEvent is one entry of an account's tamper-evident audit log. Entries form a chain: each
 // carries the hash of the one before, so an edited or removed entry breaks every hash after it.
 type AuditEvent struct {
-	ID         string    `json:"id"`
-	AccountID  string    `json:"account_id"`
-	Seq        int64     `json:"seq"`
-	At         time.Time `json:"at"`
-	ActorType  string    `json:"actor_type"` // user, api_key, agent, system
-	ActorID    string    `json:"actor_id,omitempty"`
-	ActorName  string    `json:"actor_name,omitempty"`
-	Action     string    `json:"action"`
-	TargetType string    `json:"target_type,omitempty"`
-	TargetID   string    `json:"target_id,omitempty"`
-	SourceIP   string    `json:"source_ip,omitempty"`
-	Outcome    Outcome   `json:"outcome"`
-	Detail     string    `json:"detail,omitempty"`
-	PrevHash   string    `json:"prev_hash"`
-	Hash       string    `json:"hash"`
+	ID         string      `json:"id"`
+	AccountID  string      `json:"account_id"`
+	Seq        int64       `json:"seq"`
+	At         time.Time   `json:"at"`
+	ActorType  string      `json:"actor_type"` // user, api_key, agent, system
+	ActorID    string      `json:"actor_id,omitempty"`
+	ActorName  string      `json:"actor_name,omitempty"`
+	Action     AuditAction `json:"action"`
+	TargetType string      `json:"target_type,omitempty"`
+	TargetID   string      `json:"target_id,omitempty"`
+	SourceIP   string      `json:"source_ip,omitempty"`
+	Outcome    Outcome     `json:"outcome"`
+	Detail     string      `json:"detail,omitempty"`
+	PrevHash   string      `json:"prev_hash"`
+	Hash       string      `json:"hash"`
 }
 
 // ComputeHash returns the hash of the event's content chained to PrevHash. It covers every field but
@@ -49,7 +49,7 @@ func (e *AuditEvent) ComputeHash() string {
 		Outcome                                Outcome
 		PrevHash                               string
 	}{e.ID, e.AccountID, e.Seq, e.At.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano),
-		e.ActorType, e.ActorID, e.ActorName, e.Action, e.TargetType, e.TargetID, e.SourceIP, e.Detail,
+		e.ActorType, e.ActorID, e.ActorName, string(e.Action), e.TargetType, e.TargetID, e.SourceIP, e.Detail,
 		e.Outcome, e.PrevHash}
 	b, err := json.Marshal(content)
 	if err != nil {

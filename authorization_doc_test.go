@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-var updateDocs = flag.Bool("update", false, "rewrite the generated sections of docs/authorization.md")
+var updateDocs = flag.Bool("update", false, "rewrite the generated sections of docs/authorization.md and docs/audit.md")
 
 // TestAuthorizationDoc keeps the catalogue and the system roles in docs/authorization.md in step
 // with the code: the document is what an administrator reads, the code what the engine enforces.

@@ -51,13 +51,16 @@ type HistoryFilter struct {
 // AuditFilter selects audit events; zero fields match everything.
 type AuditFilter struct {
 	ActorID    string
-	Action     string
+	Action     AuditAction
 	TargetType string
 	TargetID   string
 	Outcome    Outcome
 	// Since and Until bound the event time: Since inclusive, Until exclusive.
 	Since, Until *time.Time
-	Page         Page
+	// BeforeSeq, when positive, keeps the events before this one in the chain: a cursor for reading
+	// the whole log page by page while it grows.
+	BeforeSeq int64
+	Page      Page
 }
 
 // AssignmentFilter selects role assignments; zero fields match everything.

@@ -141,6 +141,8 @@ type request struct {
 	body        any
 	raw         []byte
 	contentType string
+	// accept is the media type of a successful answer that is not JSON.
+	accept string
 }
 
 // errNoID refuses a call whose path needs an id it was not given, rather than asking another endpoint.
@@ -149,10 +151,36 @@ var errNoID = errors.New("an id is required")
 // do sends r and decodes a successful answer into out (when not nil); it returns the response's
 // headers for the few calls that read them.
 func (c *Client) do(ctx context.Context, r request, out any) (http.Header, error) {
+	resp, op, err := c.send(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return nil, fmt.Errorf("%s: read the answer: %w", op, err)
+	}
+	if out == nil || resp.StatusCode == http.StatusNoContent {
+		return resp.Header, nil
+	}
+	switch o := out.(type) {
+	case *[]byte:
+		*o = raw
+	default:
+		if err := json.Unmarshal(raw, out); err != nil {
+			return nil, fmt.Errorf("%s: decode the answer: %w", op, err)
+		}
+	}
+	return resp.Header, nil
+}
+
+// send sends r and returns a successful answer, whose body the caller closes, with the operation's
+// name for errors; an answer that is not a success is returned as an error.
+func (c *Client) send(ctx context.Context, r request) (*http.Response, string, error) {
 	path := r.path
 	if strings.Contains(path, "{id}") {
 		if strings.TrimSpace(r.id) == "" {
-			return nil, fmt.Errorf("%s %s: %w", r.method, r.path, errNoID)
+			return nil, "", fmt.Errorf("%s %s: %w", r.method, r.path, errNoID)
 		}
 		path = strings.Replace(path, "{id}", url.PathEscape(r.id), 1)
 	}
@@ -169,18 +197,22 @@ func (c *Client) do(ctx context.Context, r request, out any) (http.Header, error
 	case r.body != nil:
 		b, err := json.Marshal(r.body)
 		if err != nil {
-			return nil, fmt.Errorf("%s: encode the request: %w", op, err)
+			return nil, op, fmt.Errorf("%s: encode the request: %w", op, err)
 		}
 		body, contentType = bytes.NewReader(b), "application/json"
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, u, body)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+		return nil, op, fmt.Errorf("%s: %w", op, err)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	req.Header.Set("Accept", "application/json, application/problem+json")
+	accept := "application/json, application/problem+json"
+	if r.accept != "" {
+		accept = r.accept + ", application/problem+json"
+	}
+	req.Header.Set("Accept", accept)
 	if c.userAgent != "" {
 		req.Header.Set("User-Agent", c.userAgent)
 	}
@@ -195,29 +227,18 @@ func (c *Client) do(ctx context.Context, r request, out any) (http.Header, error
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+		return nil, op, fmt.Errorf("%s: %w", op, err)
 	}
-	defer resp.Body.Close()
 	c.noteRevision(resp.Header)
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return nil, fmt.Errorf("%s: read the answer: %w", op, err)
-	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, fmt.Errorf("%s: %w", op, errorFrom(resp, raw))
-	}
-	if out == nil || resp.StatusCode == http.StatusNoContent {
-		return resp.Header, nil
-	}
-	switch o := out.(type) {
-	case *[]byte:
-		*o = raw
-	default:
-		if err := json.Unmarshal(raw, out); err != nil {
-			return nil, fmt.Errorf("%s: decode the answer: %w", op, err)
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+		if err != nil {
+			return nil, op, fmt.Errorf("%s: read the answer: %w", op, err)
 		}
+		return nil, op, fmt.Errorf("%s: %w", op, errorFrom(resp, raw))
 	}
-	return resp.Header, nil
+	return resp, op, nil
 }
 
 // call sends r and returns the answer decoded as a T.

@@ -112,6 +112,7 @@ var operations = map[string]operation{
 	"deleteAssignmentRule":          {"DeleteAssignmentRule", nil},
 	"dryRunAssignmentRule":          {"DryRunAssignmentRule", nil},
 	"listAuditEvents":               {"ListAuditEvents", nil},
+	"exportAuditEvents":             {"ExportAuditEvents", nil},
 	"verifyAuditLog":                {"VerifyAuditLog", nil},
 	"listAPIKeys":                   {"ListAPIKeys", nil},
 	"createAPIKey":                  {"CreateAPIKey", body[client.CreateAPIKeyRequest]()},

@@ -580,6 +580,15 @@ func TestCLI(t *testing.T) {
 		t.Errorf("audit events --action device.move: %+v", events)
 	}
 	r.table([]string{"SEQ", "TIME", "ACTOR", "ACTION", "TARGET", "OUTCOME", "DETAIL"}, "audit", "events", "--limit", "3")
+	lines := strings.Split(strings.TrimSpace(r.run("audit", "export", "--action", "device.move")), "\n")
+	var exported struct {
+		Action   string `json:"action"`
+		TargetID string `json:"target_id"`
+		Hash     string `json:"hash"`
+	}
+	if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &exported) != nil || exported.TargetID != deviceID || exported.Hash == "" {
+		t.Errorf("audit export --action device.move printed %q", lines)
+	}
 	if out := r.run("audit", "verify"); !strings.HasPrefix(out, "ok, ") {
 		t.Errorf("audit verify --server printed %q", out)
 	}

@@ -83,13 +83,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return cmdCreateAccount(ctx, args[2:], stdout, stderr)
 	case "audit":
-		if len(args) >= 2 && (args[1] == "events" || (args[1] == "verify" && auditVerifyAsksServer(args[2:]))) {
+		if len(args) >= 2 && (args[1] == "events" || args[1] == "export" || (args[1] == "verify" && auditVerifyAsksServer(args[2:]))) {
 			return runResource(ctx, auditResource(), args, stdout, stderr)
 		}
 		if len(args) < 2 || args[1] != "verify" {
 			fmt.Fprint(stderr, "usage: portico audit verify --data DIR [--database-url URL]\n"+
 				"       portico audit verify --server URL [--api-key KEY]\n"+
-				"       portico audit events [flags]\n")
+				"       portico audit events [flags]\n"+
+				"       portico audit export [flags]\n")
 			return flag.ErrHelp
 		}
 		return cmdAuditVerify(ctx, args[2:], stdout, stderr)

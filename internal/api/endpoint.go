@@ -1,8 +1,13 @@
 package api
 
 import (
+	"iter"
+	"mime"
 	"net/http"
 	"reflect"
+	"time"
+
+	"github.com/portico-dev/portico/internal/export"
 )
 
 // Route is one operation of the API: the entry of the route table that registers it on the mux and
@@ -39,7 +44,9 @@ func (rt *Route) pattern() string { return rt.Method + " " + rt.Path }
 // signature so that the OpenAPI document cannot drift from the code.
 type endpoint struct {
 	in, out reflect.Type // in is nil when the operation reads no body
-	fn      func(c *call) (any, error)
+	// lines marks an answer streamed as JSON Lines, one out per line.
+	lines bool
+	fn    func(c *call) (any, error)
 }
 
 // noContent is the result of an operation that answers 204 with no body.
@@ -58,6 +65,32 @@ func jsonBody[In, Out any](fn func(c *call, in *In) (Out, error)) endpoint {
 			return nil, err
 		}
 		return fn(c, in)
+	}}
+}
+
+// jsonLines makes an endpoint of a handler that streams a sequence as JSON Lines, downloaded as
+// name-DATE.jsonl. The handler authorizes before it returns the sequence, so that a refusal is still
+// a problem document; once lines are written, a failure can only cut the answer short.
+func jsonLines[Item any](name string, fn func(c *call) (iter.Seq2[Item, error], error)) endpoint {
+	return endpoint{out: reflect.TypeFor[Item](), lines: true, fn: func(c *call) (any, error) {
+		seq, err := fn(c)
+		if err != nil {
+			return nil, err
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("Content-Type", export.JSONLinesType)
+			h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{
+				"filename": export.Filename(export.Table{Title: name, Generated: time.Now()}, "jsonl")}))
+			h.Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusOK)
+			if err := export.JSONLines(w, seq); err != nil {
+				c.s.log.Error("json lines cut short", "path", r.URL.Path, "err", err)
+				// Abort rather than end the answer normally, so that the client sees a broken
+				// transfer instead of a file that looks complete.
+				panic(http.ErrAbortHandler)
+			}
+		}), nil
 	}}
 }
 

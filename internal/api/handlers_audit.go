@@ -1,6 +1,10 @@
 package api
 
-import "github.com/portico-dev/portico"
+import (
+	"iter"
+
+	"github.com/portico-dev/portico"
+)
 
 // auditVerifyResponse reports whether the audit log's hash chain is intact.
 type auditVerifyResponse struct {
@@ -47,34 +51,44 @@ func revokeAPIKey(c *call) (noContent, error) {
 	return noContent{}, c.app().RevokeAPIKey(c.ctx(), c.ac, c.id())
 }
 
-var auditQuery = withPages(
-	Param{Name: "user_id", Description: "only this actor"}, Param{Name: "action", Description: "only this action, such as user.create"},
-	Param{Name: "target_type"}, Param{Name: "target_id"}, Param{Name: "outcome", Description: "success, denied or failed"},
-	Param{Name: "since", Description: "RFC 3339 time"}, Param{Name: "until", Description: "RFC 3339 time"})
+// auditFilters are the query parameters that select audit events.
+var auditFilters = []Param{
+	{Name: "user_id", Description: "only this actor"}, {Name: "action", Description: "only this action, such as user.create (docs/audit.md lists them)"},
+	{Name: "target_type"}, {Name: "target_id"}, {Name: "outcome", Description: "success, denied or failed"},
+	{Name: "since", Description: "RFC 3339 time"}, {Name: "until", Description: "RFC 3339 time"}}
 
-// auditPage is one page of the audit log. The log can be long, so it is not counted: More says whether
-// another page follows.
+// auditFilter reads auditFilters.
+func (c *call) auditFilter() (portico.AuditFilter, error) {
+	since, err := c.queryTime("since")
+	if err != nil {
+		return portico.AuditFilter{}, err
+	}
+	until, err := c.queryTime("until")
+	if err != nil {
+		return portico.AuditFilter{}, err
+	}
+	outcome, err := c.queryOneOf("outcome", string(portico.OutcomeSuccess), string(portico.OutcomeDenied), string(portico.OutcomeFailed))
+	if err != nil {
+		return portico.AuditFilter{}, err
+	}
+	q := c.r.URL.Query()
+	return portico.AuditFilter{ActorID: q.Get("user_id"), Action: portico.AuditAction(q.Get("action")),
+		TargetType: q.Get("target_type"), TargetID: q.Get("target_id"), Outcome: portico.Outcome(outcome),
+		Since: since, Until: until}, nil
+}
+
+// listAudit answers one page of the audit log, newest first.
 func listAudit(c *call) (*Page[portico.AuditEvent], error) {
 	limit, offset, err := c.pageParams()
 	if err != nil {
 		return nil, err
 	}
-	since, err := c.queryTime("since")
+	f, err := c.auditFilter()
 	if err != nil {
 		return nil, err
 	}
-	until, err := c.queryTime("until")
-	if err != nil {
-		return nil, err
-	}
-	outcome, err := c.queryOneOf("outcome", string(portico.OutcomeSuccess), string(portico.OutcomeDenied), string(portico.OutcomeFailed))
-	if err != nil {
-		return nil, err
-	}
-	q := c.r.URL.Query()
-	events, total, err := c.app().AuditPage(c.ctx(), c.ac, portico.AuditFilter{ActorID: q.Get("user_id"), Action: q.Get("action"),
-		TargetType: q.Get("target_type"), TargetID: q.Get("target_id"), Outcome: portico.Outcome(outcome),
-		Since: since, Until: until, Page: portico.Page{Limit: limit, Offset: offset}})
+	f.Page = portico.Page{Limit: limit, Offset: offset}
+	events, total, err := c.app().AuditPage(c.ctx(), c.ac, f)
 	if err != nil {
 		return nil, err
 	}
@@ -82,4 +96,13 @@ func listAudit(c *call) (*Page[portico.AuditEvent], error) {
 		events = []portico.AuditEvent{}
 	}
 	return &Page[portico.AuditEvent]{Items: events, Total: total, Limit: limit, Offset: offset}, nil
+}
+
+// exportAudit streams every event the filters select, for a SIEM or an archive.
+func exportAudit(c *call) (iter.Seq2[portico.AuditEvent, error], error) {
+	f, err := c.auditFilter()
+	if err != nil {
+		return nil, err
+	}
+	return c.app().ExportAudit(c.ctx(), c.ac, f)
 }

@@ -266,8 +266,9 @@ func matrix() map[string]matrixCase {
 			return req{body: map[string]any{"rule_ids": ids}}
 		}},
 
-		"listAuditEvents": {perm: portico.PermAuditView, build: same(req{query: "?action=user.create"})},
-		"verifyAuditLog":  {perm: portico.PermAuditView, build: same(req{})},
+		"listAuditEvents":   {perm: portico.PermAuditView, build: same(req{query: "?action=user.create"})},
+		"exportAuditEvents": {perm: portico.PermAuditView, build: same(req{query: "?action=user.create"})},
+		"verifyAuditLog":    {perm: portico.PermAuditView, build: same(req{})},
 
 		"listAPIKeys":  {perm: portico.PermAPIKeysView, build: same(req{})},
 		"createAPIKey": {perm: portico.PermAPIKeysManage, build: same(req{body: map[string]any{"name": "script", "permissions": []string{"device.view"}}})},

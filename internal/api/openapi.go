@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/portico-dev/portico/internal/export"
 )
 
 // openAPIDocument describes the route table as an OpenAPI 3.1 document. Schemas come from the Go
@@ -57,6 +59,12 @@ func openAPIDocument(rs []Route) ([]byte, error) {
 		case rt.Status == http.StatusNoContent:
 		case rt.Path == "/metrics":
 			ok["content"] = map[string]any{"text/plain": map[string]any{"schema": map[string]any{"type": "string"}}}
+		case rt.ep.lines:
+			// OpenAPI 3.1 cannot describe a sequence of JSON values; 3.2 calls the schema of each one
+			// itemSchema, which this extension anticipates.
+			ok["content"] = map[string]any{export.JSONLinesType: map[string]any{
+				"schema":       map[string]any{"type": "string", "description": "JSON Lines: one " + componentName(rt.ep.out) + " per line"},
+				"x-itemSchema": g.schema(rt.ep.out)}}
 		case rt.ep.out != nil:
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(rt.ep.out)}}
 		}

@@ -120,7 +120,8 @@ func routes() []Route {
 		{Method: "POST", Path: "/api/v1/assignment-rules/{id}/dry-run", OperationID: "dryRunAssignmentRule", Summary: "Show which devices in Unassigned the rule would move, moving none", Permission: "assignment_rules.manage", Status: ok, Query: pageQuery, ep: noBody(dryRunRule)},
 
 		// Audit log.
-		{Method: "GET", Path: "/api/v1/audit-events", OperationID: "listAuditEvents", Summary: "List audit events, newest first", Permission: "audit.view", Status: ok, ep: noBody(listAudit), Query: auditQuery},
+		{Method: "GET", Path: "/api/v1/audit-events", OperationID: "listAuditEvents", Summary: "List audit events, newest first", Permission: "audit.view", Status: ok, ep: noBody(listAudit), Query: withPages(auditFilters...)},
+		{Method: "GET", Path: "/api/v1/audit-events/export", OperationID: "exportAuditEvents", Summary: "Every audit event the filters select, newest first, as JSON Lines (application/x-ndjson): one event per line, as the list answers it, streamed; a transfer cut short means the export failed", Permission: "audit.view", Status: ok, ep: jsonLines("audit-log", exportAudit), Query: auditFilters},
 		{Method: "GET", Path: "/api/v1/audit-events/verify", OperationID: "verifyAuditLog", Summary: "Check the audit log's hash chain and name the first bad entry", Permission: "audit.view", Status: ok, ep: noBody(verifyAudit)},
 
 		// API keys.

@@ -51,7 +51,7 @@ func (a *App) Explain(ctx context.Context, ac *Actor, in ExplainInput) (*authz.E
 	}
 	if in.UserID == ac.UserID {
 		ac.MarkDecided()
-	} else if err := a.authorize(ctx, ac, "access.explain", portico.PermUsersView, authz.Account()); err != nil {
+	} else if err := a.authorize(ctx, ac, portico.ActionAccessExplain, portico.PermUsersView, authz.Account()); err != nil {
 		return nil, err
 	}
 	t, err := explainTarget(in)
@@ -78,7 +78,7 @@ func (a *App) Explain(ctx context.Context, ac *Actor, in ExplainInput) (*authz.E
 		if t.Kind == authz.TargetDeviceGroup {
 			viewPerm = portico.PermDeviceGroupsView
 		}
-		return nil, a.authorize(ctx, ac, "access.explain", viewPerm, t)
+		return nil, a.authorize(ctx, ac, portico.ActionAccessExplain, viewPerm, t)
 	}
 	return &authz.Explanation{Allowed: ex.Allowed, Reason: ex.Reason, Grants: []authz.Grant{},
 		Message: fmt.Sprintf("you cannot see this %s, so the reasons are not shown", targetNoun(t))}, nil
@@ -112,11 +112,11 @@ func (a *App) WhoCan(ctx context.Context, ac *Actor, in ExplainInput) ([]authz.W
 		viewPerm = portico.PermDeviceGroupsView
 	}
 	if t.Kind != authz.TargetAccount && t.Kind != authz.TargetSection {
-		if err := a.authorize(ctx, ac, "access.who_can", viewPerm, t); err != nil {
+		if err := a.authorize(ctx, ac, portico.ActionAccessWhoCan, viewPerm, t); err != nil {
 			return nil, err
 		}
 	}
-	if err := a.authorize(ctx, ac, "access.who_can", portico.PermUsersView, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionAccessWhoCan, portico.PermUsersView, authz.Account()); err != nil {
 		return nil, err
 	}
 	snap, err := a.snapshot(ctx, ac.AccountID)

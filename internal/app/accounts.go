@@ -85,7 +85,7 @@ func (a *App) CreateAccount(ctx context.Context, in NewAccount) (*CreatedAccount
 			}
 			out.APIKey = secret
 		}
-		return tx.AppendAudit(ctx, a.auditEvent(ac, "account.create", "account", acc.ID, portico.OutcomeSuccess,
+		return tx.AppendAudit(ctx, a.auditEvent(ac, portico.ActionAccountCreate, "account", acc.ID, portico.OutcomeSuccess,
 			"owner "+email))
 	})
 	if err != nil {
@@ -97,7 +97,7 @@ func (a *App) CreateAccount(ctx context.Context, in NewAccount) (*CreatedAccount
 // GetAccount returns the actor's account; its settings need account.view, but every signed-in user
 // may read the account's name.
 func (a *App) GetAccount(ctx context.Context, ac *Actor) (*portico.Account, error) {
-	if err := a.authorize(ctx, ac, "account.view", portico.PermAccountView, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionAccountView, portico.PermAccountView, authz.Account()); err != nil {
 		return nil, err
 	}
 	return a.store.GetAccount(ctx, ac.AccountID)
@@ -120,12 +120,12 @@ func (a *App) UpdateAccount(ctx context.Context, ac *Actor, in AccountUpdate) (*
 	}
 	plan, other := accountChanges(current, in)
 	if other || !plan {
-		if err := a.authorize(ctx, ac, "account.update", portico.PermAccountManage, authz.Account()); err != nil {
+		if err := a.authorize(ctx, ac, portico.ActionAccountUpdate, portico.PermAccountManage, authz.Account()); err != nil {
 			return nil, err
 		}
 	}
 	if plan {
-		if err := a.authorize(ctx, ac, "account.update", portico.PermBillingManage, authz.Account()); err != nil {
+		if err := a.authorize(ctx, ac, portico.ActionAccountUpdate, portico.PermBillingManage, authz.Account()); err != nil {
 			return nil, err
 		}
 	}
@@ -167,7 +167,7 @@ func (a *App) UpdateAccount(ctx context.Context, ac *Actor, in AccountUpdate) (*
 			return nil, err
 		}
 		out = &next
-		ch := &change{action: "account.update", targetType: "account", targetID: ac.AccountID}
+		ch := &change{action: portico.ActionAccountUpdate, targetType: "account", targetID: ac.AccountID}
 		if next.Settings.SeatLimit != acc.Settings.SeatLimit {
 			edits, err := a.enforceSeats(ctx, tx, &next)
 			if err != nil {

@@ -194,7 +194,7 @@ type InventoryView struct {
 
 // DeviceInventory returns a device's hardware and software inventory (device.inventory).
 func (a *App) DeviceInventory(ctx context.Context, ac *Actor, deviceID string) (*InventoryView, error) {
-	if err := a.authorize(ctx, ac, "device.inventory", portico.PermDeviceInventory, authz.Device(deviceID)); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionDeviceInventory, portico.PermDeviceInventory, authz.Device(deviceID)); err != nil {
 		return nil, err
 	}
 	doc, at, err := a.store.GetInventory(ctx, ac.AccountID, deviceID)

@@ -38,7 +38,7 @@ type IPAllowlistUpdate struct {
 
 // GetIPAllowlist returns the account's IP allow list (ip_allowlist.view).
 func (a *App) GetIPAllowlist(ctx context.Context, ac *Actor) (*IPAllowlist, error) {
-	if err := a.authorize(ctx, ac, "ip_allowlist.view", portico.PermIPAllowlistView, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionIPAllowlistView, portico.PermIPAllowlistView, authz.Account()); err != nil {
 		return nil, err
 	}
 	pol, err := a.store.GetAccountPolicy(ctx, ac.AccountID)
@@ -59,7 +59,7 @@ func allowlistView(entries []portico.IPAllowEntry, addr string) *IPAllowlist {
 // a single address (IPv4 or IPv6), stored in its canonical network form. Agents are never subject to
 // the list: it limits people, not devices.
 func (a *App) SetIPAllowlist(ctx context.Context, ac *Actor, in IPAllowlistUpdate) (*IPAllowlist, error) {
-	if err := a.authorize(ctx, ac, "ip_allowlist.update", portico.PermIPAllowlistManage, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionIPAllowlistUpdate, portico.PermIPAllowlistManage, authz.Account()); err != nil {
 		return nil, err
 	}
 	entries, err := normaliseAllowlist(in.Entries)
@@ -87,7 +87,7 @@ func (a *App) SetIPAllowlist(ctx context.Context, ac *Actor, in IPAllowlistUpdat
 		if len(cidrs) > 0 {
 			detail = strings.Join(cidrs, ", ")
 		}
-		return &change{action: "ip_allowlist.update", targetType: "account", targetID: ac.AccountID, detail: detail}, nil
+		return &change{action: portico.ActionIPAllowlistUpdate, targetType: "account", targetID: ac.AccountID, detail: detail}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -187,7 +187,7 @@ func (a *App) IPAllowlistGate(ctx context.Context, ac *Actor) error {
 		return nil
 	}
 	ac.MarkDecided()
-	a.auditDenied(ctx, ac, "ip_allowlist.refuse", "account", ac.AccountID, "address "+ac.SourceIP+" is not in the IP allow list")
+	a.auditDenied(ctx, ac, portico.ActionIPAllowlistRefuse, "account", ac.AccountID, "address "+ac.SourceIP+" is not in the IP allow list")
 	return ErrAddressNotAllowed
 }
 

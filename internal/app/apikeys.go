@@ -12,7 +12,7 @@ import (
 
 // ListAPIKeys lists the account's API keys, never their secrets (api_keys.view).
 func (a *App) ListAPIKeys(ctx context.Context, ac *Actor) ([]portico.APIKey, error) {
-	if err := a.authorize(ctx, ac, "api_key.list", portico.PermAPIKeysView, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionAPIKeyList, portico.PermAPIKeysView, authz.Account()); err != nil {
 		return nil, err
 	}
 	return a.store.ListAPIKeys(ctx, ac.AccountID)
@@ -22,7 +22,7 @@ func (a *App) ListAPIKeys(ctx context.Context, ac *Actor) ([]portico.APIKey, err
 // be ones the actor holds at account level now (api_keys.manage). The secret is returned once. The
 // key never does more than its list, even if its creator later gains more.
 func (a *App) CreateAPIKey(ctx context.Context, ac *Actor, name string, perms []portico.Permission) (*portico.APIKey, string, error) {
-	if err := a.authorize(ctx, ac, "api_key.create", portico.PermAPIKeysManage, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionAPIKeyCreate, portico.PermAPIKeysManage, authz.Account()); err != nil {
 		return nil, "", err
 	}
 	if ac.Kind != ActorUser && ac.Kind != ActorAPIKey {
@@ -74,7 +74,7 @@ func (a *App) CreateAPIKey(ctx context.Context, ac *Actor, name string, perms []
 		if err := tx.CreateAPIKey(ctx, k); err != nil {
 			return nil, err
 		}
-		return &change{action: "api_key.create", targetType: "api_key", targetID: k.ID, detail: k.Name}, nil
+		return &change{action: portico.ActionAPIKeyCreate, targetType: "api_key", targetID: k.ID, detail: k.Name}, nil
 	})
 	if err != nil {
 		return nil, "", err
@@ -130,14 +130,14 @@ func (a *App) heldAnywhere(ctx context.Context, ac *Actor) (portico.PermissionSe
 
 // RevokeAPIKey revokes a key; it fails from its next use (api_keys.manage).
 func (a *App) RevokeAPIKey(ctx context.Context, ac *Actor, id string) error {
-	if err := a.authorize(ctx, ac, "api_key.revoke", portico.PermAPIKeysManage, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionAPIKeyRevoke, portico.PermAPIKeysManage, authz.Account()); err != nil {
 		return err
 	}
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		if err := tx.RevokeAPIKey(ctx, ac.AccountID, id, a.now()); err != nil {
 			return nil, err
 		}
-		return &change{action: "api_key.revoke", targetType: "api_key", targetID: id}, nil
+		return &change{action: portico.ActionAPIKeyRevoke, targetType: "api_key", targetID: id}, nil
 	})
 	// The change is not quiet: live sessions opened with the key, on every node, are checked again
 	// (ActorStillValid) and end now, not at the next periodic check.

@@ -296,7 +296,7 @@ func (a *App) can(ctx context.Context, ac *Actor, perm portico.Permission, t aut
 
 // authorize refuses, with an audited denial, unless the actor holds perm on t. An object the actor
 // cannot know of (another account's, or none) is reported as not found.
-func (a *App) authorize(ctx context.Context, ac *Actor, action string, perm portico.Permission, t authz.Target) error {
+func (a *App) authorize(ctx context.Context, ac *Actor, action portico.AuditAction, perm portico.Permission, t authz.Target) error {
 	d, v, err := a.decide(ctx, ac, perm, t)
 	if err != nil {
 		return err
@@ -373,7 +373,7 @@ func targetNoun(t authz.Target) string {
 // change is what a write produces: the audit entry to append, the snapshot edits to apply on every
 // node, and what the live side of every node must do.
 type change struct {
-	action     string
+	action     portico.AuditAction
 	targetType string
 	targetID   string
 	detail     string
@@ -439,7 +439,7 @@ func (a *App) write(ctx context.Context, ac *Actor, fn func(tx *store.Tx) (*chan
 	if refused != nil {
 		// Audited once the transaction is gone: on SQLite it held the only writer.
 		targetType, targetID := targetParts(refused.target)
-		a.auditDenied(ctx, ac, "write", targetType, targetID, fmt.Sprintf("%s: %s (changed meanwhile)", refused.perm, refused.reason))
+		a.auditDenied(ctx, ac, portico.ActionWrite, targetType, targetID, fmt.Sprintf("%s: %s (changed meanwhile)", refused.perm, refused.reason))
 		return refused.err
 	}
 	if err != nil {
@@ -502,7 +502,7 @@ type refusal struct {
 func (r *refusal) Error() string { return r.err.Error() }
 func (r *refusal) Unwrap() error { return r.err }
 
-func (a *App) auditEvent(ac *Actor, action, targetType, targetID string, outcome portico.Outcome, detail string) *portico.AuditEvent {
+func (a *App) auditEvent(ac *Actor, action portico.AuditAction, targetType, targetID string, outcome portico.Outcome, detail string) *portico.AuditEvent {
 	actorID := ac.UserID
 	switch ac.Kind {
 	case ActorAPIKey:
@@ -533,7 +533,7 @@ func (a *App) auditEvent(ac *Actor, action, targetType, targetID string, outcome
 
 // auditDenied records a refused attempt. A failure to record is logged, not returned: the caller is
 // already being refused.
-func (a *App) auditDenied(ctx context.Context, ac *Actor, action, targetType, targetID, detail string) {
+func (a *App) auditDenied(ctx context.Context, ac *Actor, action portico.AuditAction, targetType, targetID, detail string) {
 	if ac.AccountID == "" {
 		return
 	}
@@ -548,7 +548,7 @@ func (a *App) auditDenied(ctx context.Context, ac *Actor, action, targetType, ta
 // back (auditDenied writes outside the transaction, which on SQLite would wait for the writer the
 // transaction holds), so nothing else of the refused request is stored. Every KindForbidden error a
 // write returns is such a refusal; other errors are not audited here.
-func (a *App) auditRefused(ctx context.Context, ac *Actor, err error, action, targetType, targetID, detail string) {
+func (a *App) auditRefused(ctx context.Context, ac *Actor, err error, action portico.AuditAction, targetType, targetID, detail string) {
 	if !portico.IsKind(err, portico.KindForbidden) {
 		return
 	}
@@ -564,7 +564,7 @@ func (a *App) auditRefused(ctx context.Context, ac *Actor, err error, action, ta
 }
 
 // auditFailed records a failed attempt such as a wrong password.
-func (a *App) auditFailed(ctx context.Context, ac *Actor, action, targetType, targetID, detail string) {
+func (a *App) auditFailed(ctx context.Context, ac *Actor, action portico.AuditAction, targetType, targetID, detail string) {
 	if ac.AccountID == "" {
 		return
 	}

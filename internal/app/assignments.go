@@ -66,7 +66,7 @@ func (a *App) CreateAssignment(ctx context.Context, ac *Actor, in AssignmentInpu
 		return nil, err
 	}
 	target := assignmentTarget(as.ScopeType, as.ScopeID)
-	if err := a.authorize(ctx, ac, "role_assignment.create", portico.PermRoleAssignmentsManage, target); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionRoleAssignmentCreate, portico.PermRoleAssignmentsManage, target); err != nil {
 		if portico.IsKind(err, portico.KindNotFound) {
 			var v portico.Validation
 			v.AddMissing("scope_id", "no such %s", targetNoun(target))
@@ -124,13 +124,13 @@ func (a *App) CreateAssignment(ctx context.Context, ac *Actor, in AssignmentInpu
 			return nil, err
 		}
 		c := *as
-		return &change{action: "role_assignment.create", targetType: "role_assignment", targetID: as.ID,
+		return &change{action: portico.ActionRoleAssignmentCreate, targetType: "role_assignment", targetID: as.ID,
 			detail: assignmentDetail(as),
 			edits:  []authz.Change{{UpsertAssignment: &c}}}, nil
 	})
 	if err != nil {
 		targetType, targetID := targetParts(target)
-		a.auditRefused(ctx, ac, err, "role_assignment.create", targetType, targetID, assignmentDetail(as))
+		a.auditRefused(ctx, ac, err, portico.ActionRoleAssignmentCreate, targetType, targetID, assignmentDetail(as))
 		return nil, err
 	}
 	return as, nil
@@ -271,14 +271,14 @@ func (a *App) DeleteAssignment(ctx context.Context, ac *Actor, id string) error 
 		ac.MarkDecided() // not found in the actor's own account: nothing to decide
 		return err
 	}
-	if err := a.authorize(ctx, ac, "role_assignment.delete", portico.PermRoleAssignmentsManage, assignmentTarget(as.ScopeType, as.ScopeID)); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionRoleAssignmentDelete, portico.PermRoleAssignmentsManage, assignmentTarget(as.ScopeType, as.ScopeID)); err != nil {
 		return err
 	}
 	return a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
 		if err := tx.DeleteAssignment(ctx, ac.AccountID, id); err != nil {
 			return nil, err
 		}
-		return &change{action: "role_assignment.delete", targetType: "role_assignment", targetID: id,
+		return &change{action: portico.ActionRoleAssignmentDelete, targetType: "role_assignment", targetID: id,
 			edits: []authz.Change{{DeleteAssignment: id}}}, nil
 	})
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"iter"
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/authz"
@@ -9,7 +10,7 @@ import (
 
 // ListAudit lists audit events, newest first (audit.view).
 func (a *App) ListAudit(ctx context.Context, ac *Actor, f portico.AuditFilter) ([]portico.AuditEvent, error) {
-	if err := a.authorize(ctx, ac, "audit.list", portico.PermAuditView, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionAuditList, portico.PermAuditView, authz.Account()); err != nil {
 		return nil, err
 	}
 	return a.store.ListAudit(ctx, ac.AccountID, f)
@@ -28,6 +29,44 @@ func (a *App) AuditPage(ctx context.Context, ac *Actor, f portico.AuditFilter) (
 	return events, total, nil
 }
 
+// auditExportPage is how many events an export reads from the store at a time.
+const auditExportPage = 500
+
+// ExportAudit returns every audit event matching f, newest first, whatever f.Page says (audit.view).
+// The events are read a page at a time as the sequence is consumed, so that exporting a long log
+// holds one page in memory. The right is checked before each page: a revocation stops an export in
+// progress, and the sequence then yields the refusal.
+func (a *App) ExportAudit(ctx context.Context, ac *Actor, f portico.AuditFilter) (iter.Seq2[portico.AuditEvent, error], error) {
+	if err := a.authorize(ctx, ac, portico.ActionAuditExport, portico.PermAuditView, authz.Account()); err != nil {
+		return nil, err
+	}
+	f.Page = portico.Page{Limit: auditExportPage}
+	return func(yield func(portico.AuditEvent, error) bool) {
+		for {
+			events, err := a.store.ListAudit(ctx, ac.AccountID, f)
+			if err != nil {
+				yield(portico.AuditEvent{}, err)
+				return
+			}
+			for _, e := range events {
+				if !yield(e, nil) {
+					return
+				}
+			}
+			if len(events) < auditExportPage {
+				return
+			}
+			// The cursor is the last seq read rather than an offset, so that entries appended
+			// meanwhile shift nothing.
+			f.BeforeSeq = events[len(events)-1].Seq
+			if err := a.authorize(ctx, ac, portico.ActionAuditExport, portico.PermAuditView, authz.Account()); err != nil {
+				yield(portico.AuditEvent{}, err)
+				return
+			}
+		}
+	}, nil
+}
+
 // AuditVerification is the result of checking an account's audit chain.
 type AuditVerification struct {
 	OK      bool                  `json:"ok"`
@@ -37,7 +76,7 @@ type AuditVerification struct {
 
 // VerifyAudit checks the account's hash chain and names the first bad entry (audit.view).
 func (a *App) VerifyAudit(ctx context.Context, ac *Actor) (*AuditVerification, error) {
-	if err := a.authorize(ctx, ac, "audit.verify", portico.PermAuditView, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionAuditVerify, portico.PermAuditView, authz.Account()); err != nil {
 		return nil, err
 	}
 	p, n, err := a.store.VerifyAudit(ctx, ac.AccountID)

@@ -34,7 +34,7 @@ type Branding struct {
 // what the client declares: PNG or JPEG that decodes, at most MaxLogoBytes and MaxLogoPixels on each
 // side; anything else is refused naming the field "logo".
 func (a *App) SetLogo(ctx context.Context, ac *Actor, data []byte) (*Branding, error) {
-	if err := a.authorize(ctx, ac, "branding.logo_update", portico.PermBrandingManage, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionBrandingLogoUpdate, portico.PermBrandingManage, authz.Account()); err != nil {
 		return nil, err
 	}
 	b, err := checkLogo(data)
@@ -45,7 +45,7 @@ func (a *App) SetLogo(ctx context.Context, ac *Actor, data []byte) (*Branding, e
 		if err := tx.PutLogo(ctx, ac.AccountID, data, b.MediaType, a.now()); err != nil {
 			return nil, err
 		}
-		return &change{action: "branding.logo_update", targetType: "account", targetID: ac.AccountID,
+		return &change{action: portico.ActionBrandingLogoUpdate, targetType: "account", targetID: ac.AccountID,
 			detail: fmt.Sprintf("%s, %d×%d px, %d bytes", b.MediaType, b.Width, b.Height, b.Bytes)}, nil
 	})
 	if err != nil {
@@ -87,7 +87,7 @@ func checkLogo(data []byte) (*Branding, error) {
 
 // DeleteLogo removes the account's logo (branding.manage); the portal shows the product name again.
 func (a *App) DeleteLogo(ctx context.Context, ac *Actor) error {
-	if err := a.authorize(ctx, ac, "branding.logo_delete", portico.PermBrandingManage, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionBrandingLogoDelete, portico.PermBrandingManage, authz.Account()); err != nil {
 		return err
 	}
 	return a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
@@ -97,7 +97,7 @@ func (a *App) DeleteLogo(ctx context.Context, ac *Actor) error {
 		if err := tx.PutLogo(ctx, ac.AccountID, nil, "", a.now()); err != nil {
 			return nil, err
 		}
-		return &change{action: "branding.logo_delete", targetType: "account", targetID: ac.AccountID}, nil
+		return &change{action: portico.ActionBrandingLogoDelete, targetType: "account", targetID: ac.AccountID}, nil
 	})
 }
 

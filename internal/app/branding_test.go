@@ -89,7 +89,7 @@ func TestLogo(t *testing.T) {
 	if _, _, err := e.a.GetLogo(e.ctx, bob); !portico.IsKind(err, portico.KindNotFound) {
 		t.Fatalf("after delete: %v", err)
 	}
-	for _, action := range []string{"branding.logo_update", "branding.logo_delete"} {
+	for _, action := range []portico.AuditAction{portico.ActionBrandingLogoUpdate, portico.ActionBrandingLogoDelete} {
 		events, err := e.a.store.ListAudit(e.ctx, e.acc.Account.ID, portico.AuditFilter{Action: action})
 		if err != nil || len(events) < 2 {
 			t.Fatalf("audit of %s: %d, %v", action, len(events), err)

@@ -291,7 +291,7 @@ func (a *App) ListDeviceGroups(ctx context.Context, ac *Actor) ([]portico.Device
 func (a *App) GetDeviceGroup(ctx context.Context, ac *Actor, id string) (*portico.DeviceGroup, error) {
 	if id == portico.UnassignedGroupID {
 		if !a.can(ctx, ac, portico.PermDevicesList, authz.Account()) {
-			if err := a.authorize(ctx, ac, "device_group.view", portico.PermDeviceGroupsView, authz.Group(id)); err != nil {
+			if err := a.authorize(ctx, ac, portico.ActionDeviceGroupView, portico.PermDeviceGroupsView, authz.Group(id)); err != nil {
 				return nil, err
 			}
 		}
@@ -303,7 +303,7 @@ func (a *App) GetDeviceGroup(ctx context.Context, ac *Actor, id string) (*portic
 	}
 	if !visible {
 		// Refused (and audited) here; an unknown or foreign id comes back as not found.
-		if err := a.authorize(ctx, ac, "device_group.view", portico.PermDeviceGroupsView, authz.Group(id)); err != nil {
+		if err := a.authorize(ctx, ac, portico.ActionDeviceGroupView, portico.PermDeviceGroupsView, authz.Group(id)); err != nil {
 			return nil, err
 		}
 	}
@@ -339,7 +339,7 @@ func (a *App) CreateDeviceGroup(ctx context.Context, ac *Actor, in GroupInput) (
 		ac.MarkDecided()
 		return nil, invalidField("parent_id", "the Unassigned folder cannot have sub-groups")
 	}
-	if err := a.authorize(ctx, ac, "device_group.create", portico.PermDeviceGroupsManage, parentTarget(in.ParentID)); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionDeviceGroupCreate, portico.PermDeviceGroupsManage, parentTarget(in.ParentID)); err != nil {
 		if portico.IsKind(err, portico.KindNotFound) {
 			return nil, missingField("parent_id", "no such device group")
 		}
@@ -376,7 +376,7 @@ func (a *App) CreateDeviceGroup(ctx context.Context, ac *Actor, in GroupInput) (
 			return nil, err
 		}
 		n := groupNode(g)
-		return &change{action: "device_group.create", targetType: "device_group", targetID: g.ID, detail: g.Name,
+		return &change{action: portico.ActionDeviceGroupCreate, targetType: "device_group", targetID: g.ID, detail: g.Name,
 			edits: []authz.Change{{UpsertGroup: &n}}}, nil
 	})
 	if err != nil {
@@ -393,7 +393,7 @@ func (a *App) UpdateDeviceGroup(ctx context.Context, ac *Actor, id string, in Gr
 		ac.MarkDecided()
 		return nil, portico.Errorf(portico.KindConflict, "the Unassigned folder cannot be edited")
 	}
-	if err := a.authorize(ctx, ac, "device_group.update", portico.PermDeviceGroupsManage, authz.Group(id)); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionDeviceGroupUpdate, portico.PermDeviceGroupsManage, authz.Group(id)); err != nil {
 		return nil, err
 	}
 	// The parents are authorized before the transaction: a refusal is audited outside it.
@@ -406,10 +406,10 @@ func (a *App) UpdateDeviceGroup(ctx context.Context, ac *Actor, id string, in Gr
 		if *in.ParentID == portico.UnassignedGroupID {
 			return nil, invalidField("parent_id", "a device group cannot be moved into the Unassigned folder")
 		}
-		if err := a.authorize(ctx, ac, "device_group.move", portico.PermDeviceGroupsManage, parentTarget(before.ParentID)); err != nil {
+		if err := a.authorize(ctx, ac, portico.ActionDeviceGroupMove, portico.PermDeviceGroupsManage, parentTarget(before.ParentID)); err != nil {
 			return nil, err
 		}
-		if err := a.authorize(ctx, ac, "device_group.move", portico.PermDeviceGroupsManage, parentTarget(*in.ParentID)); err != nil {
+		if err := a.authorize(ctx, ac, portico.ActionDeviceGroupMove, portico.PermDeviceGroupsManage, parentTarget(*in.ParentID)); err != nil {
 			if portico.IsKind(err, portico.KindNotFound) {
 				return nil, missingField("parent_id", "no such device group")
 			}
@@ -478,7 +478,7 @@ func (a *App) UpdateDeviceGroup(ctx context.Context, ac *Actor, id string, in Gr
 		}
 		out = &g
 		n := groupNode(&g)
-		return &change{action: "device_group.update", targetType: "device_group", targetID: id,
+		return &change{action: portico.ActionDeviceGroupUpdate, targetType: "device_group", targetID: id,
 			detail: strings.Join(details, "; "), edits: []authz.Change{{UpsertGroup: &n}}}, nil
 	})
 	if err != nil {
@@ -522,7 +522,7 @@ func (a *App) DeleteDeviceGroup(ctx context.Context, ac *Actor, id string) error
 		ac.MarkDecided()
 		return portico.Errorf(portico.KindConflict, "the Unassigned folder cannot be deleted")
 	}
-	if err := a.authorize(ctx, ac, "device_group.delete", portico.PermDeviceGroupsDelete, authz.Group(id)); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionDeviceGroupDelete, portico.PermDeviceGroupsDelete, authz.Group(id)); err != nil {
 		return err
 	}
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
@@ -557,7 +557,7 @@ func (a *App) DeleteDeviceGroup(ctx context.Context, ac *Actor, id string) error
 		if err := tx.DeleteDeviceGroup(ctx, ac.AccountID, id); err != nil {
 			return nil, err
 		}
-		return &change{action: "device_group.delete", targetType: "device_group", targetID: id, detail: g.Name,
+		return &change{action: portico.ActionDeviceGroupDelete, targetType: "device_group", targetID: id, detail: g.Name,
 			edits: []authz.Change{{DeleteGroup: id}}}, nil
 	})
 	return portico.WithOp("delete device group", err)
@@ -566,7 +566,7 @@ func (a *App) DeleteDeviceGroup(ctx context.Context, ac *Actor, id string) error
 // GetGroupSettings returns a group's own settings and their effective values after inheritance
 // (device_groups.view).
 func (a *App) GetGroupSettings(ctx context.Context, ac *Actor, id string) (*GroupSettingsView, error) {
-	if err := a.authorize(ctx, ac, "device_group.settings.view", portico.PermDeviceGroupsView, authz.Group(id)); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionDeviceGroupSettingsView, portico.PermDeviceGroupsView, authz.Group(id)); err != nil {
 		return nil, err
 	}
 	if id == portico.UnassignedGroupID {
@@ -595,7 +595,7 @@ func (a *App) settingsView(ctx context.Context, accountID, id string) (*GroupSet
 // PutGroupSettings replaces the settings a group sets itself (device_groups.settings). A feature left
 // out is inherited from the parent group again.
 func (a *App) PutGroupSettings(ctx context.Context, ac *Actor, id string, s portico.GroupSettings) (*GroupSettingsView, error) {
-	return a.setGroupSettings(ctx, ac, id, "device_group.settings.update", func() (portico.GroupSettings, error) {
+	return a.setGroupSettings(ctx, ac, id, portico.ActionDeviceGroupSettingsUpdate, func() (portico.GroupSettings, error) {
 		own := make(portico.GroupSettings, len(s))
 		for f, on := range s {
 			own[f] = on
@@ -609,9 +609,9 @@ func (a *App) PutGroupSettings(ctx context.Context, ac *Actor, id string, s port
 // SetAllGroupSettings is "Enable all" / "Disable all": it sets every feature explicitly at the group
 // (device_groups.settings), so nothing is inherited any more.
 func (a *App) SetAllGroupSettings(ctx context.Context, ac *Actor, id string, enabled bool) (*GroupSettingsView, error) {
-	action := "device_group.settings.disable_all"
+	action := portico.ActionDeviceGroupSettingsDisableAll
 	if enabled {
-		action = "device_group.settings.enable_all"
+		action = portico.ActionDeviceGroupSettingsEnableAll
 	}
 	return a.setGroupSettings(ctx, ac, id, action, func() (portico.GroupSettings, error) {
 		own := make(portico.GroupSettings, len(portico.Features))
@@ -622,7 +622,7 @@ func (a *App) SetAllGroupSettings(ctx context.Context, ac *Actor, id string, ena
 	})
 }
 
-func (a *App) setGroupSettings(ctx context.Context, ac *Actor, id, action string, settings func() (portico.GroupSettings, error)) (*GroupSettingsView, error) {
+func (a *App) setGroupSettings(ctx context.Context, ac *Actor, id string, action portico.AuditAction, settings func() (portico.GroupSettings, error)) (*GroupSettingsView, error) {
 	if id == portico.UnassignedGroupID {
 		ac.MarkDecided()
 		return nil, portico.Errorf(portico.KindConflict, "the Unassigned folder has no settings: its devices allow no remote action")
@@ -668,7 +668,7 @@ func describeSettings(s portico.GroupSettings) string {
 
 func plural(n int) string { return pick(n == 1, "", "s") }
 
-func pick(cond bool, yes, no string) string {
+func pick[T any](cond bool, yes, no T) T {
 	if cond {
 		return yes
 	}

@@ -134,7 +134,7 @@ func (a *App) ListDevices(ctx context.Context, ac *Actor, q DeviceQuery) (*Devic
 			return nil, err
 		}
 		if !ok {
-			if err := a.authorize(ctx, ac, "device.list", portico.PermDevicesList, authz.Account()); err != nil {
+			if err := a.authorize(ctx, ac, portico.ActionDeviceList, portico.PermDevicesList, authz.Account()); err != nil {
 				return nil, err
 			}
 		}
@@ -244,7 +244,7 @@ func (a *App) deviceView(ctx context.Context, ac *Actor, d *portico.Device) (*De
 
 // GetDevice returns one device (device.view).
 func (a *App) GetDevice(ctx context.Context, ac *Actor, id string) (*DeviceView, error) {
-	if err := a.authorize(ctx, ac, "device.view", portico.PermDeviceView, authz.Device(id)); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionDeviceView, portico.PermDeviceView, authz.Device(id)); err != nil {
 		return nil, err
 	}
 	d, err := a.store.GetDevice(ctx, ac.AccountID, id)
@@ -267,7 +267,7 @@ func (a *App) DeviceGroupID(ctx context.Context, accountID, deviceID string) (st
 
 // UpdateDevice edits a device's display name (device.edit).
 func (a *App) UpdateDevice(ctx context.Context, ac *Actor, id string, in DeviceUpdate) (*DeviceView, error) {
-	if err := a.authorize(ctx, ac, "device.update", portico.PermDeviceEdit, authz.Device(id)); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionDeviceUpdate, portico.PermDeviceEdit, authz.Device(id)); err != nil {
 		return nil, err
 	}
 	var out *portico.Device
@@ -295,7 +295,7 @@ func (a *App) UpdateDevice(ctx context.Context, ac *Actor, id string, in DeviceU
 			return nil, err
 		}
 		n := deviceNode(d)
-		return &change{action: "device.update", targetType: "device", targetID: id, detail: detail,
+		return &change{action: portico.ActionDeviceUpdate, targetType: "device", targetID: id, detail: detail,
 			edits: []authz.Change{{UpsertDevice: &n}}}, nil
 	})
 	if err != nil {
@@ -345,7 +345,7 @@ func (a *App) DeleteDevices(ctx context.Context, ac *Actor, ids []string) error 
 		return err
 	}
 	for _, id := range ids {
-		if err := a.authorize(ctx, ac, "device.delete", portico.PermDeviceDelete, authz.Device(id)); err != nil {
+		if err := a.authorize(ctx, ac, portico.ActionDeviceDelete, portico.PermDeviceDelete, authz.Device(id)); err != nil {
 			return err
 		}
 	}
@@ -363,13 +363,13 @@ func (a *App) DeleteDevices(ctx context.Context, ac *Actor, ids []string) error 
 			edits = append(edits, authz.Change{DeleteDevice: d.ID})
 			// One audit entry per device; the last one is appended by write with the change.
 			if i < len(devices)-1 {
-				if err := a.auditInTx(ctx, tx, ac, "device.delete", "device", d.ID, d.Name); err != nil {
+				if err := a.auditInTx(ctx, tx, ac, portico.ActionDeviceDelete, "device", d.ID, d.Name); err != nil {
 					return nil, err
 				}
 			}
 		}
 		last := devices[len(devices)-1]
-		return &change{action: "device.delete", targetType: "device", targetID: last.ID, detail: last.Name, edits: edits}, nil
+		return &change{action: portico.ActionDeviceDelete, targetType: "device", targetID: last.ID, detail: last.Name, edits: edits}, nil
 	})
 	if err != nil {
 		return portico.WithOp("delete devices", err)
@@ -399,14 +399,14 @@ func (a *App) MoveDevices(ctx context.Context, ac *Actor, ids []string, groupID 
 	if err != nil {
 		return err
 	}
-	if err := a.authorize(ctx, ac, "device.move", portico.PermDeviceMove, authz.Group(groupID)); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionDeviceMove, portico.PermDeviceMove, authz.Group(groupID)); err != nil {
 		if portico.IsKind(err, portico.KindNotFound) {
 			return missingField("group_id", "no such device group")
 		}
 		return err
 	}
 	for _, id := range ids {
-		if err := a.authorize(ctx, ac, "device.move", portico.PermDeviceMove, authz.Device(id)); err != nil {
+		if err := a.authorize(ctx, ac, portico.ActionDeviceMove, portico.PermDeviceMove, authz.Device(id)); err != nil {
 			return err
 		}
 	}
@@ -472,12 +472,12 @@ func (a *App) MoveDevices(ctx context.Context, ac *Actor, ids []string, groupID 
 			edits = append(edits, authz.Change{UpsertDevice: &n})
 			lastDetail = d.Name + " " + detail
 			if i < len(moving)-1 {
-				if err := a.auditInTx(ctx, tx, ac, "device.move", "device", d.ID, lastDetail); err != nil {
+				if err := a.auditInTx(ctx, tx, ac, portico.ActionDeviceMove, "device", d.ID, lastDetail); err != nil {
 					return nil, err
 				}
 			}
 		}
-		return &change{action: "device.move", targetType: "device", targetID: moving[len(moving)-1].ID,
+		return &change{action: portico.ActionDeviceMove, targetType: "device", targetID: moving[len(moving)-1].ID,
 			detail: lastDetail, edits: edits}, nil
 	})
 	return portico.WithOp("move devices", err)
@@ -523,7 +523,7 @@ func checkLicences(ctx context.Context, tx *store.Tx, acc *portico.Account, need
 
 // SetFavourite marks or unmarks a device as one of the actor's favourites (device.view).
 func (a *App) SetFavourite(ctx context.Context, ac *Actor, deviceID string, on bool) error {
-	action := pick(on, "device.favourite", "device.unfavourite")
+	action := pick(on, portico.ActionDeviceFavourite, portico.ActionDeviceUnfavourite)
 	if err := a.authorize(ctx, ac, action, portico.PermDeviceView, authz.Device(deviceID)); err != nil {
 		return err
 	}
@@ -544,7 +544,7 @@ func (a *App) SetFavourite(ctx context.Context, ac *Actor, deviceID string, on b
 
 // DeviceHistory lists a device's history, newest first as the store orders it (device.history).
 func (a *App) DeviceHistory(ctx context.Context, ac *Actor, id string, f portico.HistoryFilter) ([]portico.HistoryEntry, int, error) {
-	if err := a.authorize(ctx, ac, "device.history", portico.PermDeviceHistory, authz.Device(id)); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionDeviceHistory, portico.PermDeviceHistory, authz.Device(id)); err != nil {
 		return nil, 0, err
 	}
 	if f.Since != nil && f.Until != nil && f.Until.Before(*f.Since) {
@@ -566,6 +566,6 @@ func (a *App) historyEntry(ac *Actor, d *portico.Device, action, detail string) 
 
 // auditInTx appends a success entry inside a transaction, for writes that record more than the one
 // entry write appends (one per device of a bulk change).
-func (a *App) auditInTx(ctx context.Context, tx *store.Tx, ac *Actor, action, targetType, targetID, detail string) error {
+func (a *App) auditInTx(ctx context.Context, tx *store.Tx, ac *Actor, action portico.AuditAction, targetType, targetID, detail string) error {
 	return tx.AppendAudit(ctx, a.auditEvent(ac, action, targetType, targetID, portico.OutcomeSuccess, detail))
 }

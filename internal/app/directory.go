@@ -32,7 +32,7 @@ type DirectoryInput struct {
 
 // authorizeDirectory checks both permissions that configuring and importing need: imported users are
 // invited (users.invite) and imported groups are user groups (user_groups.manage).
-func (a *App) authorizeDirectory(ctx context.Context, ac *Actor, action string) error {
+func (a *App) authorizeDirectory(ctx context.Context, ac *Actor, action portico.AuditAction) error {
 	if err := a.authorize(ctx, ac, action, portico.PermUsersInvite, authz.Account()); err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (a *App) authorizeDirectory(ctx context.Context, ac *Actor, action string) 
 // GetDirectoryConfig returns the account's directory configuration (users.invite and
 // user_groups.manage); an account without one gets the OpenLDAP defaults, not configured.
 func (a *App) GetDirectoryConfig(ctx context.Context, ac *Actor) (*DirectorySettings, error) {
-	if err := a.authorizeDirectory(ctx, ac, "directory.view"); err != nil {
+	if err := a.authorizeDirectory(ctx, ac, portico.ActionDirectoryView); err != nil {
 		return nil, err
 	}
 	// The password is not opened: the settings must show even when it cannot be (another server
@@ -129,7 +129,7 @@ func (a *App) openBindPassword(accountID, stored string) (string, error) {
 // SetDirectoryConfig validates and stores the account's directory configuration (users.invite and
 // user_groups.manage). It does not contact the directory: Preview does.
 func (a *App) SetDirectoryConfig(ctx context.Context, ac *Actor, in DirectoryInput) (*DirectorySettings, error) {
-	if err := a.authorizeDirectory(ctx, ac, "directory.configure"); err != nil {
+	if err := a.authorizeDirectory(ctx, ac, portico.ActionDirectoryConfigure); err != nil {
 		return nil, err
 	}
 	cfg := in.Config
@@ -167,7 +167,7 @@ func (a *App) SetDirectoryConfig(ctx context.Context, ac *Actor, in DirectoryInp
 		if err := tx.SetDirectoryConfig(ctx, &store.DirectoryConfig{AccountID: ac.AccountID, Config: raw, BindPassword: stored, UpdatedAt: a.now()}); err != nil {
 			return nil, err
 		}
-		return &change{action: "directory.configure", targetType: "account", targetID: ac.AccountID,
+		return &change{action: portico.ActionDirectoryConfigure, targetType: "account", targetID: ac.AccountID,
 			detail: cfg.URL + " " + cfg.BaseDN}, nil
 	})
 	if err != nil {
@@ -255,7 +255,7 @@ type plannedGroup struct {
 // PreviewDirectory reads the directory and returns what an import would create, update and report
 // (users.invite and user_groups.manage). It changes nothing.
 func (a *App) PreviewDirectory(ctx context.Context, ac *Actor) (*DirectoryPlan, error) {
-	if err := a.authorizeDirectory(ctx, ac, "directory.preview"); err != nil {
+	if err := a.authorizeDirectory(ctx, ac, portico.ActionDirectoryPreview); err != nil {
 		return nil, err
 	}
 	cfg, _, err := a.loadDirectoryConfig(ctx, ac.AccountID)

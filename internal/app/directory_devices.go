@@ -43,7 +43,7 @@ func (a *App) syncDeviceDirectoryGroups(ctx context.Context, ac *Actor, computer
 				if err := tx.AddHistory(ctx, a.historyEntry(ac, cur, "device.directory_groups", detail)); err != nil {
 					return nil, err
 				}
-				return &change{action: "device.directory_groups", targetType: "device", targetID: cur.ID, detail: detail}, nil
+				return &change{action: portico.ActionDeviceDirectoryGroups, targetType: "device", targetID: cur.ID, detail: detail}, nil
 			})
 			if portico.IsKind(err, portico.KindNotFound) {
 				continue // deleted meanwhile

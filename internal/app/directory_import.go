@@ -35,7 +35,7 @@ const DirectoryBatchSize = 100
 // idempotent: nothing is duplicated, memberships follow the directory, and users gone from it are
 // reported in the result, never deleted.
 func (a *App) StartDirectoryImport(ctx context.Context, ac *Actor) (*portico.DirectoryJob, error) {
-	if err := a.authorizeDirectory(ctx, ac, "directory.import"); err != nil {
+	if err := a.authorizeDirectory(ctx, ac, portico.ActionDirectoryImport); err != nil {
 		return nil, err
 	}
 	cfg, _, err := a.loadDirectoryConfig(ctx, ac.AccountID)
@@ -68,7 +68,7 @@ func (a *App) StartDirectoryImport(ctx context.Context, ac *Actor) (*portico.Dir
 
 // GetDirectoryJob returns an import job of the account (users.invite).
 func (a *App) GetDirectoryJob(ctx context.Context, ac *Actor, id string) (*portico.DirectoryJob, error) {
-	if err := a.authorize(ctx, ac, "directory.job.view", portico.PermUsersInvite, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionDirectoryJobView, portico.PermUsersInvite, authz.Account()); err != nil {
 		return nil, err
 	}
 	return a.store.GetDirectoryJob(ctx, ac.AccountID, id)
@@ -76,7 +76,7 @@ func (a *App) GetDirectoryJob(ctx context.Context, ac *Actor, id string) (*porti
 
 // ListDirectoryJobs returns the account's latest import jobs, newest first (users.invite).
 func (a *App) ListDirectoryJobs(ctx context.Context, ac *Actor) ([]portico.DirectoryJob, error) {
-	if err := a.authorize(ctx, ac, "directory.job.list", portico.PermUsersInvite, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionDirectoryJobList, portico.PermUsersInvite, authz.Account()); err != nil {
 		return nil, err
 	}
 	return a.store.ListDirectoryJobs(ctx, ac.AccountID, 10)
@@ -97,9 +97,9 @@ func (a *App) runDirectoryImport(ctx context.Context, ac *Actor, cfg directory.C
 		job.State, job.Error = JobFailed, err.Error()
 		a.log.Warn("directory import failed", "account", ac.AccountID, "job", job.ID, "err", err)
 		if portico.IsKind(err, portico.KindForbidden) {
-			a.auditDenied(ctx, ac, "directory.import", "account", ac.AccountID, err.Error())
+			a.auditDenied(ctx, ac, portico.ActionDirectoryImport, "account", ac.AccountID, err.Error())
 		} else {
-			a.auditFailed(ctx, ac, "directory.import", "account", ac.AccountID, err.Error())
+			a.auditFailed(ctx, ac, portico.ActionDirectoryImport, "account", ac.AccountID, err.Error())
 		}
 	} else {
 		job.State, job.Phase = JobSucceeded, PhaseDone
@@ -184,7 +184,7 @@ func (a *App) importDirectory(ctx context.Context, ac *Actor, cfg directory.Conf
 	detail := fmt.Sprintf("users: %d created, %d updated; groups: %d created, %d updated; memberships: +%d −%d; %d removed from the directory, %d skipped; %d devices given their directory groups",
 		plan.UsersCreate, plan.UsersUpdate, plan.GroupsCreate, plan.GroupsUpdate, plan.MembersAdd, plan.MembersRemove, len(plan.Removed), len(plan.Skipped), devices)
 	err = a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
-		return &change{action: "directory.import", targetType: "account", targetID: ac.AccountID, detail: detail}, nil
+		return &change{action: portico.ActionDirectoryImport, targetType: "account", targetID: ac.AccountID, detail: detail}, nil
 	})
 	return plan, err
 }
@@ -198,7 +198,7 @@ func (a *App) importUserBatch(ctx context.Context, ac *Actor, batch []*plannedUs
 		var edits []authz.Change
 		for _, pu := range batch {
 			var u *portico.User
-			action := "user.invite"
+			action := portico.ActionUserInvite
 			if pu.id == "" {
 				u = &portico.User{ID: portico.NewID("usr"), AccountID: ac.AccountID, Email: pu.email, Name: pu.name,
 					Language: "en-GB", Theme: "system", CreatedAt: now, State: portico.StateInvited, Status: portico.StatusActive}
@@ -210,7 +210,7 @@ func (a *App) importUserBatch(ctx context.Context, ac *Actor, batch []*plannedUs
 				if u, err = tx.GetUser(ctx, ac.AccountID, pu.id); err != nil {
 					return nil, fmt.Errorf("directory user %s: %w", pu.dir.DN, err)
 				}
-				action = "user.update"
+				action = portico.ActionUserUpdate
 				if !u.Owner {
 					u.Email, u.Name = pu.email, pu.name
 					if err := tx.UpdateUser(ctx, u); err != nil {
@@ -228,7 +228,7 @@ func (a *App) importUserBatch(ctx context.Context, ac *Actor, batch []*plannedUs
 			n := userNode(u)
 			edits = append(edits, authz.Change{UpsertUser: &n})
 		}
-		return &change{action: "directory.import_users", targetType: "account", targetID: ac.AccountID,
+		return &change{action: portico.ActionDirectoryImportUsers, targetType: "account", targetID: ac.AccountID,
 			detail: fmt.Sprintf("%d users", len(batch)), edits: edits}, nil
 	})
 	if err != nil {
@@ -251,7 +251,7 @@ func (a *App) importGroupBatch(ctx context.Context, ac *Actor, batch []plannedGr
 				continue
 			}
 			var g *portico.UserGroup
-			action := "user_group.update"
+			action := portico.ActionUserGroupUpdate
 			if pg.id == "" {
 				g = &portico.UserGroup{ID: portico.NewID("ugr"), AccountID: ac.AccountID, Name: pg.name,
 					Description: truncate("Directory group "+pg.dir.DN, 250), CreatedAt: now, MemberIDs: []string{}}
@@ -259,7 +259,7 @@ func (a *App) importGroupBatch(ctx context.Context, ac *Actor, batch []plannedGr
 					return nil, fmt.Errorf("directory group %s: %w", pg.dir.DN, err)
 				}
 				pg.id = g.ID
-				action = "user_group.create"
+				action = portico.ActionUserGroupCreate
 			} else {
 				var err error
 				if g, err = tx.GetUserGroup(ctx, ac.AccountID, pg.id); err != nil {
@@ -281,7 +281,7 @@ func (a *App) importGroupBatch(ctx context.Context, ac *Actor, batch []plannedGr
 		if len(edits) == 0 {
 			return nil, nil
 		}
-		return &change{action: "directory.import_groups", targetType: "account", targetID: ac.AccountID,
+		return &change{action: portico.ActionDirectoryImportGroups, targetType: "account", targetID: ac.AccountID,
 			detail: fmt.Sprintf("%d user groups", len(edits)), edits: edits}, nil
 	})
 }
@@ -322,7 +322,7 @@ func (a *App) syncMemberBatch(ctx context.Context, ac *Actor, batch []plannedGro
 			if err := tx.SetUserGroupMembers(ctx, ac.AccountID, g.ID, members); err != nil {
 				return nil, fmt.Errorf("directory group %s: %w", pg.dir.DN, err)
 			}
-			if err := tx.AppendAudit(ctx, a.auditEvent(ac, "user_group.update", "user_group", g.ID, portico.OutcomeSuccess,
+			if err := tx.AppendAudit(ctx, a.auditEvent(ac, portico.ActionUserGroupUpdate, "user_group", g.ID, portico.OutcomeSuccess,
 				fmt.Sprintf("members from the directory: %d → %d", len(g.MemberIDs), len(members)))); err != nil {
 				return nil, err
 			}
@@ -331,7 +331,7 @@ func (a *App) syncMemberBatch(ctx context.Context, ac *Actor, batch []plannedGro
 		if len(edits) == 0 {
 			return nil, nil
 		}
-		return &change{action: "directory.import_memberships", targetType: "account", targetID: ac.AccountID,
+		return &change{action: portico.ActionDirectoryImportMemberships, targetType: "account", targetID: ac.AccountID,
 			detail: fmt.Sprintf("%d user groups", len(edits)), edits: edits}, nil
 	})
 }

@@ -52,7 +52,7 @@ func (a *App) CreateEnrollmentToken(ctx context.Context, ac *Actor, groupID stri
 	if groupID == portico.UnassignedGroupID {
 		groupID = "" // devices land in Unassigned anyway
 	}
-	if err := a.authorize(ctx, ac, "enrollment_token.create", portico.PermInstallersAccess, installerTarget(groupID)); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionEnrollmentTokenCreate, portico.PermInstallersAccess, installerTarget(groupID)); err != nil {
 		if portico.IsKind(err, portico.KindNotFound) && groupID != "" {
 			return nil, "", missingField("device_group_id", "no such device group")
 		}
@@ -76,7 +76,7 @@ func (a *App) CreateEnrollmentToken(ctx context.Context, ac *Actor, groupID stri
 		if err := tx.CreateEnrollmentToken(ctx, t); err != nil {
 			return nil, err
 		}
-		return &change{action: "enrollment_token.create", targetType: "enrollment_token", targetID: t.ID,
+		return &change{action: portico.ActionEnrollmentTokenCreate, targetType: "enrollment_token", targetID: t.ID,
 			detail: pick(groupID == "", "account-wide", "device group "+groupID)}, nil
 	})
 	if err != nil {
@@ -125,7 +125,7 @@ func (a *App) RevokeEnrollmentToken(ctx context.Context, ac *Actor, id string) e
 	if tok.GroupID != "" && a.can(ctx, ac, portico.PermInstallersAccess, authz.Account()) {
 		target = authz.Account()
 	}
-	if err := a.authorize(ctx, ac, "enrollment_token.revoke", portico.PermInstallersAccess, target); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionEnrollmentTokenRevoke, portico.PermInstallersAccess, target); err != nil {
 		return err
 	}
 	if tok.RevokedAt != nil {
@@ -135,7 +135,7 @@ func (a *App) RevokeEnrollmentToken(ctx context.Context, ac *Actor, id string) e
 		if err := tx.RevokeEnrollmentToken(ctx, ac.AccountID, id, a.now()); err != nil {
 			return nil, err
 		}
-		return &change{action: "enrollment_token.revoke", targetType: "enrollment_token", targetID: id}, nil
+		return &change{action: portico.ActionEnrollmentTokenRevoke, targetType: "enrollment_token", targetID: id}, nil
 	})
 	return portico.WithOp("revoke enrollment token", err)
 }
@@ -285,7 +285,7 @@ func (a *App) Enroll(ctx context.Context, in EnrollInput) (string, string, error
 			detail += fmt.Sprintf("; moved by rule %q", res.Rule.Name)
 		}
 		n := deviceNode(d)
-		return &change{action: "device.enroll", targetType: "device", targetID: d.ID, detail: d.Name + " " + detail,
+		return &change{action: portico.ActionDeviceEnroll, targetType: "device", targetID: d.ID, detail: d.Name + " " + detail,
 			edits: []authz.Change{{UpsertDevice: &n}}}, nil
 	})
 	if err != nil {

@@ -54,7 +54,7 @@ func (e *escEnv) assign(pt portico.PrincipalType, principal, role string, st por
 }
 
 // audit returns the account's audit entries with the action, outcome and target id ("" for any).
-func (e *escEnv) audit(action string, outcome portico.Outcome, targetID string) []portico.AuditEvent {
+func (e *escEnv) audit(action portico.AuditAction, outcome portico.Outcome, targetID string) []portico.AuditEvent {
 	e.t.Helper()
 	evs, err := e.a.store.ListAudit(e.ctx, e.acc.Account.ID, portico.AuditFilter{Action: action, Outcome: outcome, TargetID: targetID})
 	if err != nil {
@@ -66,7 +66,7 @@ func (e *escEnv) audit(action string, outcome portico.Outcome, targetID string) 
 // wantDenied fails unless err is KindForbidden naming every permission in missing, and a denied
 // audit entry for the action, by the actor and carrying err's reason, is the one written since the
 // action's denied entries for targetID numbered deniedBefore.
-func (e *escEnv) wantDenied(t *testing.T, err error, ac *Actor, action, targetID string, deniedBefore int, missing ...portico.Permission) {
+func (e *escEnv) wantDenied(t *testing.T, err error, ac *Actor, action portico.AuditAction, targetID string, deniedBefore int, missing ...portico.Permission) {
 	t.Helper()
 	wantKind(t, err, portico.KindForbidden)
 	for _, p := range missing {

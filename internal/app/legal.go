@@ -123,7 +123,7 @@ func (a *App) acceptedCurrent(ctx context.Context, ac *Actor, pol *store.Account
 // SetLegal sets the current versions of the terms of service and the privacy policy (legal.manage).
 // A new version of either makes every user, the owner included, accept again.
 func (a *App) SetLegal(ctx context.Context, ac *Actor, in LegalUpdate) (*Legal, error) {
-	if err := a.authorize(ctx, ac, "legal.update", portico.PermLegalManage, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionLegalUpdate, portico.PermLegalManage, authz.Account()); err != nil {
 		return nil, err
 	}
 	terms, privacy := normaliseLegal(in.Terms), normaliseLegal(in.Privacy)
@@ -146,7 +146,7 @@ func (a *App) SetLegal(ctx context.Context, ac *Actor, in LegalUpdate) (*Legal, 
 			return nil, err
 		}
 		saved = pol
-		return &change{action: "legal.update", targetType: "account", targetID: ac.AccountID,
+		return &change{action: portico.ActionLegalUpdate, targetType: "account", targetID: ac.AccountID,
 			detail: fmt.Sprintf("terms %s, privacy %s", versionOrNone(terms.Version), versionOrNone(privacy.Version))}, nil
 	})
 	if err != nil {
@@ -238,7 +238,7 @@ func (a *App) AcceptLegal(ctx context.Context, ac *Actor) (*Legal, error) {
 			parts = append(parts, d.name+" "+versionOrNone(d.version))
 		}
 		pol = cur
-		return &change{action: "legal.accept", targetType: "user", targetID: ac.UserID,
+		return &change{action: portico.ActionLegalAccept, targetType: "user", targetID: ac.UserID,
 			detail: strings.Join(parts, ", ") + " from " + ac.SourceIP}, nil
 	})
 	if err != nil {

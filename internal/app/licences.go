@@ -21,7 +21,7 @@ type Licences struct {
 // GetLicences returns the licence figures (account.view or billing.view).
 func (a *App) GetLicences(ctx context.Context, ac *Actor) (*Licences, error) {
 	if !a.can(ctx, ac, portico.PermAccountView, authz.Account()) {
-		if err := a.authorize(ctx, ac, "licences.view", portico.PermBillingView, authz.Account()); err != nil {
+		if err := a.authorize(ctx, ac, portico.ActionLicencesView, portico.PermBillingView, authz.Account()); err != nil {
 			return nil, err
 		}
 	}

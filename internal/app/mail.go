@@ -119,7 +119,7 @@ func (a *App) deliverNow(ctx context.Context, ac *Actor, userID, mailID string) 
 	if errors.Is(err, errNotClaimed) {
 		return EmailQueued, "the message is being sent"
 	}
-	a.auditFailed(ctx, ac, "mail.failed", "user", userID, fmt.Sprintf("%s to %s: %v", msg.Kind, msg.To, err))
+	a.auditFailed(ctx, ac, portico.ActionMailFailed, "user", userID, fmt.Sprintf("%s to %s: %v", msg.Kind, msg.To, err))
 	return EmailQueued, err.Error()
 }
 
@@ -155,7 +155,7 @@ func (a *App) attempt(ctx context.Context, m *mailer, msg *store.OutboxMail, cla
 	}
 	if next == nil {
 		a.log.Error("email abandoned", "account", msg.AccountID, "kind", msg.Kind, "mail", msg.ID, "attempts", msg.Attempts+1, "err", err)
-		a.auditFailed(ctx, SystemActor(msg.AccountID), "mail.abandoned", "mail", msg.ID, fmt.Sprintf("%s to %s: %v", msg.Kind, msg.To, err))
+		a.auditFailed(ctx, SystemActor(msg.AccountID), portico.ActionMailAbandoned, "mail", msg.ID, fmt.Sprintf("%s to %s: %v", msg.Kind, msg.To, err))
 	} else {
 		a.log.Warn("email not sent; will retry", "account", msg.AccountID, "kind", msg.Kind, "mail", msg.ID, "retry_at", next, "err", err)
 	}

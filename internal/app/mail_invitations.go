@@ -37,7 +37,7 @@ func (a *App) newInvitation(ctx context.Context, tx *store.Tx, ac *Actor, acc *p
 
 // GetInvitation returns an invited user's pending invitation, with its expiry (users.view).
 func (a *App) GetInvitation(ctx context.Context, ac *Actor, userID string) (*portico.Invitation, error) {
-	if err := a.authorize(ctx, ac, "user.invitation.view", portico.PermUsersView, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionUserInvitationView, portico.PermUsersView, authz.Account()); err != nil {
 		return nil, err
 	}
 	if _, err := a.store.GetUser(ctx, ac.AccountID, userID); err != nil {
@@ -51,7 +51,7 @@ func (a *App) GetInvitation(ctx context.Context, ac *Actor, userID string) (*por
 // also returned to the caller, so the caller must hold every permission the invited user has been
 // given, where it was given.
 func (a *App) ResendInvitation(ctx context.Context, ac *Actor, userID string) (*CreatedUser, error) {
-	if err := a.authorize(ctx, ac, "user.invitation.resend", portico.PermUsersInvite, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionUserInvitationResend, portico.PermUsersInvite, authz.Account()); err != nil {
 		return nil, err
 	}
 	var out CreatedUser
@@ -84,9 +84,9 @@ func (a *App) ResendInvitation(ctx context.Context, ac *Actor, userID string) (*
 			return nil, err
 		}
 		out.User, out.InvitationLink, out.InvitationID, out.InvitationExpiresAt, mailID = u, link, inv.ID, &inv.ExpiresAt, id
-		return &change{action: "user.invitation.resend", targetType: "user", targetID: u.ID, detail: u.Email}, nil
+		return &change{action: portico.ActionUserInvitationResend, targetType: "user", targetID: u.ID, detail: u.Email}, nil
 	})
-	a.auditRefused(ctx, ac, err, "user.invitation.resend", "user", userID, "")
+	a.auditRefused(ctx, ac, err, portico.ActionUserInvitationResend, "user", userID, "")
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func (a *App) ResendInvitation(ctx context.Context, ac *Actor, userID string) (*
 // (users.invite). The invited user stays, with whatever was configured for them, and can be invited
 // again with ResendInvitation or deleted.
 func (a *App) RevokeInvitation(ctx context.Context, ac *Actor, userID string) error {
-	if err := a.authorize(ctx, ac, "user.invitation.revoke", portico.PermUsersInvite, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionUserInvitationRevoke, portico.PermUsersInvite, authz.Account()); err != nil {
 		return err
 	}
 	return a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
@@ -112,7 +112,7 @@ func (a *App) RevokeInvitation(ctx context.Context, ac *Actor, userID string) er
 		if err := a.revokeInvitations(ctx, tx, ac.AccountID, u.ID); err != nil {
 			return nil, err
 		}
-		return &change{action: "user.invitation.revoke", targetType: "user", targetID: u.ID, detail: u.Email}, nil
+		return &change{action: portico.ActionUserInvitationRevoke, targetType: "user", targetID: u.ID, detail: u.Email}, nil
 	})
 }
 

@@ -134,7 +134,7 @@ func (a *App) releaseNode(ctx context.Context, id string, expiredBefore time.Tim
 			if err := tx.AddHistory(ctx, a.historyEntry(sys, d, "session.end", detail)); err != nil && !portico.IsKind(err, portico.KindNotFound) {
 				return err
 			}
-			if err := tx.AppendAudit(ctx, a.auditEvent(sys, "session.end", "session", r.ID, portico.OutcomeSuccess, r.DeviceName+" "+detail)); err != nil {
+			if err := tx.AppendAudit(ctx, a.auditEvent(sys, portico.ActionSessionEnd, "session", r.ID, portico.OutcomeSuccess, r.DeviceName+" "+detail)); err != nil {
 				return err
 			}
 		}

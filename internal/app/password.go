@@ -136,7 +136,7 @@ func passwordPolicy(ctx context.Context, q policyReader, acc *portico.Account) (
 
 // GetPasswordPolicy returns the account's password policy (account.view).
 func (a *App) GetPasswordPolicy(ctx context.Context, ac *Actor) (*PasswordPolicy, error) {
-	if err := a.authorize(ctx, ac, "password_policy.view", portico.PermAccountView, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionPasswordPolicyView, portico.PermAccountView, authz.Account()); err != nil {
 		return nil, err
 	}
 	acc, err := a.store.GetAccount(ctx, ac.AccountID)
@@ -153,7 +153,7 @@ func (a *App) GetPasswordPolicy(ctx context.Context, ac *Actor) (*PasswordPolicy
 // SetPasswordPolicy replaces the account's password policy (account.manage): the minimum length is
 // the account setting password_min_length, the mix rule is kept with the account's other policies.
 func (a *App) SetPasswordPolicy(ctx context.Context, ac *Actor, in PasswordPolicy) (*PasswordPolicy, error) {
-	if err := a.authorize(ctx, ac, "password_policy.update", portico.PermAccountManage, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionPasswordPolicyUpdate, portico.PermAccountManage, authz.Account()); err != nil {
 		return nil, err
 	}
 	if err := validate(func(v *portico.Validation) {
@@ -182,7 +182,7 @@ func (a *App) SetPasswordPolicy(ctx context.Context, ac *Actor, in PasswordPolic
 		if err := tx.PutAccountPolicy(ctx, ac.AccountID, pol, a.now()); err != nil {
 			return nil, err
 		}
-		return &change{action: "password_policy.update", targetType: "account", targetID: ac.AccountID,
+		return &change{action: portico.ActionPasswordPolicyUpdate, targetType: "account", targetID: ac.AccountID,
 			detail: fmt.Sprintf("min_length=%d require_mix=%t", in.MinLength, in.RequireMix)}, nil
 	})
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 )
 
 // deniedAudits returns the details of the denied audit entries for action.
-func (e *env) deniedAudits(action string) []string {
+func (e *env) deniedAudits(action portico.AuditAction) []string {
 	e.t.Helper()
 	evs, err := e.a.store.ListAudit(e.ctx, e.acc.Account.ID, portico.AuditFilter{Action: action, Outcome: portico.OutcomeDenied})
 	if err != nil {
@@ -33,7 +33,7 @@ func TestOwnerRefusalsAreAudited(t *testing.T) {
 	ownerID := e.owner.UserID
 	name := "Not the owner"
 	cases := []struct {
-		action string
+		action portico.AuditAction
 		do     func() error
 	}{
 		{"user.2fa_reset", func() error { return e.a.ResetTwoFactor(e.ctx, admin, ownerID) }},
@@ -42,7 +42,7 @@ func TestOwnerRefusalsAreAudited(t *testing.T) {
 		{"user.delete", func() error { return e.a.DeleteUser(e.ctx, admin, ownerID) }},
 	}
 	for _, c := range cases {
-		t.Run(c.action, func(t *testing.T) {
+		t.Run(string(c.action), func(t *testing.T) {
 			wantKind(t, c.do(), portico.KindForbidden)
 			denied := e.deniedAudits(c.action)
 			if len(denied) != 1 || !strings.Contains(denied[0], "owner") {

@@ -11,7 +11,7 @@ import (
 
 // ListRoles lists the account's roles, system roles first (roles.view).
 func (a *App) ListRoles(ctx context.Context, ac *Actor) ([]portico.Role, error) {
-	if err := a.authorize(ctx, ac, "role.list", portico.PermRolesView, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionRoleList, portico.PermRolesView, authz.Account()); err != nil {
 		return nil, err
 	}
 	return a.store.ListRoles(ctx, ac.AccountID)
@@ -19,7 +19,7 @@ func (a *App) ListRoles(ctx context.Context, ac *Actor) ([]portico.Role, error) 
 
 // GetRole returns one role (roles.view).
 func (a *App) GetRole(ctx context.Context, ac *Actor, id string) (*portico.Role, error) {
-	if err := a.authorize(ctx, ac, "role.view", portico.PermRolesView, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionRoleView, portico.PermRolesView, authz.Account()); err != nil {
 		return nil, err
 	}
 	return a.store.GetRole(ctx, ac.AccountID, id)
@@ -37,7 +37,7 @@ type RoleInput struct {
 // CreateRole creates a role (roles.manage). A new role has no permission unless the input lists some;
 // a list lacking a prerequisite is refused, naming every missing one.
 func (a *App) CreateRole(ctx context.Context, ac *Actor, in RoleInput) (*portico.Role, error) {
-	if err := a.authorize(ctx, ac, "role.create", portico.PermRolesManage, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionRoleCreate, portico.PermRolesManage, authz.Account()); err != nil {
 		return nil, err
 	}
 	r := &portico.Role{ID: portico.NewID("rol"), AccountID: ac.AccountID, CreatedAt: a.now(), Permissions: []portico.Permission{}}
@@ -61,7 +61,7 @@ func (a *App) CreateRole(ctx context.Context, ac *Actor, in RoleInput) (*portico
 			return nil, err
 		}
 		n := roleNode(r)
-		return &change{action: "role.create", targetType: "role", targetID: r.ID, detail: r.Name,
+		return &change{action: portico.ActionRoleCreate, targetType: "role", targetID: r.ID, detail: r.Name,
 			edits: []authz.Change{{UpsertRole: &n}}}, nil
 	})
 	if err != nil {
@@ -78,7 +78,7 @@ func (a *App) CreateRole(ctx context.Context, ac *Actor, in RoleInput) (*portico
 // if making those assignments anew; otherwise a delegated administrator could assign himself a
 // harmless role and then grow it. Removing permissions is always allowed. Refusals are audited.
 func (a *App) UpdateRole(ctx context.Context, ac *Actor, id string, in RoleInput) (*portico.Role, error) {
-	if err := a.authorize(ctx, ac, "role.update", portico.PermRolesManage, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionRoleUpdate, portico.PermRolesManage, authz.Account()); err != nil {
 		return nil, err
 	}
 	var out *portico.Role
@@ -128,11 +128,11 @@ func (a *App) UpdateRole(ctx context.Context, ac *Actor, id string, in RoleInput
 		}
 		out = r
 		n := roleNode(r)
-		return &change{action: "role.update", targetType: "role", targetID: r.ID, detail: r.Name,
+		return &change{action: portico.ActionRoleUpdate, targetType: "role", targetID: r.ID, detail: r.Name,
 			edits: []authz.Change{{UpsertRole: &n}}}, nil
 	})
 	if err != nil {
-		a.auditRefused(ctx, ac, err, "role.update", "role", id, "")
+		a.auditRefused(ctx, ac, err, portico.ActionRoleUpdate, "role", id, "")
 		return nil, err
 	}
 	return out, nil
@@ -141,7 +141,7 @@ func (a *App) UpdateRole(ctx context.Context, ac *Actor, id string, in RoleInput
 // CloneRole copies a role (system or not) under a new name with the same purpose and permissions
 // (roles.manage).
 func (a *App) CloneRole(ctx context.Context, ac *Actor, id, name string) (*portico.Role, error) {
-	if err := a.authorize(ctx, ac, "role.clone", portico.PermRolesManage, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionRoleClone, portico.PermRolesManage, authz.Account()); err != nil {
 		return nil, err
 	}
 	src, err := a.store.GetRole(ctx, ac.AccountID, id)
@@ -162,7 +162,7 @@ func (a *App) CloneRole(ctx context.Context, ac *Actor, id, name string) (*porti
 			return nil, err
 		}
 		n := roleNode(r)
-		return &change{action: "role.clone", targetType: "role", targetID: r.ID, detail: "from " + src.ID,
+		return &change{action: portico.ActionRoleClone, targetType: "role", targetID: r.ID, detail: "from " + src.ID,
 			edits: []authz.Change{{UpsertRole: &n}}}, nil
 	})
 	if err != nil {
@@ -173,7 +173,7 @@ func (a *App) CloneRole(ctx context.Context, ac *Actor, id, name string) (*porti
 
 // RoleDependents lists the assignments that deleting the role would remove (roles.view).
 func (a *App) RoleDependents(ctx context.Context, ac *Actor, id string) ([]portico.Assignment, error) {
-	if err := a.authorize(ctx, ac, "role.dependents", portico.PermRolesView, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionRoleDependents, portico.PermRolesView, authz.Account()); err != nil {
 		return nil, err
 	}
 	if _, err := a.store.GetRole(ctx, ac.AccountID, id); err != nil {
@@ -185,7 +185,7 @@ func (a *App) RoleDependents(ctx context.Context, ac *Actor, id string) ([]porti
 // DeleteRole deletes a role and every assignment that uses it (roles.delete). System roles cannot be
 // deleted.
 func (a *App) DeleteRole(ctx context.Context, ac *Actor, id string) error {
-	if err := a.authorize(ctx, ac, "role.delete", portico.PermRolesDelete, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionRoleDelete, portico.PermRolesDelete, authz.Account()); err != nil {
 		return err
 	}
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
@@ -203,10 +203,10 @@ func (a *App) DeleteRole(ctx context.Context, ac *Actor, id string) error {
 		if err := tx.DeleteRole(ctx, ac.AccountID, id); err != nil {
 			return nil, err
 		}
-		return &change{action: "role.delete", targetType: "role", targetID: id,
+		return &change{action: portico.ActionRoleDelete, targetType: "role", targetID: id,
 			detail: r.Name + " with " + itoa(len(deps)) + " assignment(s)",
 			edits:  []authz.Change{{DeleteRole: id}}}, nil
 	})
-	a.auditRefused(ctx, ac, err, "role.delete", "role", id, "")
+	a.auditRefused(ctx, ac, err, portico.ActionRoleDelete, "role", id, "")
 	return err
 }

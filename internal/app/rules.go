@@ -39,7 +39,7 @@ type DryRunMatch struct {
 // ListRules lists the account's assignment rules in the order they are tried (assignment_rules.manage,
 // or device_groups.view at account level: whoever sees the whole tree may see what fills it).
 func (a *App) ListRules(ctx context.Context, ac *Actor) ([]portico.AssignmentRule, error) {
-	if err := a.authorizeRulesView(ctx, ac, "assignment_rule.list"); err != nil {
+	if err := a.authorizeRulesView(ctx, ac, portico.ActionAssignmentRuleList); err != nil {
 		return nil, err
 	}
 	return a.store.ListRules(ctx, ac.AccountID)
@@ -47,13 +47,13 @@ func (a *App) ListRules(ctx context.Context, ac *Actor) ([]portico.AssignmentRul
 
 // GetRule returns one assignment rule (as ListRules).
 func (a *App) GetRule(ctx context.Context, ac *Actor, id string) (*portico.AssignmentRule, error) {
-	if err := a.authorizeRulesView(ctx, ac, "assignment_rule.view"); err != nil {
+	if err := a.authorizeRulesView(ctx, ac, portico.ActionAssignmentRuleView); err != nil {
 		return nil, err
 	}
 	return a.store.GetRule(ctx, ac.AccountID, id)
 }
 
-func (a *App) authorizeRulesView(ctx context.Context, ac *Actor, action string) error {
+func (a *App) authorizeRulesView(ctx context.Context, ac *Actor, action portico.AuditAction) error {
 	if a.can(ctx, ac, portico.PermAssignmentRulesManage, authz.Account()) {
 		return nil
 	}
@@ -86,7 +86,7 @@ func ruleFromInput(ctx context.Context, tx *store.Tx, r *portico.AssignmentRule,
 
 // CreateRule adds an assignment rule at the end of the list (assignment_rules.manage).
 func (a *App) CreateRule(ctx context.Context, ac *Actor, in RuleInput) (*portico.AssignmentRule, error) {
-	if err := a.authorize(ctx, ac, "assignment_rule.create", portico.PermAssignmentRulesManage, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionAssignmentRuleCreate, portico.PermAssignmentRulesManage, authz.Account()); err != nil {
 		return nil, err
 	}
 	r := &portico.AssignmentRule{ID: portico.NewID("rul"), AccountID: ac.AccountID, Enabled: true, CreatedAt: a.now()}
@@ -98,7 +98,7 @@ func (a *App) CreateRule(ctx context.Context, ac *Actor, in RuleInput) (*portico
 		if err := tx.CreateRule(ctx, r); err != nil {
 			return nil, err
 		}
-		return &change{action: "assignment_rule.create", targetType: "assignment_rule", targetID: r.ID, detail: r.Name}, nil
+		return &change{action: portico.ActionAssignmentRuleCreate, targetType: "assignment_rule", targetID: r.ID, detail: r.Name}, nil
 	})
 	if err != nil {
 		return nil, portico.WithOp("create assignment rule", err)
@@ -108,7 +108,7 @@ func (a *App) CreateRule(ctx context.Context, ac *Actor, in RuleInput) (*portico
 
 // UpdateRule replaces a rule's fields, keeping its place in the order (assignment_rules.manage).
 func (a *App) UpdateRule(ctx context.Context, ac *Actor, id string, in RuleInput) (*portico.AssignmentRule, error) {
-	if err := a.authorize(ctx, ac, "assignment_rule.update", portico.PermAssignmentRulesManage, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionAssignmentRuleUpdate, portico.PermAssignmentRulesManage, authz.Account()); err != nil {
 		return nil, err
 	}
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
@@ -122,7 +122,7 @@ func (a *App) UpdateRule(ctx context.Context, ac *Actor, id string, in RuleInput
 		if err := tx.UpdateRule(ctx, r); err != nil {
 			return nil, err
 		}
-		return &change{action: "assignment_rule.update", targetType: "assignment_rule", targetID: r.ID,
+		return &change{action: portico.ActionAssignmentRuleUpdate, targetType: "assignment_rule", targetID: r.ID,
 			detail: r.Name + pick(r.Enabled, " (enabled)", " (disabled)")}, nil
 	})
 	if err != nil {
@@ -133,7 +133,7 @@ func (a *App) UpdateRule(ctx context.Context, ac *Actor, id string, in RuleInput
 
 // DeleteRule deletes an assignment rule (assignment_rules.manage).
 func (a *App) DeleteRule(ctx context.Context, ac *Actor, id string) error {
-	if err := a.authorize(ctx, ac, "assignment_rule.delete", portico.PermAssignmentRulesManage, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionAssignmentRuleDelete, portico.PermAssignmentRulesManage, authz.Account()); err != nil {
 		return err
 	}
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
@@ -144,7 +144,7 @@ func (a *App) DeleteRule(ctx context.Context, ac *Actor, id string) error {
 		if err := tx.DeleteRule(ctx, ac.AccountID, id); err != nil {
 			return nil, err
 		}
-		return &change{action: "assignment_rule.delete", targetType: "assignment_rule", targetID: id, detail: r.Name}, nil
+		return &change{action: portico.ActionAssignmentRuleDelete, targetType: "assignment_rule", targetID: id, detail: r.Name}, nil
 	})
 	return portico.WithOp("delete assignment rule", err)
 }
@@ -157,7 +157,7 @@ const maxBulkRules = 1000
 // the account refuses the whole request, naming it in field rule_ids[i], and deletes nothing; an id
 // listed twice is deleted once.
 func (a *App) DeleteRules(ctx context.Context, ac *Actor, ids []string) error {
-	if err := a.authorize(ctx, ac, "assignment_rule.delete", portico.PermAssignmentRulesManage, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionAssignmentRuleDelete, portico.PermAssignmentRulesManage, authz.Account()); err != nil {
 		return err
 	}
 	var v portico.Validation
@@ -206,13 +206,13 @@ func (a *App) DeleteRules(ctx context.Context, ac *Actor, ids []string) error {
 			}
 			// One audit entry per rule; the last one is appended by write with the change.
 			if i < len(doomed)-1 {
-				if err := a.auditInTx(ctx, tx, ac, "assignment_rule.delete", "assignment_rule", r.ID, r.Name); err != nil {
+				if err := a.auditInTx(ctx, tx, ac, portico.ActionAssignmentRuleDelete, "assignment_rule", r.ID, r.Name); err != nil {
 					return nil, err
 				}
 			}
 		}
 		last := doomed[len(doomed)-1]
-		return &change{action: "assignment_rule.delete", targetType: "assignment_rule", targetID: last.ID, detail: last.Name}, nil
+		return &change{action: portico.ActionAssignmentRuleDelete, targetType: "assignment_rule", targetID: last.ID, detail: last.Name}, nil
 	})
 	return portico.WithOp("delete assignment rules", err)
 }
@@ -220,7 +220,7 @@ func (a *App) DeleteRules(ctx context.Context, ac *Actor, ids []string) error {
 // ReorderRules sets the order in which rules are tried; ids must list every rule of the account
 // exactly once (assignment_rules.manage).
 func (a *App) ReorderRules(ctx context.Context, ac *Actor, ids []string) error {
-	if err := a.authorize(ctx, ac, "assignment_rule.reorder", portico.PermAssignmentRulesManage, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionAssignmentRuleReorder, portico.PermAssignmentRulesManage, authz.Account()); err != nil {
 		return err
 	}
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
@@ -252,7 +252,7 @@ func (a *App) ReorderRules(ctx context.Context, ac *Actor, ids []string) error {
 		if err := tx.ReorderRules(ctx, ac.AccountID, ids); err != nil {
 			return nil, err
 		}
-		return &change{action: "assignment_rule.reorder", targetType: "account", targetID: ac.AccountID,
+		return &change{action: portico.ActionAssignmentRuleReorder, targetType: "account", targetID: ac.AccountID,
 			detail: strings.Join(ids, ", ")}, nil
 	})
 	return portico.WithOp("reorder assignment rules", err)
@@ -414,7 +414,7 @@ func unprocessedUnassigned(ctx context.Context, q interface {
 // as if enabled, so that a rule can be checked before it is switched on. Licences are not counted.
 // Nothing changes (assignment_rules.manage).
 func (a *App) DryRun(ctx context.Context, ac *Actor, ruleID string) (*DryRunResult, error) {
-	if err := a.authorize(ctx, ac, "assignment_rule.dry_run", portico.PermAssignmentRulesManage, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionAssignmentRuleDryRun, portico.PermAssignmentRulesManage, authz.Account()); err != nil {
 		return nil, err
 	}
 	rules, err := a.store.ListRules(ctx, ac.AccountID)
@@ -459,7 +459,7 @@ func (a *App) DryRun(ctx context.Context, ac *Actor, ruleID string) (*DryRunResu
 // earlier runs left where they were included), moving the matches licence permitting, and returns how
 // many moved (assignment_rules.manage).
 func (a *App) ApplyRules(ctx context.Context, ac *Actor) (int, error) {
-	if err := a.authorize(ctx, ac, "assignment_rule.apply", portico.PermAssignmentRulesManage, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionAssignmentRuleApply, portico.PermAssignmentRulesManage, authz.Account()); err != nil {
 		return 0, err
 	}
 	moved := 0
@@ -498,7 +498,7 @@ func (a *App) ApplyRules(ctx context.Context, ac *Actor) (int, error) {
 				moved++
 				n := deviceNode(d)
 				edits = append(edits, authz.Change{UpsertDevice: &n})
-				if err := a.auditInTx(ctx, tx, ac, "device.move", "device", d.ID,
+				if err := a.auditInTx(ctx, tx, ac, portico.ActionDeviceMove, "device", d.ID,
 					fmt.Sprintf("%s by rule %q to %q", d.Name, res.Rule.Name, run.tree.name(d.GroupID))); err != nil {
 					return nil, err
 				}
@@ -511,7 +511,7 @@ func (a *App) ApplyRules(ctx context.Context, ac *Actor) (int, error) {
 		if blocked > 0 {
 			detail += fmt.Sprintf(", %d not moved for want of a licence", blocked)
 		}
-		return &change{action: "assignment_rule.apply", targetType: "account", targetID: ac.AccountID,
+		return &change{action: portico.ActionAssignmentRuleApply, targetType: "account", targetID: ac.AccountID,
 			detail: detail, edits: edits}, nil
 	})
 	if err != nil {

@@ -23,7 +23,7 @@ func (e *env) dryRunIDs(ruleID string) []string {
 }
 
 // audits returns the details of the account's successful audit entries for action.
-func (e *env) audits(action string) []string {
+func (e *env) audits(action portico.AuditAction) []string {
 	e.t.Helper()
 	evs, err := e.a.store.ListAudit(e.ctx, e.acc.Account.ID, portico.AuditFilter{Action: action, Outcome: portico.OutcomeSuccess})
 	if err != nil {

@@ -71,11 +71,11 @@ func (a *App) AuthorizeSession(ctx context.Context, ac *Actor, deviceID string, 
 		ac.MarkDecided()
 		return nil, portico.WithOp("start session", err)
 	}
-	if err := a.authorize(ctx, ac, "session.start", portico.PermDeviceView, authz.Device(deviceID)); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionSessionStart, portico.PermDeviceView, authz.Device(deviceID)); err != nil {
 		return nil, err
 	}
 	for _, act := range actions {
-		if err := a.authorize(ctx, ac, "session.start", ActionPermission(act), authz.Device(deviceID)); err != nil {
+		if err := a.authorize(ctx, ac, portico.ActionSessionStart, ActionPermission(act), authz.Device(deviceID)); err != nil {
 			if portico.IsKind(err, portico.KindForbidden) {
 				var pe *portico.Error
 				msg := err.Error()
@@ -181,7 +181,7 @@ func (a *App) StartSession(ctx context.Context, g *SessionGrant, nodeID string) 
 		if err := tx.AddHistory(ctx, a.historyEntry(ac, &g.Device, "session.start", strings.Join(g.Actions, ", "))); err != nil {
 			return nil, err
 		}
-		return &change{action: "session.start", targetType: "session", targetID: r.ID, detail: detail, quiet: true}, nil
+		return &change{action: portico.ActionSessionStart, targetType: "session", targetID: r.ID, detail: detail, quiet: true}, nil
 	})
 	if err != nil {
 		return nil, portico.WithOp("start session", err)
@@ -216,7 +216,7 @@ func (a *App) NarrowSession(ctx context.Context, r *portico.RemoteSession, actio
 		if err := tx.AddHistory(ctx, a.historyEntry(ac, d, "session.narrow", detail)); err != nil && !portico.IsKind(err, portico.KindNotFound) {
 			return nil, err
 		}
-		return &change{action: "session.narrow", targetType: "session", targetID: r.ID, detail: detail, quiet: true}, nil
+		return &change{action: portico.ActionSessionNarrow, targetType: "session", targetID: r.ID, detail: detail, quiet: true}, nil
 	})
 	if err != nil {
 		return portico.WithOp("narrow session", err)
@@ -245,7 +245,7 @@ func (a *App) EndSession(ctx context.Context, r *portico.RemoteSession, by, reas
 		if err := tx.AddHistory(ctx, a.historyEntry(ac, d, "session.end", detail)); err != nil && !portico.IsKind(err, portico.KindNotFound) {
 			return nil, err
 		}
-		return &change{action: "session.end", targetType: "session", targetID: r.ID, detail: r.DeviceName + " " + detail,
+		return &change{action: portico.ActionSessionEnd, targetType: "session", targetID: r.ID, detail: r.DeviceName + " " + detail,
 			quiet: true, endSessions: []SessionEnd{{ID: r.ID, By: by, Reason: reason}}}, nil
 	})
 	if err != nil {
@@ -315,7 +315,7 @@ func (a *App) GetSession(ctx context.Context, ac *Actor, id string) (*SessionVie
 		ac.MarkDecided() // not in the actor's account: nothing to decide
 		return nil, err
 	}
-	if err := a.authorize(ctx, ac, "session.view", portico.PermDeviceView, authz.Device(r.DeviceID)); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionSessionView, portico.PermDeviceView, authz.Device(r.DeviceID)); err != nil {
 		if portico.IsKind(err, portico.KindNotFound) {
 			return nil, portico.NotFound("session")
 		}
@@ -341,7 +341,7 @@ func (a *App) AuthorizeEndSession(ctx context.Context, ac *Actor, id string) (*p
 		ac.MarkDecided() // their own session
 		return r, nil
 	}
-	if err := a.authorize(ctx, ac, "session.end", portico.PermDeviceRemoteControl, authz.Device(r.DeviceID)); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionSessionEnd, portico.PermDeviceRemoteControl, authz.Device(r.DeviceID)); err != nil {
 		if portico.IsKind(err, portico.KindNotFound) {
 			return nil, portico.NotFound("session")
 		}

@@ -79,7 +79,7 @@ func (a *App) ssoView(accountID string, c *store.SSOConfig) *SSOSettings {
 
 // GetSSO returns the account's SSO configuration (account.manage: it shapes how everyone signs in).
 func (a *App) GetSSO(ctx context.Context, ac *Actor) (*SSOSettings, error) {
-	if err := a.authorize(ctx, ac, "sso.view", portico.PermAccountManage, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionSSOView, portico.PermAccountManage, authz.Account()); err != nil {
 		return nil, err
 	}
 	c, err := a.store.GetSSOConfig(ctx, ac.AccountID)
@@ -95,7 +95,7 @@ func (a *App) GetSSO(ctx context.Context, ac *Actor) (*SSOSettings, error) {
 // PutSSO saves the account's SSO configuration (account.manage), fetching the IdP's metadata when a
 // URL is given. The first save generates the service provider's key pair.
 func (a *App) PutSSO(ctx context.Context, ac *Actor, in SSOInput) (*SSOSettings, error) {
-	if err := a.authorize(ctx, ac, "sso.update", portico.PermAccountManage, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionSSOUpdate, portico.PermAccountManage, authz.Account()); err != nil {
 		return nil, err
 	}
 	// Whoever chooses the identity provider can sign in as any user it names: only someone who
@@ -112,7 +112,7 @@ func (a *App) PutSSO(ctx context.Context, ac *Actor, in SSOInput) (*SSOSettings,
 		}
 		err := portico.Errorf(portico.KindForbidden, "the identity provider can sign in as any user of the account, so changing single sign-on needs every permission (the owner, or the Administrator role for the whole account): %d missing, such as %s",
 			len(list), strings.Join(names, ", "))
-		a.auditRefused(ctx, ac, err, "sso.update", "account", ac.AccountID, "")
+		a.auditRefused(ctx, ac, err, portico.ActionSSOUpdate, "account", ac.AccountID, "")
 		return nil, err
 	}
 	in.IdPMetadataURL = strings.TrimSpace(in.IdPMetadataURL)
@@ -187,7 +187,7 @@ func (a *App) PutSSO(ctx context.Context, ac *Actor, in SSOInput) (*SSOSettings,
 				detail += ", creates users"
 			}
 		}
-		return &change{action: "sso.update", targetType: "account", targetID: ac.AccountID, detail: detail}, nil
+		return &change{action: portico.ActionSSOUpdate, targetType: "account", targetID: ac.AccountID, detail: detail}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -320,12 +320,12 @@ func (a *App) FinishSSO(ctx context.Context, accountID string, r *http.Request, 
 	}
 	id, err := sp.ParseResponse(r, reqID)
 	if errors.Is(err, sso.ErrNoEmail) {
-		a.auditFailed(ctx, sys, "session.create", "account", accountID, "sso: no email in the assertion")
+		a.auditFailed(ctx, sys, portico.ActionSessionCreate, "account", accountID, "sso: no email in the assertion")
 		return "", nil, errSSORefused("your identity provider sent no email address")
 	}
 	if err != nil {
 		a.log.InfoContext(ctx, "SSO response refused", "account", accountID, "err", err)
-		a.auditFailed(ctx, sys, "session.create", "account", accountID, "sso: invalid response")
+		a.auditFailed(ctx, sys, portico.ActionSessionCreate, "account", accountID, "sso: invalid response")
 		return "", nil, errSSORefused("the identity provider's answer is not valid, has expired or was already used: start again")
 	}
 	// One response per request, one use per assertion: of two posts of the same answer, one loses here.
@@ -333,14 +333,14 @@ func (a *App) FinishSSO(ctx context.Context, accountID string, r *http.Request, 
 		if err != nil {
 			return "", nil, err
 		}
-		a.auditFailed(ctx, sys, "session.create", "account", accountID, "sso: response replayed")
+		a.auditFailed(ctx, sys, portico.ActionSessionCreate, "account", accountID, "sso: response replayed")
 		return "", nil, errSSORefused("this answer of the identity provider was already used: start again")
 	}
 	if ok, err := a.store.RememberSSOAssertion(ctx, accountID, id.AssertionID, id.NotOnOrAfter, now); err != nil || !ok {
 		if err != nil {
 			return "", nil, err
 		}
-		a.auditFailed(ctx, sys, "session.create", "account", accountID, "sso: assertion replayed")
+		a.auditFailed(ctx, sys, portico.ActionSessionCreate, "account", accountID, "sso: assertion replayed")
 		return "", nil, errSSORefused("this answer of the identity provider was already used: start again")
 	}
 	u, err := a.ssoUser(ctx, c, id, sys)
@@ -367,16 +367,16 @@ func (a *App) ssoUser(ctx context.Context, c *store.SSOConfig, id *sso.Identity,
 	}
 	switch {
 	case u == nil && !c.CreateUsers:
-		a.auditFailed(ctx, sys, "session.create", "account", accountID, "sso: unknown email "+id.Email)
+		a.auditFailed(ctx, sys, portico.ActionSessionCreate, "account", accountID, "sso: unknown email "+id.Email)
 		return nil, errSSORefused(id.Email + " is not a user of this account: ask an administrator to invite you")
 	case u != nil && u.Owner:
 		// The owner's account is the way back in when the IdP is wrong or hostile: it signs in with
 		// its password and second factor only.
-		a.auditFailed(ctx, sys, "session.create", "user", u.ID, "sso: the owner signs in with a password")
+		a.auditFailed(ctx, sys, portico.ActionSessionCreate, "user", u.ID, "sso: the owner signs in with a password")
 		return nil, errSSORefused("the account owner signs in with a password, not through single sign-on")
 	case u != nil && u.State == portico.StateActivated:
 		if u.Status != portico.StatusActive {
-			a.auditFailed(ctx, sys, "session.create", "user", u.ID, "sso: user disabled")
+			a.auditFailed(ctx, sys, portico.ActionSessionCreate, "user", u.ID, "sso: user disabled")
 			return nil, errSSORefused("your user is disabled")
 		}
 		return u, nil
@@ -385,7 +385,7 @@ func (a *App) ssoUser(ctx context.Context, c *store.SSOConfig, id *sso.Identity,
 	now := a.now()
 	creating := u == nil
 	if creating && validate(func(v *portico.Validation) { portico.ValidateEmail(v, "email", id.Email) }) != nil {
-		a.auditFailed(ctx, sys, "session.create", "account", accountID, "sso: unusable email "+strconv.QuoteToASCII(id.Email))
+		a.auditFailed(ctx, sys, portico.ActionSessionCreate, "account", accountID, "sso: unusable email "+strconv.QuoteToASCII(id.Email))
 		return nil, errSSORefused("the identity provider sent an email address this account cannot hold")
 	}
 	name := strings.TrimSpace(id.Name)
@@ -426,12 +426,12 @@ func (a *App) ssoUser(ctx context.Context, c *store.SSOConfig, id *sso.Identity,
 			noSeat = true
 			return nil, nil
 		}
-		ch := &change{action: "user.activate", targetType: "user", targetID: u.ID, detail: "sso"}
+		ch := &change{action: portico.ActionUserActivate, targetType: "user", targetID: u.ID, detail: "sso"}
 		if creating {
 			if err := tx.CreateUser(ctx, u); err != nil {
 				return nil, err
 			}
-			ch.action, ch.detail = "user.create", "sso: "+u.Email
+			ch.action, ch.detail = portico.ActionUserCreate, "sso: "+u.Email
 		} else if err := tx.UpdateUser(ctx, u); err != nil {
 			return nil, err
 		}
@@ -443,7 +443,7 @@ func (a *App) ssoUser(ctx context.Context, c *store.SSOConfig, id *sso.Identity,
 		return nil, err
 	}
 	if noSeat {
-		a.auditFailed(ctx, sys, "session.create", "account", accountID, "sso: no free seat for "+id.Email)
+		a.auditFailed(ctx, sys, portico.ActionSessionCreate, "account", accountID, "sso: no free seat for "+id.Email)
 		return nil, errSSORefused("every seat of this account's plan is taken: ask an administrator")
 	}
 	return a.store.GetUser(ctx, accountID, u.ID)

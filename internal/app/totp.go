@@ -233,7 +233,7 @@ func (a *App) StartTwoFactor(ctx context.Context, ac *Actor) (*TwoFactorEnrolmen
 		if err := tx.PutTwoFactor(ctx, &store.TwoFactor{AccountID: ac.AccountID, UserID: u.ID, SecretSealed: sealed, CreatedAt: a.now()}); err != nil {
 			return nil, err
 		}
-		return &change{action: "user.2fa_start", targetType: "user", targetID: u.ID}, nil
+		return &change{action: portico.ActionUser2FAStart, targetType: "user", targetID: u.ID}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -289,7 +289,7 @@ func (a *App) ConfirmTwoFactor(ctx context.Context, ac *Actor, code string) (*Re
 			return nil, err
 		}
 		out = &RecoveryCodes{Codes: codes}
-		return &change{action: "user.2fa_enable", targetType: "user", targetID: ac.UserID}, nil
+		return &change{action: portico.ActionUser2FAEnable, targetType: "user", targetID: ac.UserID}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -346,7 +346,7 @@ func (a *App) DisableTwoFactor(ctx context.Context, ac *Actor, code string) erro
 		if err := tx.DeleteTwoFactor(ctx, ac.AccountID, ac.UserID); err != nil {
 			return nil, err
 		}
-		return &change{action: "user.2fa_disable", targetType: "user", targetID: ac.UserID}, nil
+		return &change{action: portico.ActionUser2FADisable, targetType: "user", targetID: ac.UserID}, nil
 	})
 	charge.settle(ctx, wrong)
 	if err == nil {
@@ -376,7 +376,7 @@ func (a *App) RegenerateRecoveryCodes(ctx context.Context, ac *Actor, code strin
 			return nil, err
 		}
 		out = &RecoveryCodes{Codes: codes}
-		return &change{action: "user.2fa_recovery_codes", targetType: "user", targetID: ac.UserID}, nil
+		return &change{action: portico.ActionUser2FARecoveryCodes, targetType: "user", targetID: ac.UserID}, nil
 	})
 	charge.settle(ctx, wrong)
 	if err != nil {
@@ -389,7 +389,7 @@ func (a *App) RegenerateRecoveryCodes(ctx context.Context, ac *Actor, code strin
 // their recovery codes; nobody else may reset the owner's. Their portal sessions end, so that they sign in again (and, where the account
 // requires 2FA, enrol again).
 func (a *App) ResetTwoFactor(ctx context.Context, ac *Actor, userID string) error {
-	if err := a.authorize(ctx, ac, "user.2fa_reset", portico.PermUsersManage2FA, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionUser2FAReset, portico.PermUsersManage2FA, authz.Account()); err != nil {
 		return err
 	}
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
@@ -422,9 +422,9 @@ func (a *App) ResetTwoFactor(ctx context.Context, ac *Actor, userID string) erro
 		if err := tx.DeleteUserWebSessions(ctx, ac.AccountID, userID); err != nil {
 			return nil, err
 		}
-		return &change{action: "user.2fa_reset", targetType: "user", targetID: userID}, nil
+		return &change{action: portico.ActionUser2FAReset, targetType: "user", targetID: userID}, nil
 	})
-	a.auditRefused(ctx, ac, err, "user.2fa_reset", "user", userID, "")
+	a.auditRefused(ctx, ac, err, portico.ActionUser2FAReset, "user", userID, "")
 	if err == nil {
 		a.notify(ctx, ac, userID, mail.KindTwoFactorReset, "")
 	}
@@ -436,7 +436,7 @@ func (a *App) ResetTwoFactor(ctx context.Context, ac *Actor, userID string) erro
 func (a *App) UserHasTwoFactor(ctx context.Context, ac *Actor, userID string) (bool, error) {
 	if userID == ac.UserID && ac.Kind == ActorUser {
 		ac.MarkDecided()
-	} else if err := a.authorize(ctx, ac, "user.view", portico.PermUsersView, authz.Account()); err != nil {
+	} else if err := a.authorize(ctx, ac, portico.ActionUserView, portico.PermUsersView, authz.Account()); err != nil {
 		return false, err
 	}
 	tf, err := a.store.GetTwoFactor(ctx, ac.AccountID, userID)

@@ -65,18 +65,18 @@ func (a *App) checkPasswordSignIn(ctx context.Context, email, password, sourceIP
 	right := checkPassword(u.PasswordHash, password)
 	charge.settle(ctx, !right)
 	if !right {
-		a.auditFailed(ctx, ac, "session.create", "user", u.ID, "wrong password")
+		a.auditFailed(ctx, ac, portico.ActionSessionCreate, "user", u.ID, "wrong password")
 		return nil, nil, refused
 	}
 	if !u.CanAct() {
-		a.auditFailed(ctx, ac, "session.create", "user", u.ID, "user "+string(u.State)+"/"+string(u.Status))
+		a.auditFailed(ctx, ac, portico.ActionSessionCreate, "user", u.ID, "user "+string(u.State)+"/"+string(u.Status))
 		if u.State != portico.StateActivated {
 			return nil, nil, portico.Errorf(portico.KindUnauthenticated, "this user has not completed registration")
 		}
 		return nil, nil, portico.Errorf(portico.KindUnauthenticated, "this user is disabled")
 	}
 	if err := a.passwordSignInRefused(ctx, u); err != nil { // SSO enforced (sso.go)
-		a.auditFailed(ctx, ac, "session.create", "user", u.ID, "password sign-in refused: SSO enforced")
+		a.auditFailed(ctx, ac, portico.ActionSessionCreate, "user", u.ID, "password sign-in refused: SSO enforced")
 		return nil, nil, err
 	}
 	return u, ac, nil
@@ -112,7 +112,7 @@ func (a *App) secondFactor(ctx context.Context, u *portico.User, ac *Actor, tf *
 		return "", err
 	}
 	if how == "" {
-		a.auditFailed(ctx, ac, "session.create", "user", u.ID, "wrong two-factor code")
+		a.auditFailed(ctx, ac, portico.ActionSessionCreate, "user", u.ID, "wrong two-factor code")
 		return "", errWrongCode()
 	}
 	return how, nil
@@ -135,7 +135,7 @@ func (a *App) openWebSession(ctx context.Context, u *portico.User, ac *Actor, de
 	if err := a.store.CreateWebSession(ctx, ws); err != nil {
 		return "", err
 	}
-	if err := a.store.AppendAudit(ctx, a.auditEvent(ac, "session.create", "user", u.ID, portico.OutcomeSuccess, detail)); err != nil {
+	if err := a.store.AppendAudit(ctx, a.auditEvent(ac, portico.ActionSessionCreate, "user", u.ID, portico.OutcomeSuccess, detail)); err != nil {
 		return "", err
 	}
 	return secret, nil

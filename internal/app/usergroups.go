@@ -11,7 +11,7 @@ import (
 
 // ListUserGroups lists the account's user groups with their members (user_groups.view).
 func (a *App) ListUserGroups(ctx context.Context, ac *Actor) ([]portico.UserGroup, error) {
-	if err := a.authorize(ctx, ac, "user_group.list", portico.PermUserGroupsView, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionUserGroupList, portico.PermUserGroupsView, authz.Account()); err != nil {
 		return nil, err
 	}
 	return a.store.ListUserGroups(ctx, ac.AccountID)
@@ -19,7 +19,7 @@ func (a *App) ListUserGroups(ctx context.Context, ac *Actor) ([]portico.UserGrou
 
 // GetUserGroup returns one user group (user_groups.view).
 func (a *App) GetUserGroup(ctx context.Context, ac *Actor, id string) (*portico.UserGroup, error) {
-	if err := a.authorize(ctx, ac, "user_group.view", portico.PermUserGroupsView, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionUserGroupView, portico.PermUserGroupsView, authz.Account()); err != nil {
 		return nil, err
 	}
 	return a.store.GetUserGroup(ctx, ac.AccountID, id)
@@ -34,7 +34,7 @@ type UserGroupInput struct {
 
 // CreateUserGroup creates a user group, optionally with members (user_groups.manage).
 func (a *App) CreateUserGroup(ctx context.Context, ac *Actor, in UserGroupInput) (*portico.UserGroup, error) {
-	if err := a.authorize(ctx, ac, "user_group.create", portico.PermUserGroupsManage, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionUserGroupCreate, portico.PermUserGroupsManage, authz.Account()); err != nil {
 		return nil, err
 	}
 	g := &portico.UserGroup{ID: portico.NewID("ugr"), AccountID: ac.AccountID, CreatedAt: a.now(), MemberIDs: []string{}}
@@ -61,11 +61,11 @@ func (a *App) CreateUserGroup(ctx context.Context, ac *Actor, in UserGroupInput)
 		if err := tx.CreateUserGroup(ctx, g); err != nil {
 			return nil, err
 		}
-		return &change{action: "user_group.create", targetType: "user_group", targetID: g.ID, detail: g.Name,
+		return &change{action: portico.ActionUserGroupCreate, targetType: "user_group", targetID: g.ID, detail: g.Name,
 			edits: []authz.Change{{UpsertUserGroup: &authz.UserGroupNode{ID: g.ID, Name: g.Name, MemberIDs: g.MemberIDs}}}}, nil
 	})
 	if err != nil {
-		a.auditRefused(ctx, ac, err, "user_group.create", "user_group", g.ID, "")
+		a.auditRefused(ctx, ac, err, portico.ActionUserGroupCreate, "user_group", g.ID, "")
 		return nil, err
 	}
 	return a.store.GetUserGroup(ctx, ac.AccountID, g.ID)
@@ -73,7 +73,7 @@ func (a *App) CreateUserGroup(ctx context.Context, ac *Actor, in UserGroupInput)
 
 // UpdateUserGroup edits a user group's name, description or members (user_groups.manage).
 func (a *App) UpdateUserGroup(ctx context.Context, ac *Actor, id string, in UserGroupInput) (*portico.UserGroup, error) {
-	if err := a.authorize(ctx, ac, "user_group.update", portico.PermUserGroupsManage, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionUserGroupUpdate, portico.PermUserGroupsManage, authz.Account()); err != nil {
 		return nil, err
 	}
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
@@ -106,11 +106,11 @@ func (a *App) UpdateUserGroup(ctx context.Context, ac *Actor, id string, in User
 				return nil, err
 			}
 		}
-		return &change{action: "user_group.update", targetType: "user_group", targetID: g.ID, detail: g.Name,
+		return &change{action: portico.ActionUserGroupUpdate, targetType: "user_group", targetID: g.ID, detail: g.Name,
 			edits: []authz.Change{{UpsertUserGroup: &authz.UserGroupNode{ID: g.ID, Name: g.Name, MemberIDs: g.MemberIDs}}}}, nil
 	})
 	if err != nil {
-		a.auditRefused(ctx, ac, err, "user_group.update", "user_group", id, "")
+		a.auditRefused(ctx, ac, err, portico.ActionUserGroupUpdate, "user_group", id, "")
 		return nil, err
 	}
 	return a.store.GetUserGroup(ctx, ac.AccountID, id)
@@ -118,7 +118,7 @@ func (a *App) UpdateUserGroup(ctx context.Context, ac *Actor, id string, in User
 
 // DeleteUserGroup deletes a user group and the access rights given to it (user_groups.delete).
 func (a *App) DeleteUserGroup(ctx context.Context, ac *Actor, id string) error {
-	if err := a.authorize(ctx, ac, "user_group.delete", portico.PermUserGroupsDelete, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionUserGroupDelete, portico.PermUserGroupsDelete, authz.Account()); err != nil {
 		return err
 	}
 	return a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
@@ -129,7 +129,7 @@ func (a *App) DeleteUserGroup(ctx context.Context, ac *Actor, id string) error {
 		if err := tx.DeleteUserGroup(ctx, ac.AccountID, id); err != nil {
 			return nil, err
 		}
-		return &change{action: "user_group.delete", targetType: "user_group", targetID: id, detail: g.Name,
+		return &change{action: portico.ActionUserGroupDelete, targetType: "user_group", targetID: id, detail: g.Name,
 			edits: []authz.Change{{DeleteUserGroup: id}}}, nil
 	})
 }

@@ -32,7 +32,7 @@ func sortUsers(us []portico.User, less func(x, y *portico.User) bool) {
 
 // ListUsers lists the account's users (users.view).
 func (a *App) ListUsers(ctx context.Context, ac *Actor, f portico.UserFilter) ([]portico.User, error) {
-	if err := a.authorize(ctx, ac, "user.list", portico.PermUsersView, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionUserList, portico.PermUsersView, authz.Account()); err != nil {
 		return nil, err
 	}
 	return a.store.ListUsers(ctx, ac.AccountID, f)
@@ -42,7 +42,7 @@ func (a *App) ListUsers(ctx context.Context, ac *Actor, f portico.UserFilter) ([
 func (a *App) GetUser(ctx context.Context, ac *Actor, id string) (*portico.User, error) {
 	if id == ac.UserID && ac.Kind == ActorUser {
 		ac.MarkDecided()
-	} else if err := a.authorize(ctx, ac, "user.view", portico.PermUsersView, authz.Account()); err != nil {
+	} else if err := a.authorize(ctx, ac, portico.ActionUserView, portico.PermUsersView, authz.Account()); err != nil {
 		return nil, err
 	}
 	return a.store.GetUser(ctx, ac.AccountID, id)
@@ -73,7 +73,7 @@ type CreatedUser struct {
 // CreateUser creates a user with a password (active at once, within the seat limit) or invites one
 // (users.invite). An invited user can be configured — groups, access rights — but cannot sign in or act.
 func (a *App) CreateUser(ctx context.Context, ac *Actor, in NewUser) (*CreatedUser, error) {
-	if err := a.authorize(ctx, ac, "user.create", portico.PermUsersInvite, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionUserCreate, portico.PermUsersInvite, authz.Account()); err != nil {
 		return nil, err
 	}
 	now := a.now()
@@ -114,14 +114,14 @@ func (a *App) CreateUser(ctx context.Context, ac *Actor, in NewUser) (*CreatedUs
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return nil, err
 		}
-		ch := &change{action: "user.create", targetType: "user", targetID: u.ID, detail: u.Email}
+		ch := &change{action: portico.ActionUserCreate, targetType: "user", targetID: u.ID, detail: u.Email}
 		if in.Password == "" {
 			inv, link, id, err := a.newInvitation(ctx, tx, ac, acc, u)
 			if err != nil {
 				return nil, err
 			}
 			out.InvitationLink, out.InvitationID, out.InvitationExpiresAt, mailID = link, inv.ID, &inv.ExpiresAt, id
-			ch.action = "user.invite"
+			ch.action = portico.ActionUserInvite
 		} else {
 			edits, err := a.enforceSeats(ctx, tx, acc)
 			if err != nil {
@@ -207,7 +207,7 @@ func (a *App) AcceptInvitation(ctx context.Context, secret, name, password, sour
 		}
 		out = u
 		n := userNode(u)
-		return &change{action: "user.activate", targetType: "user", targetID: u.ID,
+		return &change{action: portico.ActionUserActivate, targetType: "user", targetID: u.ID,
 			edits: append([]authz.Change{{UpsertUser: &n}}, edits...)}, nil
 	})
 	if err != nil {
@@ -233,7 +233,7 @@ func (a *App) UpdateUser(ctx context.Context, ac *Actor, id string, in UserUpdat
 	self := id == ac.UserID && ac.Kind == ActorUser
 	if self {
 		ac.MarkDecided()
-	} else if err := a.authorize(ctx, ac, "user.update", portico.PermUsersEdit, authz.Account()); err != nil {
+	} else if err := a.authorize(ctx, ac, portico.ActionUserUpdate, portico.PermUsersEdit, authz.Account()); err != nil {
 		return nil, err
 	}
 	// Wrong current passwords count towards the sign-in lockout of the user's email, and the lockout
@@ -309,12 +309,12 @@ func (a *App) UpdateUser(ctx context.Context, ac *Actor, id string, in UserUpdat
 		}
 		out = u
 		n := userNode(u)
-		return &change{action: "user.update", targetType: "user", targetID: u.ID, edits: []authz.Change{{UpsertUser: &n}}}, nil
+		return &change{action: portico.ActionUserUpdate, targetType: "user", targetID: u.ID, edits: []authz.Change{{UpsertUser: &n}}}, nil
 	})
 	if charge != nil {
 		charge.settle(ctx, wrongPassword)
 	}
-	a.auditRefused(ctx, ac, err, "user.update", "user", id, "")
+	a.auditRefused(ctx, ac, err, portico.ActionUserUpdate, "user", id, "")
 	if err == nil && in.Password != nil {
 		a.notify(ctx, ac, id, mail.KindPasswordChanged, "")
 	}
@@ -337,9 +337,9 @@ func checkCurrentPassword(u *portico.User, current *string, wrong *bool) error {
 // SetUserEnabled disables or enables an activated user (users.edit). Disabling ends their portal
 // sessions at once; enabling respects the seat limit.
 func (a *App) SetUserEnabled(ctx context.Context, ac *Actor, id string, enabled bool) (*portico.User, error) {
-	action := "user.disable"
+	action := portico.ActionUserDisable
 	if enabled {
-		action = "user.enable"
+		action = portico.ActionUserEnable
 	}
 	if err := a.authorize(ctx, ac, action, portico.PermUsersEdit, authz.Account()); err != nil {
 		return nil, err
@@ -406,7 +406,7 @@ func (a *App) SetUserEnabled(ctx context.Context, ac *Actor, id string, enabled 
 // DeleteUser deletes a user with their memberships, assignments, favourites and keys (users.delete).
 // The owner cannot be deleted.
 func (a *App) DeleteUser(ctx context.Context, ac *Actor, id string) error {
-	if err := a.authorize(ctx, ac, "user.delete", portico.PermUsersDelete, authz.Account()); err != nil {
+	if err := a.authorize(ctx, ac, portico.ActionUserDelete, portico.PermUsersDelete, authz.Account()); err != nil {
 		return err
 	}
 	err := a.write(ctx, ac, func(tx *store.Tx) (*change, error) {
@@ -429,9 +429,9 @@ func (a *App) DeleteUser(ctx context.Context, ac *Actor, id string) error {
 			return nil, err
 		}
 		// The user's own assignments go with the user; the snapshot drops them with DeleteUser.
-		return &change{action: "user.delete", targetType: "user", targetID: id, detail: u.Email,
+		return &change{action: portico.ActionUserDelete, targetType: "user", targetID: id, detail: u.Email,
 			edits: append([]authz.Change{{DeleteUser: id}}, edits...)}, nil
 	})
-	a.auditRefused(ctx, ac, err, "user.delete", "user", id, "")
+	a.auditRefused(ctx, ac, err, portico.ActionUserDelete, "user", id, "")
 	return err
 }

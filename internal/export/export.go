@@ -1,6 +1,7 @@
 // Package export writes tables — device lists, users, the audit log — as files people take away:
 // CSV for spreadsheets and PDF for reading and printing. Both are pure functions of a Table, so every
-// page of the portal exports exactly the columns and rows it shows.
+// page of the portal exports exactly the columns and rows it shows. JSON Lines, for machines such as
+// a SIEM, writes records as the API answers them, streamed rather than built as a table.
 package export
 
 import (

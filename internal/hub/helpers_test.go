@@ -363,7 +363,7 @@ func (tc *technician) send(v any) {
 
 // audited reports whether the account's audit log holds an entry of the action whose detail contains
 // the text.
-func (e *env) audited(action, text string) bool {
+func (e *env) audited(action portico.AuditAction, text string) bool {
 	evs, err := e.app.ListAudit(context.Background(), e.sys, portico.AuditFilter{Action: action})
 	must(e.t, err)
 	for _, ev := range evs {

@@ -3,9 +3,13 @@ package portal
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
@@ -25,8 +29,13 @@ const adminAuditExportLimit = 10000
 type adminAuditPage struct {
 	Events  []portico.AuditEvent
 	Filters adminAuditFilters
-	Page    int
-	HasNext bool
+	// Actions are the catalogue's actions for the action filter, by title in the user's language.
+	Actions []auditActionOption
+	// ActionPrefix is an action filter that names no action of the catalogue: it keeps the actions
+	// that begin with it ("user." finds every user action).
+	ActionPrefix string
+	Page         int
+	HasNext      bool
 	// PrevPage and NextPage are the neighbouring page numbers, for the pager's links.
 	PrevPage, NextPage int
 	// Query is the filters as a query string, for paging and export links.
@@ -39,6 +48,23 @@ type adminAuditPage struct {
 	FilterErrors []string
 }
 
+// auditActionOption is one action of the action filter.
+type auditActionOption struct {
+	ID    portico.AuditAction
+	Title string
+}
+
+// auditActionOptions lists the catalogue's actions sorted by their titles in lang.
+func auditActionOptions(lang string) []auditActionOption {
+	var out []auditActionOption
+	for _, a := range portico.AuditActions() {
+		out = append(out, auditActionOption{a.ID, a.TitleIn(lang)})
+	}
+	c := collate.New(language.Make(lang))
+	slices.SortFunc(out, func(a, b auditActionOption) int { return c.CompareString(a.Title, b.Title) })
+	return out
+}
+
 // adminAuditFilters are the filters as typed.
 type adminAuditFilters struct {
 	Actor   string
@@ -49,13 +75,20 @@ type adminAuditFilters struct {
 	To      string
 }
 
-// adminAuditQuery reads the filters; the action is a prefix ("user." finds every user action).
+// adminAuditQuery reads the filters and returns them with the action prefix to filter on, if any:
+// an action of the catalogue is matched exactly, anything else as the beginning of one ("user." finds
+// every user action).
 func (q *request) adminAuditQuery(pg *adminAuditPage) (portico.AuditFilter, string) {
 	v := q.r.URL.Query()
 	f := adminAuditFilters{Actor: v.Get("actor"), Action: strings.TrimSpace(v.Get("action")),
 		Target: strings.TrimSpace(v.Get("target")), Outcome: v.Get("outcome"), From: v.Get("from"), To: v.Get("to")}
 	pg.Filters = f
 	sf := portico.AuditFilter{ActorID: f.Actor, TargetID: f.Target}
+	if _, ok := portico.LookupAuditAction(portico.AuditAction(f.Action)); ok {
+		sf.Action = portico.AuditAction(f.Action)
+	} else {
+		pg.ActionPrefix = f.Action
+	}
 	switch portico.Outcome(f.Outcome) {
 	case portico.OutcomeSuccess, portico.OutcomeDenied, portico.OutcomeFailed:
 		sf.Outcome = portico.Outcome(f.Outcome)
@@ -97,7 +130,7 @@ func (q *request) adminAuditQuery(pg *adminAuditPage) (portico.AuditFilter, stri
 		}
 	}
 	pg.Query = qv.Encode()
-	return sf, f.Action
+	return sf, pg.ActionPrefix
 }
 
 // adminAuditEvents returns up to limit entries after skipping offset, keeping only actions that
@@ -118,7 +151,7 @@ func (q *request) adminAuditEvents(f portico.AuditFilter, prefix string, offset,
 			return nil, err
 		}
 		for _, e := range evs {
-			if !strings.HasPrefix(e.Action, prefix) {
+			if !strings.HasPrefix(string(e.Action), prefix) {
 				continue
 			}
 			if skipped < offset {
@@ -142,13 +175,18 @@ func (q *request) auditPage() error {
 	q.crumb(q.p.locales.text(q.lang, "menu.audit"), "")
 	pg := &adminAuditPage{}
 	f, prefix := q.adminAuditQuery(pg)
-	if format := q.r.URL.Query().Get("format"); format != "" {
+	switch format := q.exportFormat(); format {
+	case "":
+	case "jsonl":
+		return q.exportAuditLines(f, prefix)
+	default:
 		evs, err := q.adminAuditEvents(f, prefix, 0, adminAuditExportLimit)
 		if err != nil {
 			return err
 		}
 		return q.exportAudit(evs, format)
 	}
+	pg.Actions = auditActionOptions(q.lang)
 	pg.Page, _ = strconv.Atoi(q.r.URL.Query().Get("page"))
 	if pg.Page < 1 {
 		pg.Page = 1

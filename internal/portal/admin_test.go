@@ -300,7 +300,7 @@ func TestAdminAuditLogAndChain(t *testing.T) {
 	if !strings.Contains(body, "Intact") || !strings.Contains(body, "device_group.create") {
 		t.Fatalf("audit page:\n%s", body)
 	}
-	// The action filter is a prefix.
+	// An action filter that names no action is a prefix.
 	_, body, _ = b.get("/audit?action=device_group.")
 	if !strings.Contains(body, "device_group.create") || strings.Contains(body, "<code>account.create</code>") {
 		t.Errorf("prefix filter:\n%s", body)

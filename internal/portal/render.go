@@ -58,6 +58,7 @@ func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
 //	date TIME         a date and time in the user's language; "" for the zero time
 //	day TIME          a date alone
 //	num N             a number with the language's digit grouping
+//	action ID         the title of the audit action ID in the user's language (portico.AuditActions)
 //	can PERM          whether the user holds PERM at account level
 //	canGroup PERM ID  whether the user holds PERM on the device group ID
 //	canDevice PERM ID whether the user holds PERM on the device ID
@@ -79,6 +80,12 @@ func funcs(q *request) template.FuncMap {
 				return fmt.Sprint(n)
 			}
 			return q.p.locales.number(q.lang, n)
+		},
+		"action": func(id portico.AuditAction) string {
+			if q == nil {
+				return string(id)
+			}
+			return id.Title(q.lang)
 		},
 		"can": func(perm string) bool { return q != nil && q.can(portico.Permission(perm)) },
 		"canGroup": func(perm, id string) bool {

@@ -31,8 +31,8 @@ type Limits struct {
 	// Write bounds handling a request and writing its response, so that a client that reads its
 	// answer slowly is cut off (default 60 s).
 	Write time.Duration
-	// ExportWrite replaces Write for the portal's table exports (?format=csv or pdf), which can be
-	// megabytes (default 10 minutes).
+	// ExportWrite replaces Write for exports, which can be megabytes: the portal's (?format=csv, pdf
+	// or jsonl) and the API's (GET …/export) (default 10 minutes).
 	ExportWrite time.Duration
 	// Idle bounds how long a keep-alive connection waits for its next request (default 90 s).
 	Idle time.Duration
@@ -64,9 +64,14 @@ func off(d time.Duration) time.Duration { return max(d, 0) }
 
 // writeLimit is the write deadline of r's class of route.
 func (l *Limits) writeLimit(r *http.Request) time.Duration {
-	// Table exports are the portal's pages asked with ?format=; the query is not parsed for this, so
-	// another GET with "format=" in its query gets the longer bound too, which is harmless.
-	if r.Method == http.MethodGet && strings.Contains(r.URL.RawQuery, "format=") && !strings.HasPrefix(r.URL.Path, "/api/") {
+	// Exports are the portal's pages asked with ?format= and the API's …/export operations; the query
+	// is not parsed for this, so another GET with "format=" in its query gets the longer bound too,
+	// which is harmless.
+	if r.Method != http.MethodGet {
+		return l.Write
+	}
+	api := strings.HasPrefix(r.URL.Path, "/api/")
+	if (!api && strings.Contains(r.URL.RawQuery, "format=")) || (api && strings.HasSuffix(r.URL.Path, "/export")) {
 		return l.ExportWrite
 	}
 	return l.Write

@@ -108,6 +108,9 @@ func auditWhere(accountID string, f portico.AuditFilter) where {
 	if f.Until != nil {
 		w.add("at < ?", *f.Until)
 	}
+	if f.BeforeSeq > 0 {
+		w.add("seq < ?", f.BeforeSeq)
+	}
 	return w
 }
 

@@ -16,7 +16,7 @@ func appendN(t testing.TB, s *Store, accountID string, n int) []portico.AuditEve
 	var out []portico.AuditEvent
 	for i := 0; i < n; i++ {
 		e := &portico.AuditEvent{ID: portico.NewID("evt"), AccountID: accountID, At: at(time.Duration(i) * time.Second),
-			ActorType: "user", ActorID: fmt.Sprintf("usr_%d", i%2), ActorName: "Someone", Action: []string{"user.create", "device.move"}[i%2],
+			ActorType: "user", ActorID: fmt.Sprintf("usr_%d", i%2), ActorName: "Someone", Action: []portico.AuditAction{portico.ActionUserCreate, portico.ActionDeviceMove}[i%2],
 			TargetType: "device", TargetID: fmt.Sprintf("dev_%d", i%3), SourceIP: "192.0.2.1",
 			Outcome: []portico.Outcome{portico.OutcomeSuccess, portico.OutcomeDenied}[i%2], Detail: fmt.Sprintf("event %d", i+1)}
 		must(t, s.AppendAudit(ctx, e))
@@ -69,6 +69,7 @@ func testAudit(t *testing.T, s *Store) {
 	equal(t, list(portico.AuditFilter{Outcome: portico.OutcomeDenied, TargetID: "dev_1"}), []portico.AuditEvent{evs[1]})
 	since, until := at(2*time.Second), at(4*time.Second)
 	equal(t, list(portico.AuditFilter{Since: &since, Until: &until}), []portico.AuditEvent{evs[3], evs[2]})
+	equal(t, list(portico.AuditFilter{BeforeSeq: evs[3].Seq, Page: portico.Page{Limit: 2}}), []portico.AuditEvent{evs[2], evs[1]})
 	equal(t, list(portico.AuditFilter{TargetID: other[0].TargetID, ActorID: "usr_none"}), []portico.AuditEvent{})
 
 	p, n, err := s.VerifyAudit(ctx, f.acc.ID)
