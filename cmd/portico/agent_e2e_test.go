@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"image/png"
 	"io"
 	"math/big"
@@ -34,6 +35,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/portico-dev/portico/internal/eventually"
 	"github.com/portico-dev/portico/internal/protocol"
 	"github.com/portico-dev/portico/internal/servertest"
 )
@@ -106,17 +108,14 @@ func runAgent(t *testing.T, config, deviceID string, env ...string) *agentProc {
 		}
 	})
 	addrFile := filepath.Join(filepath.Dir(config), "window.addr")
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if b, err := os.ReadFile(addrFile); err == nil && len(bytes.TrimSpace(b)) > 0 {
-			a.window = "http://" + strings.TrimSpace(string(b))
-			break
+	eventually.NoError(t, 30*time.Second, "the agent window to start", func() error {
+		b, err := os.ReadFile(addrFile)
+		if err != nil || len(bytes.TrimSpace(b)) == 0 {
+			return fmt.Errorf("no window address yet (%v); agent log:\n%s", err, a.log.String())
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("agent window did not start:\n%s", a.log.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		a.window = "http://" + strings.TrimSpace(string(b))
+		return nil
+	})
 	page, err := http.Get(a.window + "/")
 	if err != nil {
 		t.Fatalf("agent window page: %v", err)
@@ -167,17 +166,14 @@ func (a *agentProc) state() windowState {
 // waitState polls the window until ok holds.
 func (a *agentProc) waitState(what string, ok func(windowState) bool) windowState {
 	a.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		s := a.state()
-		if ok(s) {
-			return s
+	var s windowState
+	eventually.NoError(a.t, 10*time.Second, "agent window: "+what, func() error {
+		if s = a.state(); !ok(s) {
+			return fmt.Errorf("state %+v", s)
 		}
-		if time.Now().After(deadline) {
-			a.t.Fatalf("agent window: %s did not happen; state %+v", what, s)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
+	return s
 }
 
 // post calls one of the window's state-changing endpoints as the page would.
@@ -222,7 +218,7 @@ func dialSession(t *testing.T, base string, header http.Header, deviceID string,
 // machine's hostname.
 type agentEnv struct {
 	srv     *serverProc
-	api     *client
+	api     *servertest.Client
 	key     string
 	lab     string
 	token   string
@@ -246,17 +242,19 @@ func newAgentEnv(t *testing.T) *agentEnv {
 	srv := startServer(t, "serve", "--data", data, "--addr", "127.0.0.1:0")
 	e := &agentEnv{srv: srv, api: newClient(t, srv.URL, created.APIKey), key: created.APIKey}
 	var lab idName
-	e.api.must("POST", "/api/v1/device-groups", map[string]any{"name": "Lab", "colour": "#336699"}, &lab, 201)
+	e.api.Must(201, "POST", "/api/v1/device-groups", map[string]any{"name": "Lab", "colour": "#336699"}, &lab)
 	e.lab = lab.ID
 	host, _ := os.Hostname()
 	var rule idName
-	e.api.must("POST", "/api/v1/assignment-rules", map[string]any{"name": "This machine", "match": "all", "enabled": true,
-		"target_group_id": lab.ID, "conditions": []map[string]any{{"property": "hostname", "operator": "equals", "value": host}}}, &rule, 201)
+	e.api.Must(
+		201, "POST", "/api/v1/assignment-rules", map[string]any{"name": "This machine", "match": "all", "enabled": true,
+			"target_group_id": lab.ID, "conditions": []map[string]any{{"property": "hostname", "operator": "equals", "value": host}}}, &rule)
+
 	e.hostRul = rule.ID
 	var tok struct {
 		Secret string `json:"secret"`
 	}
-	e.api.must("POST", "/api/v1/enrollment-tokens", map[string]any{}, &tok, 201)
+	e.api.Must(201, "POST", "/api/v1/enrollment-tokens", map[string]any{}, &tok)
 	e.token = tok.Secret
 	return e
 }
@@ -270,18 +268,15 @@ type deviceJSON struct {
 // waitDevice polls the device until ok holds.
 func (e *agentEnv) waitDevice(t *testing.T, id, what string, ok func(deviceJSON) bool) deviceJSON {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		var d deviceJSON
-		e.api.must("GET", "/api/v1/devices/"+id, nil, &d, 200)
-		if ok(d) {
-			return d
+	var d deviceJSON
+	eventually.NoError(t, 20*time.Second, "device "+id+": "+what, func() error {
+		d = deviceJSON{}
+		if e.api.Must(200, "GET", "/api/v1/devices/"+id, nil, &d); !ok(d) {
+			return fmt.Errorf("%+v", d)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("device %s: %s did not happen: %+v", id, what, d)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
+	return d
 }
 
 // TestAgentSessions is the agent issue's main scenario: enroll, rule, Available, then sessions with
@@ -296,7 +291,7 @@ func TestAgentSessions(t *testing.T) {
 		Action string `json:"action"`
 		Detail string `json:"detail"`
 	}]
-	e.api.must("GET", "/api/v1/devices/"+dev+"/history", nil, &hist, 200)
+	e.api.Must(200, "GET", "/api/v1/devices/"+dev+"/history", nil, &hist)
 	var actions []string
 	for _, h := range hist.Items {
 		actions = append(actions, h.Action+": "+h.Detail)
@@ -315,18 +310,13 @@ func TestAgentSessions(t *testing.T) {
 	e.waitDevice(t, dev, "available", func(d deviceJSON) bool { return d.Status == "available" })
 
 	// Inventory reaches the server (written in the background, shortly after the connection).
-	for deadline := time.Now().Add(15 * time.Second); ; {
-		var inv map[string]any
-		e.api.must("GET", "/api/v1/devices/"+dev+"/inventory", nil, &inv, 200)
-		b, _ := json.Marshal(inv)
-		if strings.Contains(string(b), "hostname") {
-			break
+	eventually.NoError(t, 15*time.Second, "the inventory", func() error {
+		r := e.api.Must(200, "GET", "/api/v1/devices/"+dev+"/inventory", nil, nil)
+		if !strings.Contains(string(r.Body), "hostname") {
+			return fmt.Errorf("inventory without a hostname: %s", r.Body)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("inventory: %s", b)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return nil
+	})
 
 	s, _ := openSession(t, e.srv.URL, e.key, dev, "terminal", "chat", "file_transfer", "task_manager", "screenshot", "screen_view", "message")
 	st := s.State("active")
@@ -336,7 +326,7 @@ func TestAgentSessions(t *testing.T) {
 		ID       string `json:"id"`
 		DeviceID string `json:"device_id"`
 	}]
-	e.api.must("GET", "/api/v1/sessions", nil, &live, 200)
+	e.api.Must(200, "GET", "/api/v1/sessions", nil, &live)
 	if len(live.Items) != 1 || live.Items[0].DeviceID != dev {
 		t.Fatalf("In session: %+v", live)
 	}
@@ -572,7 +562,7 @@ func TestAgentSessions(t *testing.T) {
 	})
 
 	t.Run("acknowledgement accepted, denied, cancelled; ended by the end user", func(t *testing.T) {
-		e.api.must("PUT", "/api/v1/device-groups/"+e.lab+"/settings", map[string]any{"own": map[string]bool{"require_acknowledgement": true}}, nil, 200)
+		e.api.Must(200, "PUT", "/api/v1/device-groups/"+e.lab+"/settings", map[string]any{"own": map[string]bool{"require_acknowledgement": true}}, nil)
 
 		s1, _ := openSession(t, e.srv.URL, e.key, dev, "terminal")
 		s1.State("connecting")
@@ -605,7 +595,7 @@ func TestAgentSessions(t *testing.T) {
 		s3.Send(map[string]any{"type": "cancel"})
 		s3.State("ended")
 		ag.waitState("the request withdrawn", func(w windowState) bool { return len(w.Pending) == 0 })
-		e.api.must("PUT", "/api/v1/device-groups/"+e.lab+"/settings", map[string]any{"own": map[string]bool{"require_acknowledgement": false}}, nil, 200)
+		e.api.Must(200, "PUT", "/api/v1/device-groups/"+e.lab+"/settings", map[string]any{"own": map[string]bool{"require_acknowledgement": false}}, nil)
 	})
 
 	t.Run("revoking the technician's assignment ends the session within a second", func(t *testing.T) {
@@ -613,7 +603,7 @@ func TestAgentSessions(t *testing.T) {
 		s4, _ := dialSession(t, e.srv.URL, techCookie, dev, "terminal")
 		s4.State("active")
 		start := time.Now()
-		e.api.must("DELETE", "/api/v1/role-assignments/"+asg, nil, nil, 204)
+		e.api.Must(204, "DELETE", "/api/v1/role-assignments/"+asg, nil, nil)
 		s4.Expect("the session's end", 2*time.Second, func(m map[string]any) bool { return m["type"] == "state" && m["state"] == "ended" })
 		if d := time.Since(start); d > time.Second {
 			t.Fatalf("ended %v after the revocation, want ≤ 1 s", d)
@@ -625,7 +615,7 @@ func TestAgentSessions(t *testing.T) {
 	})
 
 	t.Run("deleting the device stops its agent", func(t *testing.T) {
-		e.api.must("DELETE", "/api/v1/devices/"+dev, nil, nil, 204)
+		e.api.Must(204, "DELETE", "/api/v1/devices/"+dev, nil, nil)
 		select {
 		case err := <-ag.done:
 			if err != nil {
@@ -642,18 +632,22 @@ func TestAgentSessions(t *testing.T) {
 func (e *agentEnv) technician(t *testing.T, email, deviceID string) (portal http.Header, assignmentID string) {
 	t.Helper()
 	var u idName
-	e.api.must("POST", "/api/v1/users", map[string]any{"email": email, "name": "Terry Tech", "password": "correct horse battery"}, &u, 201)
+	e.api.Must(201, "POST", "/api/v1/users", map[string]any{"email": email, "name": "Terry Tech", "password": "correct horse battery"}, &u)
 	var r idName
-	e.api.must("POST", "/api/v1/roles", map[string]any{"name": "Terminal " + email, "purpose": "devices",
-		"permissions": []string{"device.view", "device.terminal"}}, &r, 201)
+	e.api.Must(
+		201, "POST", "/api/v1/roles", map[string]any{"name": "Terminal " + email, "purpose": "devices",
+			"permissions": []string{"device.view", "device.terminal"}}, &r)
+
 	var a idName
-	e.api.must("POST", "/api/v1/role-assignments", map[string]any{"principal_type": "user", "principal_id": u.ID, "role_id": r.ID,
-		"scope_type": "device", "scope_id": deviceID}, &a, 201)
+	e.api.Must(
+		201, "POST", "/api/v1/role-assignments", map[string]any{"principal_type": "user", "principal_id": u.ID, "role_id": r.ID,
+			"scope_type": "device", "scope_id": deviceID}, &a)
+
 	c := newClient(t, e.srv.URL, "")
-	c.must("POST", "/api/v1/session", map[string]any{"email": email, "password": "correct horse battery"}, nil, 200)
+	c.Must(200, "POST", "/api/v1/session", map[string]any{"email": email, "password": "correct horse battery"}, nil)
 	su, _ := url.Parse(e.srv.URL)
 	h := http.Header{"Origin": {e.srv.URL}}
-	for _, ck := range c.http.Jar.Cookies(su) {
+	for _, ck := range c.HTTP.Jar.Cookies(su) {
 		h.Add("Cookie", ck.String())
 	}
 	return h, a.ID
@@ -680,33 +674,29 @@ func TestAgentsSurviveServerRestart(t *testing.T) {
 	var tok struct {
 		Secret string `json:"secret"`
 	}
-	api.must("POST", "/api/v1/enrollment-tokens", map[string]any{}, &tok, 201)
+	api.Must(201, "POST", "/api/v1/enrollment-tokens", map[string]any{}, &tok)
 	var devs []string
 	for range agents {
 		config, dev := enrollAgent(t, srv.URL, tok.Secret)
 		runAgent(t, config, dev)
 		devs = append(devs, dev)
 	}
-	allAvailable := func(api *client, want string) {
+	allAvailable := func(api *servertest.Client, want string) {
 		t.Helper()
-		deadline := time.Now().Add(40 * time.Second)
-		for {
+		eventually.NoError(t, 40*time.Second, "every device "+want, func() error {
 			n := 0
 			for _, d := range devs {
 				var dj deviceJSON
-				api.must("GET", "/api/v1/devices/"+d, nil, &dj, 200)
+				api.Must(200, "GET", "/api/v1/devices/"+d, nil, &dj)
 				if dj.Status == want {
 					n++
 				}
 			}
-			if n == len(devs) {
-				return
+			if n < len(devs) {
+				return fmt.Errorf("%d of %d devices %s", n, len(devs), want)
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%d of %d devices %s", n, len(devs), want)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+			return nil
+		})
 	}
 	allAvailable(api, "available")
 	srv.stop()
@@ -806,7 +796,7 @@ func TestAgentOverTLS(t *testing.T) {
 	var tok struct {
 		Secret string `json:"secret"`
 	}
-	api.must("POST", "/api/v1/enrollment-tokens", map[string]any{}, &tok, 201)
+	api.Must(201, "POST", "/api/v1/enrollment-tokens", map[string]any{}, &tok)
 	config := filepath.Join(t.TempDir(), "agent.json")
 	// Without trusting the test's certificate, enrollment fails.
 	if out, err := exec.Command(agentBin, "enroll", "--server", srv.URL, "--token", tok.Secret, "--config", config).CombinedOutput(); err == nil {
@@ -824,18 +814,13 @@ func TestAgentOverTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	eventually.NoError(t, 20*time.Second, "the agent to connect over wss", func() error {
 		var d deviceJSON
-		api.must("GET", "/api/v1/devices/"+dev, nil, &d, 200)
-		if d.Status == "available" {
-			break
+		if api.Must(200, "GET", "/api/v1/devices/"+dev, nil, &d); d.Status != "available" {
+			return fmt.Errorf("device %s; agent log:\n%s", d.Status, logs.String())
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the agent did not connect over wss:\n%s", logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 // writeSelfSigned writes a certificate for 127.0.0.1 and its key.

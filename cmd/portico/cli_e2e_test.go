@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portico-dev/portico/internal/eventually"
 	"github.com/portico-dev/portico/internal/sso/ssotest"
 )
 
@@ -155,16 +156,6 @@ func checkEveryVerbRan(t *testing.T, ran map[string]bool) {
 			if !ran[res.name+" "+v.name] {
 				t.Errorf("portico %s %s never ran in TestCLI: run it there and check its output", res.name, v.name)
 			}
-		}
-	}
-}
-
-// waitFor runs check every 100 ms until it holds, for up to 20 seconds.
-func waitFor(t *testing.T, what string, check func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); !check(); time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not happen", what)
 		}
 	}
 }
@@ -373,7 +364,7 @@ func TestCLI(t *testing.T) {
 	// Remote sessions: the agent runs, a technician opens a session over the WebSocket, and the
 	// command line sees it and ends it.
 	runAgent(t, agentConfig, deviceID)
-	waitFor(t, "the device available", func() bool {
+	eventually.True(t, 20*time.Second, "the device available", func() bool {
 		r.json(&got, "devices", "get", deviceID)
 		return got.Status == "available"
 	})
@@ -789,7 +780,7 @@ func TestCLI(t *testing.T) {
 	if job.ID == "" || job.State != "running" {
 		t.Fatalf("directory import: %+v", job)
 	}
-	waitFor(t, "the import's end", func() bool {
+	eventually.True(t, 20*time.Second, "the import's end", func() bool {
 		r.json(&job, "directory", "job", job.ID)
 		return job.State != "running"
 	})

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portico-dev/portico/internal/eventually"
 	"github.com/portico-dev/portico/internal/servertest"
 	"github.com/portico-dev/portico/internal/store/pgtest"
 )
@@ -89,7 +90,7 @@ func startCluster(t *testing.T, n int, dbFor func(i int, db string) string) *clu
 	c.lb = servertest.StartHAProxy(t, backends)
 	c.bearer = c.acc.APIKey
 	c.owner = servertest.NewClient(t, c.lb.URL(), c.bearer)
-	waitUntil(t, 10*time.Second, "the load balancer to pass requests", func() bool {
+	eventually.True(t, 10*time.Second, "the load balancer to pass requests", func() bool {
 		return c.owner.Do("GET", "/api/v1/me", nil).Status == http.StatusOK
 	})
 	return c
@@ -131,18 +132,6 @@ func (c *cluster) agent(name string, servers ...string) (*servertest.Process, st
 	p := servertest.StartProcess(c.t, name, agentBin, []string{"run", "--config", config, "--server",
 		strings.Join(servers, ","), "--window-addr", "off"}, nil)
 	return p, id
-}
-
-// waitUntil polls ok until it holds.
-func waitUntil(t *testing.T, within time.Duration, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %v for %s", within, what)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
 }
 
 // connectedTo reports the node whose hub holds the device's agent, as every node's device list says
@@ -374,7 +363,7 @@ func TestClusterRevocationsReachEveryNodeAndLiveSessions(t *testing.T) {
 	c.owner.Must(http.StatusNoContent, "POST", "/api/v1/devices/move", map[string]any{"device_ids": devices, "group_id": c.acc.GroupID}, nil)
 	dev := devices[1]
 	for i := range c.nodes {
-		waitUntil(t, 20*time.Second, fmt.Sprintf("node %d to see agent %d available", i, i), func() bool {
+		eventually.True(t, 20*time.Second, fmt.Sprintf("node %d to see agent %d available", i, i), func() bool {
 			return c.deviceStatus(i, devices[i]) == "available"
 		})
 	}
@@ -440,7 +429,7 @@ func TestClusterRevocationsReachEveryNodeAndLiveSessions(t *testing.T) {
 func (c *cluster) waitAll(what string, ok func(i int) bool) {
 	c.t.Helper()
 	for i := range c.nodes {
-		waitUntil(c.t, 10*time.Second, fmt.Sprintf("%s on node %d", what, i), func() bool { return ok(i) })
+		eventually.True(c.t, 10*time.Second, fmt.Sprintf("%s on node %d", what, i), func() bool { return ok(i) })
 	}
 }
 

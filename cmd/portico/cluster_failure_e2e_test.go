@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portico-dev/portico/internal/eventually"
 	"github.com/portico-dev/portico/internal/servertest"
 	"github.com/portico-dev/portico/internal/store/pgtest"
 )
@@ -53,7 +54,7 @@ func TestClusterWithoutNATSAndCutOffFromTheDatabase(t *testing.T) {
 
 	// Node C relays a live session, then loses the database.
 	c.waitAll("the technician to be allowed", func(i int) bool { return c.explain(i, tt.id, "device.terminal", dev) == "allowed" })
-	waitUntil(t, 20*time.Second, "the agent on node C", func() bool { return c.deviceStatus(2, dev) == "available" })
+	eventually.True(t, 20*time.Second, "the agent on node C", func() bool { return c.deviceStatus(2, dev) == "available" })
 	s := c.techAt(tt, 2).Session(dev, "terminal")
 	s.State("active")
 	proxy.Cut()
@@ -96,7 +97,7 @@ func TestClusterWithoutNATSAndCutOffFromTheDatabase(t *testing.T) {
 		}
 	}
 	proxy.Restore()
-	waitUntil(t, 15*time.Second, "the cut-off node to recover and decide by the revocation", func() bool {
+	eventually.True(t, 15*time.Second, "the cut-off node to recover and decide by the revocation", func() bool {
 		return c.explain(2, tt.id, "device.terminal", dev) == "refused"
 	})
 }
@@ -185,7 +186,7 @@ func TestClusterNodeKilled(t *testing.T) {
 	}
 	c.owner.Must(http.StatusNoContent, "POST", "/api/v1/devices/move", map[string]any{"device_ids": devices, "group_id": c.acc.GroupID}, nil)
 	for _, d := range devices {
-		waitUntil(t, 30*time.Second, "every agent to connect", func() bool { return c.deviceStatus(0, d) == "available" })
+		eventually.True(t, 30*time.Second, "every agent to connect", func() bool { return c.deviceStatus(0, d) == "available" })
 	}
 	// A session through the load balancer: the node that relays it (its agent's) is the victim.
 	s := c.owner.Session(devices[0], "terminal")
@@ -235,7 +236,7 @@ func TestClusterNodeKilled(t *testing.T) {
 
 	at := c.at(survivor)
 	for _, d := range devices {
-		waitUntil(t, 30*time.Second, "every agent to be available again", func() bool {
+		eventually.True(t, 30*time.Second, "every agent to be available again", func() bool {
 			for i := range c.nodes {
 				if i != victim && c.deviceStatus(i, d) != "available" {
 					return false
@@ -245,7 +246,7 @@ func TestClusterNodeKilled(t *testing.T) {
 		})
 	}
 	t.Logf("every agent available again %v after the kill", time.Since(killed).Round(time.Millisecond))
-	waitUntil(t, 40*time.Second, "the dead node's session to be ended", func() bool {
+	eventually.True(t, 40*time.Second, "the dead node's session to be ended", func() bool {
 		at.Must(http.StatusOK, "GET", "/api/v1/sessions/"+sid, nil, &rec)
 		return rec.State == "ended"
 	})

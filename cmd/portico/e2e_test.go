@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -25,7 +24,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portico-dev/portico/internal/eventually"
 	"github.com/portico-dev/portico/internal/protocol"
+	"github.com/portico-dev/portico/internal/servertest"
 	"github.com/portico-dev/portico/internal/store/pgtest"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -149,69 +150,13 @@ func (s *serverProc) stop() {
 	}
 }
 
-// client talks JSON to a server, with either a bearer key or a cookie jar.
-type client struct {
-	t      *testing.T
-	base   string
-	bearer string
-	http   *http.Client
-}
-
-func newClient(t *testing.T, base, bearer string) *client {
-	jar, _ := cookiejar.New(nil)
+// newClient returns the project's raw test client for a server whose TLS certificate the test made.
+func newClient(t *testing.T, base, bearer string) *servertest.Client {
+	c := servertest.NewClient(t, base, bearer)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	// The TLS test's server has a self-signed certificate made for the test.
 	tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
-	return &client{t: t, base: base, bearer: bearer, http: &http.Client{Jar: jar, Timeout: 30 * time.Second, Transport: tr}}
-}
-
-// do sends a request and decodes a JSON answer into out (when not nil), returning the status.
-func (c *client) do(method, path string, body any, out any) int {
-	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, c.base+path, rd)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+c.bearer)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if out != nil && len(raw) > 0 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			c.t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
-		}
-	}
-	return resp.StatusCode
-}
-
-func (c *client) must(method, path string, body any, out any, want int) {
-	c.t.Helper()
-	var raw json.RawMessage
-	got := c.do(method, path, body, &raw)
-	if got != want {
-		c.t.Fatalf("%s %s: status %d, want %d: %s", method, path, got, want, raw)
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			c.t.Fatalf("%s %s: decode: %v", method, path, err)
-		}
-	}
+	c.HTTP.Transport = tr
+	return c
 }
 
 type listOf[T any] struct {
@@ -285,29 +230,27 @@ func operatorFlow(t *testing.T, db []string, tamper func(seq int)) {
 
 	srv := startServer(t, append([]string{"serve", "--addr", "127.0.0.1:0"}, db...)...)
 	api := newClient(t, srv.URL, created.APIKey)
-	if got := api.do("GET", "/healthz", nil, nil); got != 200 {
-		t.Fatalf("healthz: %d", got)
-	}
-	if got := newClient(t, srv.URL, "").do("GET", "/api/v1/devices", nil, nil); got != 401 {
-		t.Fatalf("anonymous device list: %d, want 401", got)
-	}
+	api.Must(200, "GET", "/healthz", nil, nil)
+	newClient(t, srv.URL, "").Must(401, "GET", "/api/v1/devices", nil, nil)
 	// The server has its server key (made at first start unless given): the owner can start enrolling.
 	owner := newClient(t, srv.URL, "")
-	owner.must("POST", "/api/v1/session", map[string]any{"email": "owner@example.test", "password": "correct horse battery staple"}, nil, 200)
+	owner.Must(200, "POST", "/api/v1/session", map[string]any{"email": "owner@example.test", "password": "correct horse battery staple"}, nil)
 	var enrol struct {
 		URL string `json:"otpauth_url"`
 	}
-	if code := owner.do("POST", "/api/v1/me/2fa", nil, &enrol); code >= 300 || !strings.HasPrefix(enrol.URL, "otpauth://") {
-		t.Fatalf("start 2FA enrolment: %d %+v", code, enrol)
+	if r := owner.Do("POST", "/api/v1/me/2fa", nil); r.Status >= 300 {
+		t.Fatalf("start 2FA enrolment: %s", r)
+	} else if r.Decode(t, &enrol); !strings.HasPrefix(enrol.URL, "otpauth://") {
+		t.Fatalf("start 2FA enrolment: %+v", enrol)
 	}
 
 	var group idName
-	api.must("POST", "/api/v1/device-groups", map[string]any{"name": "Branch office", "colour": "#336699"}, &group, 201)
+	api.Must(201, "POST", "/api/v1/device-groups", map[string]any{"name": "Branch office", "colour": "#336699"}, &group)
 	var token struct {
 		ID     string `json:"id"`
 		Secret string `json:"secret"`
 	}
-	api.must("POST", "/api/v1/enrollment-tokens", map[string]any{}, &token, 201)
+	api.Must(201, "POST", "/api/v1/enrollment-tokens", map[string]any{}, &token)
 	if token.Secret == "" {
 		t.Fatal("enrollment token secret missing")
 	}
@@ -316,18 +259,18 @@ func operatorFlow(t *testing.T, db []string, tamper func(seq int)) {
 		Credential string `json:"credential"`
 	}
 	anon := newClient(t, srv.URL, "")
-	anon.must("POST", "/api/v1/agent/enroll", map[string]any{"token": token.Secret, "hostname": "branch-pc-1"}, &enrolled, 201)
+	anon.Must(201, "POST", "/api/v1/agent/enroll", map[string]any{"token": token.Secret, "hostname": "branch-pc-1"}, &enrolled)
 	var devices listOf[idName]
-	api.must("GET", "/api/v1/devices", nil, &devices, 200)
+	api.Must(200, "GET", "/api/v1/devices", nil, &devices)
 	if devices.Total != 1 || devices.Items[0].ID != enrolled.DeviceID || devices.Items[0].GroupID != "unassigned" {
 		t.Fatalf("devices after enrollment: %+v", devices)
 	}
-	api.must("POST", "/api/v1/devices/move", map[string]any{"device_ids": []string{enrolled.DeviceID}, "group_id": group.ID}, nil, 204)
+	api.Must(204, "POST", "/api/v1/devices/move", map[string]any{"device_ids": []string{enrolled.DeviceID}, "group_id": group.ID}, nil)
 	// Moving it back to Unassigned within 90 days is refused, naming the field.
 	var problem struct {
 		Errors []struct{ Field, Message string } `json:"errors"`
 	}
-	api.must("POST", "/api/v1/devices/move", map[string]any{"device_ids": []string{enrolled.DeviceID}, "group_id": "unassigned"}, &problem, 422)
+	api.Must(422, "POST", "/api/v1/devices/move", map[string]any{"device_ids": []string{enrolled.DeviceID}, "group_id": "unassigned"}, &problem)
 	if len(problem.Errors) == 0 || problem.Errors[0].Field != "group_id" {
 		t.Fatalf("move back to Unassigned: %+v", problem)
 	}
@@ -335,7 +278,7 @@ func operatorFlow(t *testing.T, db []string, tamper func(seq int)) {
 		OK      bool `json:"ok"`
 		Entries int  `json:"entries"`
 	}
-	api.must("GET", "/api/v1/audit-events/verify", nil, &verify, 200)
+	api.Must(200, "GET", "/api/v1/audit-events/verify", nil, &verify)
 	if !verify.OK || verify.Entries < 4 {
 		t.Fatalf("verify over the API: %+v", verify)
 	}
@@ -375,9 +318,9 @@ func tamperAudit(t *testing.T, driver, dsn, update string, seq int) {
 func TestDemo(t *testing.T) {
 	data := t.TempDir()
 	srv := startServer(t, "demo", "--data", data, "--addr", "127.0.0.1:0")
-	signIn := func(email string) *client {
+	signIn := func(email string) *servertest.Client {
 		c := newClient(t, srv.URL, "")
-		c.must("POST", "/api/v1/session", map[string]any{"email": email, "password": demoPassword}, nil, 200)
+		c.Must(200, "POST", "/api/v1/session", map[string]any{"email": email, "password": demoPassword}, nil)
 		return c
 	}
 	type dev struct {
@@ -386,35 +329,34 @@ func TestDemo(t *testing.T) {
 		GroupID string `json:"group_id"`
 		Status  string `json:"status"`
 	}
-	devices := func(c *client) listOf[dev] {
+	devices := func(c *servertest.Client) listOf[dev] {
 		var l listOf[dev]
-		c.must("GET", "/api/v1/devices?limit=500", nil, &l, 200)
+		c.Must(200, "GET", "/api/v1/devices?limit=500", nil, &l)
 		return l
 	}
 	// waitLocal waits for this computer's agent to be online and returns its device.
-	waitLocal := func(c *client) dev {
+	waitLocal := func(c *servertest.Client) dev {
 		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for {
+		var local dev
+		eventually.NoError(t, 30*time.Second, "this computer's agent to come online", func() error {
 			l := devices(c)
 			for _, d := range l.Items {
 				if d.Status == "available" {
 					if l.Total != 11 {
 						t.Fatalf("owner sees %d devices, want 10 demo devices and this computer", l.Total)
 					}
-					return d
+					local = d
+					return nil
 				}
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("this computer's agent did not come online: %+v\n%s\n%s", l, srv.stdout.String(), srv.stderr.String())
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+			return fmt.Errorf("%+v\n%s\n%s", l, srv.stdout.String(), srv.stderr.String())
+		})
+		return local
 	}
 	owner := signIn(demoOwnerEmail)
 	local := waitLocal(owner)
 	var group struct{ Name string }
-	owner.must("GET", "/api/v1/device-groups/"+local.GroupID, nil, &group, 200)
+	owner.Must(200, "GET", "/api/v1/device-groups/"+local.GroupID, nil, &group)
 	if group.Name != "This computer" {
 		t.Fatalf("this computer's device is in %q, want the group its rule names", group.Name)
 	}
@@ -426,7 +368,7 @@ func TestDemo(t *testing.T) {
 	// The owner opens a terminal on this computer, as the portal would (cookie and Origin).
 	su, _ := url.Parse(srv.URL)
 	h := http.Header{"Origin": {srv.URL}}
-	for _, ck := range owner.http.Jar.Cookies(su) {
+	for _, ck := range owner.HTTP.Jar.Cookies(su) {
 		h.Add("Cookie", ck.String())
 	}
 	s, code := dialSession(t, srv.URL, h, local.ID, "terminal")

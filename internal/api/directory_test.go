@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/directory"
 	"github.com/portico-dev/portico/internal/directory/slapdtest"
+	"github.com/portico-dev/portico/internal/eventually"
 )
 
 // configureDirectory points f's account at a fresh slapd holding one user in one group.
@@ -32,29 +34,22 @@ func finishedDirectoryJob(e *env, f *fixture) string {
 	e.t.Helper()
 	configureDirectory(e, f)
 	ctx := context.Background()
-	deadline := time.Now().Add(30 * time.Second)
 	var job *portico.DirectoryJob
-	for job == nil {
+	eventually.NoError(e.t, 30*time.Second, "an earlier import of this account to finish", func() error {
 		j, err := e.app.StartDirectoryImport(ctx, f.sys)
-		switch {
-		case err == nil:
-			job = j
-		case strings.Contains(err.Error(), "already running") && time.Now().Before(deadline):
-			time.Sleep(10 * time.Millisecond) // an earlier import of this account is finishing
-		default:
+		if err != nil && !strings.Contains(err.Error(), "already running") {
 			e.t.Fatal(err)
 		}
-	}
-	for {
-		j := check(e.app.GetDirectoryJob(ctx, f.sys, job.ID))(e.t)
-		if j.State != app.JobRunning {
-			return j.ID
+		job = j
+		return err
+	})
+	eventually.NoError(e.t, 30*time.Second, "the import to finish", func() error {
+		if j := check(e.app.GetDirectoryJob(ctx, f.sys, job.ID))(e.t); j.State == app.JobRunning {
+			return fmt.Errorf("still running: %+v", j)
 		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("import still running: %+v", j)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
+	return job.ID
 }
 
 // TestDirectoryRoundTrip configures, previews and imports a directory through the API.
@@ -66,51 +61,53 @@ func TestDirectoryRoundTrip(t *testing.T) {
 	owner := e.signIn(e.A.acc.Owner.Email)
 
 	// Bad input is refused naming the field.
-	res := owner.do("PUT", "/api/v1/directory", map[string]any{"url": "ftp://x", "base_dn": slapdtest.Base})
-	if res.status != 422 && res.status != 400 {
-		t.Fatalf("bad url: %d %s", res.status, res.body)
+	res := owner.Do("PUT", "/api/v1/directory", map[string]any{"url": "ftp://x", "base_dn": slapdtest.Base})
+	if res.Status != 422 && res.Status != 400 {
+		t.Fatalf("bad url: %d %s", res.Status, res.Body)
 	}
-	if p := res.problem(t); len(p.Errors) != 1 || p.Errors[0].Field != "url" {
-		t.Fatalf("bad url problem: %s", res.body)
+	if p := res.Problem(t); len(p.Errors) != 1 || p.Errors[0].Field != "url" {
+		t.Fatalf("bad url problem: %s", res.Body)
 	}
-	res = owner.do("PUT", "/api/v1/directory", map[string]any{"url": srv.URL, "base_dn": slapdtest.Base, "bind_dn": slapdtest.Admin,
+	res = owner.Do("PUT", "/api/v1/directory", map[string]any{"url": srv.URL, "base_dn": slapdtest.Base, "bind_dn": slapdtest.Admin,
 		"bind_password": slapdtest.AdminPassword, "page_size": 100})
-	if res.status != 200 || strings.Contains(string(res.body), slapdtest.AdminPassword) {
-		t.Fatalf("put directory: %d %s", res.status, res.body)
+
+	if res.Status != 200 || strings.Contains(string(res.Body), slapdtest.AdminPassword) {
+		t.Fatalf("put directory: %d %s", res.Status, res.Body)
 	}
-	res = owner.do("GET", "/api/v1/directory", nil)
-	if res.status != 200 || strings.Contains(string(res.body), slapdtest.AdminPassword) || !strings.Contains(string(res.body), `"bind_password_set":true`) {
-		t.Fatalf("get directory: %d %s", res.status, res.body)
+	res = owner.Do("GET", "/api/v1/directory", nil)
+	if res.Status != 200 || strings.Contains(string(res.Body), slapdtest.AdminPassword) || !strings.Contains(string(res.Body), `"bind_password_set":true`) {
+		t.Fatalf("get directory: %d %s", res.Status, res.Body)
 	}
 
-	res = owner.do("POST", "/api/v1/directory/preview", nil)
+	res = owner.Do("POST", "/api/v1/directory/preview", nil)
 	var plan app.DirectoryPlan
-	res.decode(t, &plan)
-	if res.status != 200 || plan.UsersCreate != n-1 || plan.GroupsCreate+plan.GroupsUpdate != 8 {
-		t.Fatalf("preview: %d %s", res.status, res.body)
+	res.Decode(t, &plan)
+	if res.Status != 200 || plan.UsersCreate != n-1 || plan.GroupsCreate+plan.GroupsUpdate != 8 {
+		t.Fatalf("preview: %d %s", res.Status, res.Body)
 	}
 
-	res = owner.do("POST", "/api/v1/directory/import", nil)
+	res = owner.Do("POST", "/api/v1/directory/import", nil)
 	var job portico.DirectoryJob
-	res.decode(t, &job)
-	if res.status != 201 || job.ID == "" {
-		t.Fatalf("import: %d %s", res.status, res.body)
+	res.Decode(t, &job)
+	if res.Status != 201 || job.ID == "" {
+		t.Fatalf("import: %d %s", res.Status, res.Body)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for job.State != app.JobSucceeded {
-		if job.State == app.JobFailed || time.Now().After(deadline) {
+	eventually.NoError(t, 30*time.Second, "the import to succeed", func() error {
+		if owner.Do("GET", "/api/v1/directory/jobs/"+job.ID, nil).Decode(t, &job); job.State == app.JobFailed {
 			t.Fatalf("job %+v", job)
 		}
-		time.Sleep(10 * time.Millisecond)
-		owner.do("GET", "/api/v1/directory/jobs/"+job.ID, nil).decode(t, &job)
-	}
+		if job.State != app.JobSucceeded {
+			return fmt.Errorf("job %+v", job)
+		}
+		return nil
+	})
 	if job.Processed != job.Total || job.Total == 0 {
 		t.Errorf("finished job at %d/%d", job.Processed, job.Total)
 	}
 	var users struct {
 		Total int `json:"total"`
 	}
-	owner.do("GET", "/api/v1/users?state=invited&limit=1", nil).decode(t, &users)
+	owner.Do("GET", "/api/v1/users?state=invited&limit=1", nil).Decode(t, &users)
 	if users.Total != n-1 {
 		t.Errorf("%d invited users, want %d", users.Total, n-1)
 	}

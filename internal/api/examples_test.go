@@ -70,9 +70,9 @@ func TestExamplesWork(t *testing.T) {
 				}
 			}
 			owner := e.signIn(f.acc.Owner.Email)
-			res := owner.do(rt.Method, path, rawJSON(body))
-			if res.status != rt.Status {
-				t.Fatalf("the example of %s %s answers %d, want %d: %s\nexample: %s", rt.Method, rt.Path, res.status, rt.Status, res.body, body)
+			res := owner.Do(rt.Method, path, rawJSON(body))
+			if res.Status != rt.Status {
+				t.Fatalf("the example of %s %s answers %d, want %d: %s\nexample: %s", rt.Method, rt.Path, res.Status, rt.Status, res.Body, body)
 			}
 		})
 	}

@@ -13,19 +13,19 @@ func TestSessionCookieFlow(t *testing.T) {
 	e := newEnv(t)
 	f := e.A
 	c := e.anon()
-	if res := c.do("GET", "/api/v1/me", nil); res.status != 401 {
-		t.Fatalf("me before sign-in: %d", res.status)
+	if res := c.Do("GET", "/api/v1/me", nil); res.Status != 401 {
+		t.Fatalf("me before sign-in: %d", res.Status)
 	}
-	if res := c.do("POST", "/api/v1/session", map[string]any{"email": f.user.Email, "password": "wrong password!"}); res.status != 401 {
-		t.Fatalf("wrong password: %d %s", res.status, res.body)
-	} else if p := res.problem(t); p.Detail != "wrong email or password" {
+	if res := c.Do("POST", "/api/v1/session", map[string]any{"email": f.user.Email, "password": "wrong password!"}); res.Status != 401 {
+		t.Fatalf("wrong password: %d %s", res.Status, res.Body)
+	} else if p := res.Problem(t); p.Detail != "wrong email or password" {
 		t.Fatalf("wrong password detail %q", p.Detail)
 	}
-	res := c.do("POST", "/api/v1/session", map[string]any{"email": f.user.Email, "password": testPassword})
-	if res.status != 200 {
-		t.Fatalf("sign in: %d %s", res.status, res.body)
+	res := c.Do("POST", "/api/v1/session", map[string]any{"email": f.user.Email, "password": testPassword})
+	if res.Status != 200 {
+		t.Fatalf("sign in: %d %s", res.Status, res.Body)
 	}
-	ck := res.header.Get("Set-Cookie")
+	ck := res.Header.Get("Set-Cookie")
 	for _, want := range []string{api.SessionCookie + "=", "HttpOnly", "SameSite=Lax", "Path=/"} {
 		if !strings.Contains(ck, want) {
 			t.Errorf("cookie %q lacks %s", ck, want)
@@ -37,33 +37,34 @@ func TestSessionCookieFlow(t *testing.T) {
 	var me struct {
 		User struct{ ID string } `json:"user"`
 	}
-	if res := c.do("GET", "/api/v1/me", nil); res.status != 200 {
-		t.Fatalf("me: %d %s", res.status, res.body)
-	} else if res.decode(t, &me); me.User.ID != f.user.ID {
+	if res := c.Do("GET", "/api/v1/me", nil); res.Status != 200 {
+		t.Fatalf("me: %d %s", res.Status, res.Body)
+	} else if res.Decode(t, &me); me.User.ID != f.user.ID {
 		t.Fatalf("me is %q, want %q", me.User.ID, f.user.ID)
 	}
 	// Behind a TLS-terminating proxy the cookie is Secure.
-	res = e.anon().doWith("POST", "/api/v1/session", map[string]any{"email": f.user.Email, "password": testPassword},
+	res = e.anon().DoWith("POST", "/api/v1/session", map[string]any{"email": f.user.Email, "password": testPassword},
 		http.Header{"X-Forwarded-Proto": {"https"}})
-	if !strings.Contains(res.header.Get("Set-Cookie"), "Secure") {
-		t.Errorf("cookie behind https proxy not Secure: %q", res.header.Get("Set-Cookie"))
+
+	if !strings.Contains(res.Header.Get("Set-Cookie"), "Secure") {
+		t.Errorf("cookie behind https proxy not Secure: %q", res.Header.Get("Set-Cookie"))
 	}
 
-	if res := c.do("DELETE", "/api/v1/session", nil); res.status != 204 {
-		t.Fatalf("sign out: %d %s", res.status, res.body)
+	if res := c.Do("DELETE", "/api/v1/session", nil); res.Status != 204 {
+		t.Fatalf("sign out: %d %s", res.Status, res.Body)
 	}
-	if res := c.do("GET", "/api/v1/me", nil); res.status != 401 {
-		t.Fatalf("me after sign-out: %d", res.status)
+	if res := c.Do("GET", "/api/v1/me", nil); res.Status != 401 {
+		t.Fatalf("me after sign-out: %d", res.Status)
 	}
 
 	// A disabled user's session ends at once.
 	c = e.signIn(f.user.Email)
 	owner := e.signIn(f.acc.Owner.Email)
-	if res := owner.do("POST", "/api/v1/users/"+f.user.ID+"/disable", nil); res.status != 200 {
-		t.Fatalf("disable: %d %s", res.status, res.body)
+	if res := owner.Do("POST", "/api/v1/users/"+f.user.ID+"/disable", nil); res.Status != 200 {
+		t.Fatalf("disable: %d %s", res.Status, res.Body)
 	}
-	if res := c.do("GET", "/api/v1/me", nil); res.status != 401 {
-		t.Fatalf("disabled user's session: %d, want 401", res.status)
+	if res := c.Do("GET", "/api/v1/me", nil); res.Status != 401 {
+		t.Fatalf("disabled user's session: %d, want 401", res.Status)
 	}
 }
 
@@ -75,27 +76,27 @@ func TestInvitationFlow(t *testing.T) {
 		State          string `json:"state"`
 		InvitationLink string `json:"invitation_link"`
 	}
-	res := owner.do("POST", "/api/v1/users", map[string]any{"email": "newbie@example.test", "name": "Newbie"})
-	if res.status != 201 {
-		t.Fatalf("invite: %d %s", res.status, res.body)
+	res := owner.Do("POST", "/api/v1/users", map[string]any{"email": "newbie@example.test", "name": "Newbie"})
+	if res.Status != 201 {
+		t.Fatalf("invite: %d %s", res.Status, res.Body)
 	}
-	res.decode(t, &created)
+	res.Decode(t, &created)
 	if created.State != "invited" || created.InvitationLink == "" {
-		t.Fatalf("invite answer: %s", res.body)
+		t.Fatalf("invite answer: %s", res.Body)
 	}
 	token := created.InvitationLink[strings.LastIndex(created.InvitationLink, "/")+1:]
 	c := e.anon()
-	if res := c.do("POST", "/api/v1/invitations/accept", map[string]any{"token": token, "name": "Newbie", "password": "short"}); res.status != 422 {
-		t.Fatalf("short password: %d %s", res.status, res.body)
+	if res := c.Do("POST", "/api/v1/invitations/accept", map[string]any{"token": token, "name": "Newbie", "password": "short"}); res.Status != 422 {
+		t.Fatalf("short password: %d %s", res.Status, res.Body)
 	}
-	if res := c.do("POST", "/api/v1/invitations/accept", map[string]any{"token": token, "name": "Newbie", "password": testPassword}); res.status != 200 {
-		t.Fatalf("accept: %d %s", res.status, res.body)
+	if res := c.Do("POST", "/api/v1/invitations/accept", map[string]any{"token": token, "name": "Newbie", "password": testPassword}); res.Status != 200 {
+		t.Fatalf("accept: %d %s", res.Status, res.Body)
 	}
-	if res := c.do("GET", "/api/v1/me", nil); res.status != 200 {
-		t.Fatalf("me after accepting: %d %s", res.status, res.body)
+	if res := c.Do("GET", "/api/v1/me", nil); res.Status != 200 {
+		t.Fatalf("me after accepting: %d %s", res.Status, res.Body)
 	}
-	if res := e.anon().do("POST", "/api/v1/invitations/accept", map[string]any{"token": token, "password": testPassword}); res.status != 409 {
-		t.Fatalf("second use of the link: %d, want 409: %s", res.status, res.body)
+	if res := e.anon().Do("POST", "/api/v1/invitations/accept", map[string]any{"token": token, "password": testPassword}); res.Status != 409 {
+		t.Fatalf("second use of the link: %d, want 409: %s", res.Status, res.Body)
 	}
 }
 
@@ -106,40 +107,40 @@ func TestAPIKeyBearer(t *testing.T) {
 		ID     string `json:"id"`
 		Secret string `json:"secret"`
 	}
-	res := owner.do("POST", "/api/v1/api-keys", map[string]any{"name": "read users", "permissions": []string{"users.view"}})
-	if res.status != 201 {
-		t.Fatalf("create key: %d %s", res.status, res.body)
+	res := owner.Do("POST", "/api/v1/api-keys", map[string]any{"name": "read users", "permissions": []string{"users.view"}})
+	if res.Status != 201 {
+		t.Fatalf("create key: %d %s", res.Status, res.Body)
 	}
-	res.decode(t, &made)
+	res.Decode(t, &made)
 	key := e.bearer(made.Secret)
-	if res := key.do("GET", "/api/v1/users", nil); res.status != 200 {
-		t.Fatalf("narrowed key lists users: %d %s", res.status, res.body)
+	if res := key.Do("GET", "/api/v1/users", nil); res.Status != 200 {
+		t.Fatalf("narrowed key lists users: %d %s", res.Status, res.Body)
 	}
 	// The owner holds everything; the key only what it lists.
 	for _, path := range []string{"/api/v1/roles", "/api/v1/audit-events", "/api/v1/account"} {
-		if res := key.do("GET", path, nil); res.status != 403 {
-			t.Errorf("narrowed key GET %s: %d, want 403", path, res.status)
+		if res := key.Do("GET", path, nil); res.Status != 403 {
+			t.Errorf("narrowed key GET %s: %d, want 403", path, res.Status)
 		}
 	}
-	if res := key.do("POST", "/api/v1/user-groups", map[string]any{"name": "x"}); res.status != 403 {
-		t.Errorf("narrowed key writes: %d, want 403", res.status)
+	if res := key.Do("POST", "/api/v1/user-groups", map[string]any{"name": "x"}); res.Status != 403 {
+		t.Errorf("narrowed key writes: %d, want 403", res.Status)
 	}
 	// Bearer requests are not subject to the browser-origin check: no cookie rides along.
-	res = key.doWith("GET", "/api/v1/users", nil, http.Header{"Origin": {"https://evil.example"}, "Sec-Fetch-Site": {"cross-site"}})
-	if res.status != 200 {
-		t.Errorf("bearer with foreign Origin: %d", res.status)
+	res = key.DoWith("GET", "/api/v1/users", nil, http.Header{"Origin": {"https://evil.example"}, "Sec-Fetch-Site": {"cross-site"}})
+	if res.Status != 200 {
+		t.Errorf("bearer with foreign Origin: %d", res.Status)
 	}
-	if res := e.bearer("pk_nonsense").do("GET", "/api/v1/me", nil); res.status != 401 {
-		t.Errorf("unknown key: %d, want 401", res.status)
+	if res := e.bearer("pk_nonsense").Do("GET", "/api/v1/me", nil); res.Status != 401 {
+		t.Errorf("unknown key: %d, want 401", res.Status)
 	}
-	if res := e.anon().doWith("GET", "/api/v1/me", nil, http.Header{"Authorization": {"Basic Zm9vOmJhcg=="}}); res.status != 401 {
-		t.Errorf("basic auth: %d, want 401", res.status)
+	if res := e.anon().DoWith("GET", "/api/v1/me", nil, http.Header{"Authorization": {"Basic Zm9vOmJhcg=="}}); res.Status != 401 {
+		t.Errorf("basic auth: %d, want 401", res.Status)
 	}
-	if res := owner.do("DELETE", "/api/v1/api-keys/"+made.ID, nil); res.status != 204 {
-		t.Fatalf("revoke: %d %s", res.status, res.body)
+	if res := owner.Do("DELETE", "/api/v1/api-keys/"+made.ID, nil); res.Status != 204 {
+		t.Fatalf("revoke: %d %s", res.Status, res.Body)
 	}
-	if res := key.do("GET", "/api/v1/users", nil); res.status != 401 {
-		t.Fatalf("revoked key: %d, want 401", res.status)
+	if res := key.Do("GET", "/api/v1/users", nil); res.Status != 401 {
+		t.Fatalf("revoked key: %d, want 401", res.Status)
 	}
 }
 
@@ -152,28 +153,29 @@ func TestCSRF(t *testing.T) {
 		{"Sec-Fetch-Site": {"cross-site"}},
 	} {
 		before := e.dump(e.A)
-		res := owner.doWith("POST", "/api/v1/user-groups", body, h)
-		if res.status != 403 {
-			t.Fatalf("cross-origin POST with cookie %v: %d, want 403: %s", h, res.status, res.body)
+		res := owner.DoWith("POST", "/api/v1/user-groups", body, h)
+		if res.Status != 403 {
+			t.Fatalf("cross-origin POST with cookie %v: %d, want 403: %s", h, res.Status, res.Body)
 		}
-		res.problem(t)
+		res.Problem(t)
 		if e.dump(e.A) != before {
 			t.Fatal("cross-origin request changed the account")
 		}
 	}
 	// Reads are not state-changing: allowed.
-	if res := owner.doWith("GET", "/api/v1/user-groups", nil, http.Header{"Sec-Fetch-Site": {"cross-site"}}); res.status != 200 {
-		t.Errorf("cross-origin GET: %d", res.status)
+	if res := owner.DoWith("GET", "/api/v1/user-groups", nil, http.Header{"Sec-Fetch-Site": {"cross-site"}}); res.Status != 200 {
+		t.Errorf("cross-origin GET: %d", res.Status)
 	}
 	// Same origin is fine.
-	if res := owner.doWith("POST", "/api/v1/user-groups", body, http.Header{"Origin": {e.srv.URL}, "Sec-Fetch-Site": {"same-origin"}}); res.status != 201 {
-		t.Errorf("same-origin POST: %d %s", res.status, res.body)
+	if res := owner.DoWith("POST", "/api/v1/user-groups", body, http.Header{"Origin": {e.srv.URL}, "Sec-Fetch-Site": {"same-origin"}}); res.Status != 201 {
+		t.Errorf("same-origin POST: %d %s", res.Status, res.Body)
 	}
 	// Login CSRF: a foreign site cannot sign a browser in either.
-	res := e.anon().doWith("POST", "/api/v1/session", map[string]any{"email": e.A.user.Email, "password": testPassword},
+	res := e.anon().DoWith("POST", "/api/v1/session", map[string]any{"email": e.A.user.Email, "password": testPassword},
 		http.Header{"Sec-Fetch-Site": {"cross-site"}})
-	if res.status != 403 {
-		t.Errorf("cross-site sign-in: %d, want 403", res.status)
+
+	if res.Status != 403 {
+		t.Errorf("cross-site sign-in: %d, want 403", res.Status)
 	}
 }
 
@@ -186,37 +188,37 @@ func TestSecurityHeadersAndOperations(t *testing.T) {
 		"X-Frame-Options":         "DENY",
 	}
 	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/api/v1/openapi.json", "/api/v1/me", "/api/v1/nope", "/nope"} {
-		res := e.anon().do("GET", path, nil)
+		res := e.anon().Do("GET", path, nil)
 		for k, v := range want {
-			if got := res.header.Get(k); got != v {
+			if got := res.Header.Get(k); got != v {
 				t.Errorf("GET %s: %s = %q, want %q", path, k, got, v)
 			}
 		}
 	}
-	if res := e.anon().do("GET", "/api/v1/nope", nil); res.status != 404 {
-		t.Errorf("unknown path: %d", res.status)
+	if res := e.anon().Do("GET", "/api/v1/nope", nil); res.Status != 404 {
+		t.Errorf("unknown path: %d", res.Status)
 	} else {
-		res.problem(t)
+		res.Problem(t)
 	}
-	if res := e.anon().do("PUT", "/api/v1/users/x", nil); res.status != 405 || res.header.Get("Allow") != "GET, PATCH, DELETE" {
-		t.Errorf("wrong method: %d, Allow %q", res.status, res.header.Get("Allow"))
+	if res := e.anon().Do("PUT", "/api/v1/users/x", nil); res.Status != 405 || res.Header.Get("Allow") != "GET, PATCH, DELETE" {
+		t.Errorf("wrong method: %d, Allow %q", res.Status, res.Header.Get("Allow"))
 	} else {
-		res.problem(t)
+		res.Problem(t)
 	}
-	if res := e.anon().do("GET", "/healthz", nil); res.status != 200 {
-		t.Errorf("healthz: %d", res.status)
+	if res := e.anon().Do("GET", "/healthz", nil); res.Status != 200 {
+		t.Errorf("healthz: %d", res.Status)
 	}
-	if res := e.anon().do("GET", "/readyz", nil); res.status != 200 {
-		t.Errorf("readyz: %d %s", res.status, res.body)
+	if res := e.anon().Do("GET", "/readyz", nil); res.Status != 200 {
+		t.Errorf("readyz: %d %s", res.Status, res.Body)
 	}
-	e.anon().do("GET", "/api/v1/users", nil) // a 401 to count
-	res := e.anon().do("GET", "/metrics", nil)
+	e.anon().Do("GET", "/api/v1/users", nil) // a 401 to count
+	res := e.anon().Do("GET", "/metrics", nil)
 	for _, want := range []string{
 		`portico_http_requests_total{route="GET /healthz",status="200"} 2`,
 		`portico_http_requests_total{route="GET /api/v1/users",status="401"} 1`,
 		`portico_http_request_duration_seconds_bucket{route="GET /readyz",status="200"`,
 	} {
-		if !strings.Contains(string(res.body), want) {
+		if !strings.Contains(string(res.Body), want) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
@@ -224,9 +226,9 @@ func TestSecurityHeadersAndOperations(t *testing.T) {
 
 func TestOpenAPIDocument(t *testing.T) {
 	e := newEnv(t)
-	res := e.anon().do("GET", "/api/v1/openapi.json", nil)
-	if res.status != 200 || res.header.Get("Content-Type") != "application/json" {
-		t.Fatalf("openapi: %d %s", res.status, res.header.Get("Content-Type"))
+	res := e.anon().Do("GET", "/api/v1/openapi.json", nil)
+	if res.Status != 200 || res.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("openapi: %d %s", res.Status, res.Header.Get("Content-Type"))
 	}
 	var doc struct {
 		OpenAPI string                                `json:"openapi"`
@@ -235,7 +237,7 @@ func TestOpenAPIDocument(t *testing.T) {
 			Schemas map[string]json.RawMessage `json:"schemas"`
 		} `json:"components"`
 	}
-	res.decode(t, &doc)
+	res.Decode(t, &doc)
 	if doc.OpenAPI != "3.1.0" {
 		t.Errorf("openapi version %q", doc.OpenAPI)
 	}
@@ -282,7 +284,7 @@ func TestOpenAPIDocument(t *testing.T) {
 		}
 	}
 	var all any
-	res.decode(t, &all)
+	res.Decode(t, &all)
 	walk(all)
 	for _, name := range []string{"User", "Problem", "RolePage", "CreateAPIKeyRequest", "PasswordPolicy", "PasswordPolicyInput"} {
 		if _, ok := doc.Comps.Schemas[name]; !ok {

@@ -40,8 +40,8 @@ func (e *env) enrolled(f *fixture) (*portico.User, string, []string) {
 func (e *env) signInWithCode(email, code string) *client {
 	e.t.Helper()
 	c := e.anon()
-	if r := c.do("POST", "/api/v1/session", map[string]any{"email": email, "password": testPassword, "totp": code}); r.status != 200 {
-		e.t.Fatalf("sign in %s with a code: %d %s", email, r.status, r.body)
+	if r := c.Do("POST", "/api/v1/session", map[string]any{"email": email, "password": testPassword, "totp": code}); r.Status != 200 {
+		e.t.Fatalf("sign in %s with a code: %d %s", email, r.Status, r.Body)
 	}
 	return c
 }
@@ -51,35 +51,35 @@ func TestSignInWithTwoFactor(t *testing.T) {
 	u, secret, codes := e.enrolled(e.A)
 
 	// The password alone: 401, and the problem names the missing field.
-	r := e.anon().do("POST", "/api/v1/session", map[string]any{"email": u.Email, "password": testPassword})
-	p := r.problem(t)
-	if r.status != 401 || len(p.Errors) != 1 || p.Errors[0].Field != "totp" {
-		t.Fatalf("without a code: %d %s", r.status, r.body)
+	r := e.anon().Do("POST", "/api/v1/session", map[string]any{"email": u.Email, "password": testPassword})
+	p := r.Problem(t)
+	if r.Status != 401 || len(p.Errors) != 1 || p.Errors[0].Field != "totp" {
+		t.Fatalf("without a code: %d %s", r.Status, r.Body)
 	}
 	// The code that confirmed enrolment is spent for its time step.
-	r = e.anon().do("POST", "/api/v1/session", map[string]any{"email": u.Email, "password": testPassword, "totp": totpNow(t, secret)})
-	if r.status != 401 || !hasFieldPrefix(r.problem(t).Errors, "totp") {
-		t.Fatalf("replayed code: %d %s", r.status, r.body)
+	r = e.anon().Do("POST", "/api/v1/session", map[string]any{"email": u.Email, "password": testPassword, "totp": totpNow(t, secret)})
+	if r.Status != 401 || !hasFieldPrefix(r.Problem(t).Errors, "totp") {
+		t.Fatalf("replayed code: %d %s", r.Status, r.Body)
 	}
 	// A recovery code signs in, once.
 	c := e.signInWithCode(u.Email, codes[0])
-	if r := c.do("GET", "/api/v1/me/2fa", nil); r.status != 200 || !strings.Contains(string(r.body), `"recovery_codes_left":9`) {
-		t.Fatalf("status: %d %s", r.status, r.body)
+	if r := c.Do("GET", "/api/v1/me/2fa", nil); r.Status != 200 || !strings.Contains(string(r.Body), `"recovery_codes_left":9`) {
+		t.Fatalf("status: %d %s", r.Status, r.Body)
 	}
-	if r := e.anon().do("POST", "/api/v1/session", map[string]any{"email": u.Email, "password": testPassword, "totp": codes[0]}); r.status != 401 {
-		t.Fatalf("recovery code used twice: %d %s", r.status, r.body)
+	if r := e.anon().Do("POST", "/api/v1/session", map[string]any{"email": u.Email, "password": testPassword, "totp": codes[0]}); r.Status != 401 {
+		t.Fatalf("recovery code used twice: %d %s", r.Status, r.Body)
 	}
 	// A wrong password with a code is still just a wrong password.
-	if r := e.anon().do("POST", "/api/v1/session", map[string]any{"email": u.Email, "password": "nope nope nope", "totp": codes[1]}); r.status != 401 || strings.Contains(string(r.body), "totp") {
-		t.Fatalf("wrong password: %d %s", r.status, r.body)
+	if r := e.anon().Do("POST", "/api/v1/session", map[string]any{"email": u.Email, "password": "nope nope nope", "totp": codes[1]}); r.Status != 401 || strings.Contains(string(r.Body), "totp") {
+		t.Fatalf("wrong password: %d %s", r.Status, r.Body)
 	}
 	// Wrong codes count towards the lockout (five per email), after which even a right code waits.
 	for range 4 {
-		e.anon().do("POST", "/api/v1/session", map[string]any{"email": u.Email, "password": testPassword, "totp": "000000"})
+		e.anon().Do("POST", "/api/v1/session", map[string]any{"email": u.Email, "password": testPassword, "totp": "000000"})
 	}
-	r = e.anon().do("POST", "/api/v1/session", map[string]any{"email": u.Email, "password": testPassword, "totp": codes[2]})
-	if r.status != 429 || !strings.HasSuffix(r.problem(t).Type, "/rate_limited") || r.header.Get("Retry-After") == "" {
-		t.Fatalf("after wrong codes: %d %s, want 429 rate_limited with Retry-After", r.status, r.body)
+	r = e.anon().Do("POST", "/api/v1/session", map[string]any{"email": u.Email, "password": testPassword, "totp": codes[2]})
+	if r.Status != 429 || !strings.HasSuffix(r.Problem(t).Type, "/rate_limited") || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("after wrong codes: %d %s, want 429 rate_limited with Retry-After", r.Status, r.Body)
 	}
 }
 
@@ -87,40 +87,40 @@ func TestTwoFactorEnrolmentOverAPI(t *testing.T) {
 	e := newEnv(t)
 	u := e.activeUser(e.A, nil)
 	c := e.signIn(u.Email)
-	r := c.do("POST", "/api/v1/me/2fa", nil)
+	r := c.Do("POST", "/api/v1/me/2fa", nil)
 	var en app.TwoFactorEnrolment
-	r.decode(t, &en)
-	if r.status != 200 || !strings.HasPrefix(en.URL, "otpauth://totp/") || !strings.HasPrefix(en.QRCode, "data:image/png;base64,") {
-		t.Fatalf("start: %d %s", r.status, r.body)
+	r.Decode(t, &en)
+	if r.Status != 200 || !strings.HasPrefix(en.URL, "otpauth://totp/") || !strings.HasPrefix(en.QRCode, "data:image/png;base64,") {
+		t.Fatalf("start: %d %s", r.Status, r.Body)
 	}
-	if r := c.do("POST", "/api/v1/me/2fa/confirm", map[string]any{"totp": "12"}); r.status != 422 || !hasFieldPrefix(r.problem(t).Errors, "totp") {
-		t.Fatalf("bad code: %d %s", r.status, r.body)
+	if r := c.Do("POST", "/api/v1/me/2fa/confirm", map[string]any{"totp": "12"}); r.Status != 422 || !hasFieldPrefix(r.Problem(t).Errors, "totp") {
+		t.Fatalf("bad code: %d %s", r.Status, r.Body)
 	}
-	if r := c.do("POST", "/api/v1/me/2fa/confirm", map[string]any{"code": "12"}); r.status != 400 {
-		t.Fatalf("unknown field: %d %s", r.status, r.body)
+	if r := c.Do("POST", "/api/v1/me/2fa/confirm", map[string]any{"code": "12"}); r.Status != 400 {
+		t.Fatalf("unknown field: %d %s", r.Status, r.Body)
 	}
-	r = c.do("POST", "/api/v1/me/2fa/confirm", map[string]any{"totp": totpNow(t, en.Secret)})
+	r = c.Do("POST", "/api/v1/me/2fa/confirm", map[string]any{"totp": totpNow(t, en.Secret)})
 	var rc app.RecoveryCodes
-	r.decode(t, &rc)
-	if r.status != 200 || len(rc.Codes) != 10 {
-		t.Fatalf("confirm: %d %s", r.status, r.body)
+	r.Decode(t, &rc)
+	if r.Status != 200 || len(rc.Codes) != 10 {
+		t.Fatalf("confirm: %d %s", r.Status, r.Body)
 	}
 	// The enrolment is audited.
 	events := check(e.app.ListAudit(context.Background(), e.A.sys, portico.AuditFilter{Action: "user.2fa_enable"}))(t)
 	if len(events) != 1 || events[0].TargetID != u.ID {
 		t.Fatalf("audit: %+v", events)
 	}
-	if r := c.do("POST", "/api/v1/me/2fa/disable", map[string]any{"totp": "000000"}); r.status != 422 {
-		t.Fatalf("disable with a wrong code: %d %s", r.status, r.body)
+	if r := c.Do("POST", "/api/v1/me/2fa/disable", map[string]any{"totp": "000000"}); r.Status != 422 {
+		t.Fatalf("disable with a wrong code: %d %s", r.Status, r.Body)
 	}
-	if r := c.do("POST", "/api/v1/me/2fa/disable", map[string]any{"totp": rc.Codes[4]}); r.status != 204 {
-		t.Fatalf("disable: %d %s", r.status, r.body)
+	if r := c.Do("POST", "/api/v1/me/2fa/disable", map[string]any{"totp": rc.Codes[4]}); r.Status != 204 {
+		t.Fatalf("disable: %d %s", r.Status, r.Body)
 	}
 	// An API key cannot enrol its owner.
 	_, key, err := e.app.CreateAPIKey(context.Background(), e.A.ownerAct, "k", nil)
 	must(t, err)
-	if r := e.bearer(key).do("POST", "/api/v1/me/2fa", nil); r.status != 403 {
-		t.Fatalf("API key enrolment: %d %s", r.status, r.body)
+	if r := e.bearer(key).Do("POST", "/api/v1/me/2fa", nil); r.Status != 403 {
+		t.Fatalf("API key enrolment: %d %s", r.Status, r.Body)
 	}
 }
 
@@ -156,40 +156,40 @@ func TestRequire2FAHoldsBackEveryRoute(t *testing.T) {
 			if rt.Method != "GET" && rt.Method != "DELETE" {
 				body = map[string]any{}
 			}
-			r := c.cl.do(rt.Method, path, body)
+			r := c.cl.Do(rt.Method, path, body)
 			if want, open := twoFactorOpen[rt.OperationID]; open {
-				if c.name == "session" && r.status != want {
-					t.Errorf("%s: %s %s: %d, want %d: %s", c.name, rt.Method, path, r.status, want, r.body)
+				if c.name == "session" && r.Status != want {
+					t.Errorf("%s: %s %s: %d, want %d: %s", c.name, rt.Method, path, r.Status, want, r.Body)
 				}
 				continue
 			}
-			if r.status != 403 {
-				t.Errorf("%s: %s %s (%s): %d, want 403: %s", c.name, rt.Method, path, rt.OperationID, r.status, r.body)
+			if r.Status != 403 {
+				t.Errorf("%s: %s %s (%s): %d, want 403: %s", c.name, rt.Method, path, rt.OperationID, r.Status, r.Body)
 				continue
 			}
-			if p := r.problem(t); p.Detail != "two-factor authentication must be set up first" {
+			if p := r.Problem(t); p.Detail != "two-factor authentication must be set up first" {
 				t.Errorf("%s: %s %s: detail %q", c.name, rt.Method, path, p.Detail)
 			}
 		}
 	}
-	if r := session.do("GET", "/api/v1/me/2fa", nil); !strings.Contains(string(r.body), `"required":true`) {
-		t.Fatalf("status does not say 2FA is required: %s", r.body)
+	if r := session.Do("GET", "/api/v1/me/2fa", nil); !strings.Contains(string(r.Body), `"required":true`) {
+		t.Fatalf("status does not say 2FA is required: %s", r.Body)
 	}
 
 	// Enrolling lets them through.
-	r := session.do("POST", "/api/v1/me/2fa", nil)
+	r := session.Do("POST", "/api/v1/me/2fa", nil)
 	var en app.TwoFactorEnrolment
-	r.decode(t, &en)
-	if r := session.do("POST", "/api/v1/me/2fa/confirm", map[string]any{"totp": totpNow(t, en.Secret)}); r.status != 200 {
-		t.Fatalf("confirm: %d %s", r.status, r.body)
+	r.Decode(t, &en)
+	if r := session.Do("POST", "/api/v1/me/2fa/confirm", map[string]any{"totp": totpNow(t, en.Secret)}); r.Status != 200 {
+		t.Fatalf("confirm: %d %s", r.Status, r.Body)
 	}
 	for _, cl := range []*client{session, e.bearer(key)} {
-		if r := cl.do("GET", "/api/v1/me", nil); r.status != 200 {
-			t.Fatalf("after enrolment: %d %s", r.status, r.body)
+		if r := cl.Do("GET", "/api/v1/me", nil); r.Status != 200 {
+			t.Fatalf("after enrolment: %d %s", r.Status, r.Body)
 		}
 	}
 	// Signing out stays open.
-	if r := e.signIn(f.user.Email).do("DELETE", "/api/v1/session", nil); r.status != 204 {
-		t.Fatalf("sign out: %d %s", r.status, r.body)
+	if r := e.signIn(f.user.Email).Do("DELETE", "/api/v1/session", nil); r.Status != 204 {
+		t.Fatalf("sign out: %d %s", r.Status, r.Body)
 	}
 }

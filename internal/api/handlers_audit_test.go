@@ -16,36 +16,36 @@ import (
 // exportLines asks for the audit log's JSON Lines export and returns its lines.
 func exportLines(t *testing.T, c *client, query string) [][]byte {
 	t.Helper()
-	res := c.do("GET", "/api/v1/audit-events/export"+query, nil)
-	if res.status != 200 {
-		t.Fatalf("export%s: %d %s", query, res.status, res.body)
+	res := c.Do("GET", "/api/v1/audit-events/export"+query, nil)
+	if res.Status != 200 {
+		t.Fatalf("export%s: %d %s", query, res.Status, res.Body)
 	}
-	if ct := res.header.Get("Content-Type"); ct != "application/x-ndjson" {
+	if ct := res.Header.Get("Content-Type"); ct != "application/x-ndjson" {
 		t.Errorf("export Content-Type %q", ct)
 	}
-	if _, params, err := mime.ParseMediaType(res.header.Get("Content-Disposition")); err != nil || !strings.HasSuffix(params["filename"], ".jsonl") {
-		t.Errorf("export Content-Disposition %q: want a .jsonl attachment", res.header.Get("Content-Disposition"))
+	if _, params, err := mime.ParseMediaType(res.Header.Get("Content-Disposition")); err != nil || !strings.HasSuffix(params["filename"], ".jsonl") {
+		t.Errorf("export Content-Disposition %q: want a .jsonl attachment", res.Header.Get("Content-Disposition"))
 	}
-	if len(res.body) == 0 {
+	if len(res.Body) == 0 {
 		return nil
 	}
-	if !bytes.HasSuffix(res.body, []byte("\n")) {
+	if !bytes.HasSuffix(res.Body, []byte("\n")) {
 		t.Errorf("the export does not end with a line end")
 	}
-	return bytes.Split(bytes.TrimSuffix(res.body, []byte("\n")), []byte("\n"))
+	return bytes.Split(bytes.TrimSuffix(res.Body, []byte("\n")), []byte("\n"))
 }
 
 // listItems returns the list's answer for the query, each event exactly as the list wrote it.
 func listItems(t *testing.T, c *client, query string) []json.RawMessage {
 	t.Helper()
-	res := c.do("GET", "/api/v1/audit-events?limit=500&"+strings.TrimPrefix(query, "?"), nil)
-	if res.status != 200 {
-		t.Fatalf("list %s: %d %s", query, res.status, res.body)
+	res := c.Do("GET", "/api/v1/audit-events?limit=500&"+strings.TrimPrefix(query, "?"), nil)
+	if res.Status != 200 {
+		t.Fatalf("list %s: %d %s", query, res.Status, res.Body)
 	}
 	var page struct {
 		Items []json.RawMessage `json:"items"`
 	}
-	res.decode(t, &page)
+	res.Decode(t, &page)
 	return page.Items
 }
 
@@ -82,9 +82,9 @@ func TestAuditExport(t *testing.T) {
 	f := e.A
 	owner := e.signIn(f.acc.Owner.Email)
 	nobody := e.signIn(e.activeUser(f, nil).Email)
-	if res := nobody.do("GET", "/api/v1/audit-events/export", nil); res.status != 403 {
-		t.Fatalf("export without audit.view: %d %s", res.status, res.body)
-	} else if p := res.problem(t); !strings.HasSuffix(p.Type, "/forbidden") {
+	if res := nobody.Do("GET", "/api/v1/audit-events/export", nil); res.Status != 403 {
+		t.Fatalf("export without audit.view: %d %s", res.Status, res.Body)
+	} else if p := res.Problem(t); !strings.HasSuffix(p.Type, "/forbidden") {
 		t.Fatalf("export without audit.view: %+v", p)
 	}
 
@@ -151,8 +151,8 @@ func TestAuditExport(t *testing.T) {
 		t.Errorf("an action nobody wrote: %d lines", len(got))
 	}
 	for _, q := range []string{"?outcome=bogus", "?since=yesterday"} {
-		if res := owner.do("GET", "/api/v1/audit-events/export"+q, nil); res.status != 400 {
-			t.Errorf("export%s: %d, want 400: %s", q, res.status, res.body)
+		if res := owner.Do("GET", "/api/v1/audit-events/export"+q, nil); res.Status != 400 {
+			t.Errorf("export%s: %d, want 400: %s", q, res.Status, res.Body)
 		}
 	}
 

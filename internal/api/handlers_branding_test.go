@@ -43,25 +43,25 @@ func TestLogoUpload(t *testing.T) {
 		{"too big", logo + strings.Repeat("x", 512<<10), "512 KiB"},
 		{"too wide", testLogo(t, 1100, 2), "1024×1024"},
 	} {
-		r := owner.doWith("POST", "/api/v1/branding/logo", rawJSON(tc.body), pngType)
-		if r.status != 422 || !hasField(r.problem(t), "logo") || !strings.Contains(string(r.body), tc.msg) {
-			t.Errorf("%s: %d %s", tc.name, r.status, r.body)
+		r := owner.DoWith("POST", "/api/v1/branding/logo", rawJSON(tc.body), pngType)
+		if r.Status != 422 || !hasField(r.Problem(t), "logo") || !strings.Contains(string(r.Body), tc.msg) {
+			t.Errorf("%s: %d %s", tc.name, r.Status, r.Body)
 		}
 	}
-	if r := owner.do("GET", "/api/v1/branding", nil); !strings.Contains(string(r.body), `"has_logo":false`) {
-		t.Fatalf("refused logo stored: %s", r.body)
+	if r := owner.Do("GET", "/api/v1/branding", nil); !strings.Contains(string(r.Body), `"has_logo":false`) {
+		t.Fatalf("refused logo stored: %s", r.Body)
 	}
 
 	// A user without branding.manage is refused.
 	plain := e.signIn(e.activeUser(f, allBut(portico.PermBrandingManage)).Email)
-	if r := plain.doWith("POST", "/api/v1/branding/logo", rawJSON(logo), pngType); r.status != 403 {
-		t.Fatalf("without branding.manage: %d %s", r.status, r.body)
+	if r := plain.DoWith("POST", "/api/v1/branding/logo", rawJSON(logo), pngType); r.Status != 403 {
+		t.Fatalf("without branding.manage: %d %s", r.Status, r.Body)
 	}
 
 	// Raw body.
-	r := owner.doWith("POST", "/api/v1/branding/logo", rawJSON(logo), pngType)
-	if r.status != 200 || !strings.Contains(string(r.body), `"media_type":"image/png"`) || !strings.Contains(string(r.body), `"width":120`) {
-		t.Fatalf("raw upload: %d %s", r.status, r.body)
+	r := owner.DoWith("POST", "/api/v1/branding/logo", rawJSON(logo), pngType)
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"media_type":"image/png"`) || !strings.Contains(string(r.Body), `"width":120`) {
+		t.Fatalf("raw upload: %d %s", r.Status, r.Body)
 	}
 	// Multipart, as a browser form sends it.
 	var body bytes.Buffer
@@ -70,21 +70,21 @@ func TestLogoUpload(t *testing.T) {
 	must(t, err)
 	_, _ = fw.Write([]byte(testLogo(t, 30, 30)))
 	must(t, mw.Close())
-	r = owner.doWith("POST", "/api/v1/branding/logo", rawJSON(body.String()), http.Header{"Content-Type": {mw.FormDataContentType()}})
-	if r.status != 200 || !strings.Contains(string(r.body), `"width":30`) {
-		t.Fatalf("multipart upload: %d %s", r.status, r.body)
+	r = owner.DoWith("POST", "/api/v1/branding/logo", rawJSON(body.String()), http.Header{"Content-Type": {mw.FormDataContentType()}})
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"width":30`) {
+		t.Fatalf("multipart upload: %d %s", r.Status, r.Body)
 	}
 	// Everyone signed in to the account sees that there is one.
-	if r := plain.do("GET", "/api/v1/branding", nil); r.status != 200 || !strings.Contains(string(r.body), `"has_logo":true`) {
-		t.Fatalf("plain user reads branding: %d %s", r.status, r.body)
+	if r := plain.Do("GET", "/api/v1/branding", nil); r.Status != 200 || !strings.Contains(string(r.Body), `"has_logo":true`) {
+		t.Fatalf("plain user reads branding: %d %s", r.Status, r.Body)
 	}
-	if r := plain.do("DELETE", "/api/v1/branding/logo", nil); r.status != 403 {
-		t.Fatalf("plain user deletes: %d %s", r.status, r.body)
+	if r := plain.Do("DELETE", "/api/v1/branding/logo", nil); r.Status != 403 {
+		t.Fatalf("plain user deletes: %d %s", r.Status, r.Body)
 	}
-	if r := owner.do("DELETE", "/api/v1/branding/logo", nil); r.status != 204 {
-		t.Fatalf("delete: %d %s", r.status, r.body)
+	if r := owner.Do("DELETE", "/api/v1/branding/logo", nil); r.Status != 204 {
+		t.Fatalf("delete: %d %s", r.Status, r.Body)
 	}
-	if r := owner.do("DELETE", "/api/v1/branding/logo", nil); r.status != 404 {
-		t.Fatalf("delete again: %d %s", r.status, r.body)
+	if r := owner.Do("DELETE", "/api/v1/branding/logo", nil); r.Status != 404 {
+		t.Fatalf("delete again: %d %s", r.Status, r.Body)
 	}
 }

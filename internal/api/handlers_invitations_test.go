@@ -70,11 +70,11 @@ func TestInvitationEmail(t *testing.T) {
 	invite := func(email, lang string) invited {
 		t.Helper()
 		var out invited
-		res := owner.do("POST", "/api/v1/users", map[string]any{"email": email, "language": lang})
-		if res.status != 201 {
-			t.Fatalf("invite %s: %d %s", email, res.status, res.body)
+		res := owner.Do("POST", "/api/v1/users", map[string]any{"email": email, "language": lang})
+		if res.Status != 201 {
+			t.Fatalf("invite %s: %d %s", email, res.Status, res.Body)
 		}
-		res.decode(t, &out)
+		res.Decode(t, &out)
 		if out.EmailStatus != "sent" || out.EmailError != "" {
 			t.Fatalf("invite %s: email %q %q", email, out.EmailStatus, out.EmailError)
 		}
@@ -82,7 +82,7 @@ func TestInvitationEmail(t *testing.T) {
 	}
 	accept := func(token string) int {
 		t.Helper()
-		return e.anon().do("POST", "/api/v1/invitations/accept", map[string]any{"token": token, "name": "New Tech", "password": testPassword}).status
+		return e.anon().Do("POST", "/api/v1/invitations/accept", map[string]any{"token": token, "name": "New Tech", "password": testPassword}).Status
 	}
 
 	t.Run("received in the invitee's language, and the link works once", func(t *testing.T) {
@@ -108,16 +108,16 @@ func TestInvitationEmail(t *testing.T) {
 		}
 		// A security notice follows a password change, in the user's language.
 		c := e.signIn("anna@example.test")
-		if res := c.do("PATCH", "/api/v1/users/"+inv.ID, map[string]any{"password": "another " + testPassword, "current_password": testPassword}); res.status != 200 {
-			t.Fatalf("change password: %d %s", res.status, res.body)
+		if res := c.Do("PATCH", "/api/v1/users/"+inv.ID, map[string]any{"password": "another " + testPassword, "current_password": testPassword}); res.Status != 200 {
+			t.Fatalf("change password: %d %s", res.Status, res.Body)
 		}
 		n := srv.WaitFor(t, "anna@example.test", "Passwort wurde geändert", 5*time.Second)
 		if !strings.Contains(n.Text, "Alpha Ltd") || linkRE.MatchString(n.Text) {
 			t.Errorf("password notice:\n%s", n.Text)
 		}
 		// And another when an administrator disables the account.
-		if res := owner.do("POST", "/api/v1/users/"+inv.ID+"/disable", nil); res.status != 200 {
-			t.Fatalf("disable: %d %s", res.status, res.body)
+		if res := owner.Do("POST", "/api/v1/users/"+inv.ID+"/disable", nil); res.Status != 200 {
+			t.Fatalf("disable: %d %s", res.Status, res.Body)
 		}
 		d := srv.WaitFor(t, "anna@example.test", "deaktiviert", 5*time.Second)
 		if !strings.Contains(d.Text, "Owner of Alpha Ltd") {
@@ -129,11 +129,11 @@ func TestInvitationEmail(t *testing.T) {
 		inv := invite("bruno@example.test", "fr")
 		first := invitationToken(t, srv.WaitFor(t, "bruno@example.test", "", 5*time.Second))
 		var again invited
-		res := owner.do("POST", "/api/v1/users/"+inv.ID+"/invitation/resend", nil)
-		if res.status != 200 {
-			t.Fatalf("resend: %d %s", res.status, res.body)
+		res := owner.Do("POST", "/api/v1/users/"+inv.ID+"/invitation/resend", nil)
+		if res.Status != 200 {
+			t.Fatalf("resend: %d %s", res.Status, res.Body)
 		}
-		res.decode(t, &again)
+		res.Decode(t, &again)
 		if again.EmailStatus != "sent" {
 			t.Fatalf("resend email: %q %q", again.EmailStatus, again.EmailError)
 		}
@@ -155,8 +155,8 @@ func TestInvitationEmail(t *testing.T) {
 			t.Fatalf("new link: %d", got)
 		}
 		// Nothing to resend once registered.
-		if res := owner.do("POST", "/api/v1/users/"+inv.ID+"/invitation/resend", nil); res.status != 409 {
-			t.Fatalf("resend to a registered user: %d, want 409", res.status)
+		if res := owner.Do("POST", "/api/v1/users/"+inv.ID+"/invitation/resend", nil); res.Status != 409 {
+			t.Fatalf("resend to a registered user: %d, want 409", res.Status)
 		}
 	})
 
@@ -166,32 +166,32 @@ func TestInvitationEmail(t *testing.T) {
 		var pending struct {
 			ExpiresAt time.Time `json:"expires_at"`
 		}
-		res := owner.do("GET", "/api/v1/users/"+inv.ID+"/invitation", nil)
-		if res.status != 200 {
-			t.Fatalf("get invitation: %d %s", res.status, res.body)
+		res := owner.Do("GET", "/api/v1/users/"+inv.ID+"/invitation", nil)
+		if res.Status != 200 {
+			t.Fatalf("get invitation: %d %s", res.Status, res.Body)
 		}
-		res.decode(t, &pending)
+		res.Decode(t, &pending)
 		if !pending.ExpiresAt.Equal(inv.InvitationExpiresAt) || time.Until(pending.ExpiresAt) < 6*24*time.Hour {
 			t.Fatalf("expiry %v, want %v, about a week ahead", pending.ExpiresAt, inv.InvitationExpiresAt)
 		}
-		if res := owner.do("DELETE", "/api/v1/users/"+inv.ID+"/invitation", nil); res.status != 204 {
-			t.Fatalf("revoke: %d %s", res.status, res.body)
+		if res := owner.Do("DELETE", "/api/v1/users/"+inv.ID+"/invitation", nil); res.Status != 204 {
+			t.Fatalf("revoke: %d %s", res.Status, res.Body)
 		}
 		if got := accept(token); got != 404 {
 			t.Fatalf("revoked link: %d, want 404", got)
 		}
-		if res := owner.do("GET", "/api/v1/users/"+inv.ID+"/invitation", nil); res.status != 404 {
-			t.Fatalf("pending invitation after revoke: %d, want 404", res.status)
+		if res := owner.Do("GET", "/api/v1/users/"+inv.ID+"/invitation", nil); res.Status != 404 {
+			t.Fatalf("pending invitation after revoke: %d, want 404", res.Status)
 		}
 		var u struct{ State string }
-		res = owner.do("GET", "/api/v1/users/"+inv.ID, nil)
-		res.decode(t, &u)
-		if res.status != 200 || u.State != "invited" {
-			t.Fatalf("invited user after revoke: %d %s", res.status, res.body)
+		res = owner.Do("GET", "/api/v1/users/"+inv.ID, nil)
+		res.Decode(t, &u)
+		if res.Status != 200 || u.State != "invited" {
+			t.Fatalf("invited user after revoke: %d %s", res.Status, res.Body)
 		}
 		// Invited again later, a new link works.
-		if res := owner.do("POST", "/api/v1/users/"+inv.ID+"/invitation/resend", nil); res.status != 200 {
-			t.Fatalf("resend after revoke: %d %s", res.status, res.body)
+		if res := owner.Do("POST", "/api/v1/users/"+inv.ID+"/invitation/resend", nil); res.Status != 200 {
+			t.Fatalf("resend after revoke: %d %s", res.Status, res.Body)
 		}
 		msgs := srv.Messages()
 		if got := accept(invitationToken(t, msgs[len(msgs)-1])); got != 200 {
@@ -203,11 +203,11 @@ func TestInvitationEmail(t *testing.T) {
 		var page struct {
 			Items []struct{ Action, Outcome string } `json:"items"`
 		}
-		res := owner.do("GET", "/api/v1/audit-events?limit=500", nil)
-		if res.status != 200 {
-			t.Fatalf("audit: %d %s", res.status, res.body)
+		res := owner.Do("GET", "/api/v1/audit-events?limit=500", nil)
+		if res.Status != 200 {
+			t.Fatalf("audit: %d %s", res.Status, res.Body)
 		}
-		res.decode(t, &page)
+		res.Decode(t, &page)
 		seen := map[string]bool{}
 		for _, ev := range page.Items {
 			seen[ev.Action] = true
@@ -228,19 +228,19 @@ func TestInvitationEmailFailure(t *testing.T) {
 	srv := withMail(t, e, mailtest.Options{Refuse: true})
 	owner := e.signIn(e.A.acc.Owner.Email)
 	var out invited
-	res := owner.do("POST", "/api/v1/users", map[string]any{"email": "dora@example.test", "language": "es"})
-	if res.status != 201 {
-		t.Fatalf("invite: %d %s", res.status, res.body)
+	res := owner.Do("POST", "/api/v1/users", map[string]any{"email": "dora@example.test", "language": "es"})
+	if res.Status != 201 {
+		t.Fatalf("invite: %d %s", res.Status, res.Body)
 	}
-	res.decode(t, &out)
+	res.Decode(t, &out)
 	if out.State != "invited" || out.InvitationLink == "" || out.EmailStatus != "queued" || !strings.Contains(out.EmailError, "451") {
-		t.Fatalf("invite with a refusing server: %s", res.body)
+		t.Fatalf("invite with a refusing server: %s", res.Body)
 	}
 	// The failure is in the audit log.
 	var page struct {
 		Items []struct{ Action, Outcome, Detail string } `json:"items"`
 	}
-	owner.do("GET", "/api/v1/audit-events?limit=100", nil).decode(t, &page)
+	owner.Do("GET", "/api/v1/audit-events?limit=100", nil).Decode(t, &page)
 	found := false
 	for _, ev := range page.Items {
 		found = found || (ev.Action == "mail.failed" && ev.Outcome == "failed" && strings.Contains(ev.Detail, "dora@example.test"))
@@ -267,13 +267,13 @@ func TestInvitationEmailSlowServer(t *testing.T) {
 	e.app.SetMailDeliveryTimeout(300 * time.Millisecond)
 	owner := e.signIn(e.A.acc.Owner.Email)
 	var out invited
-	res := owner.do("POST", "/api/v1/users", map[string]any{"email": "emil@example.test"})
-	if res.status != 201 {
-		t.Fatalf("invite: %d %s", res.status, res.body)
+	res := owner.Do("POST", "/api/v1/users", map[string]any{"email": "emil@example.test"})
+	if res.Status != 201 {
+		t.Fatalf("invite: %d %s", res.Status, res.Body)
 	}
-	res.decode(t, &out)
+	res.Decode(t, &out)
 	if out.EmailStatus != "queued" || out.EmailError == "" || out.InvitationLink == "" {
-		t.Fatalf("invite with a server that never answers: %s", res.body)
+		t.Fatalf("invite with a server that never answers: %s", res.Body)
 	}
 }
 
@@ -281,10 +281,10 @@ func TestInvitationWithoutMail(t *testing.T) {
 	e := newEnv(t)
 	owner := e.signIn(e.A.acc.Owner.Email)
 	var out invited
-	res := owner.do("POST", "/api/v1/users", map[string]any{"email": "fritz@example.test"})
-	res.decode(t, &out)
-	if res.status != 201 || out.EmailStatus != "not_configured" || out.InvitationLink == "" {
-		t.Fatalf("invite without SMTP: %d %s", res.status, res.body)
+	res := owner.Do("POST", "/api/v1/users", map[string]any{"email": "fritz@example.test"})
+	res.Decode(t, &out)
+	if res.Status != 201 || out.EmailStatus != "not_configured" || out.InvitationLink == "" {
+		t.Fatalf("invite without SMTP: %d %s", res.Status, res.Body)
 	}
 }
 

@@ -29,22 +29,22 @@ func TestLegalGateHoldsBackEveryRoute(t *testing.T) {
 	session := e.signIn(admin.Email)
 
 	// Without versions nothing is held back.
-	if r := session.do("GET", "/api/v1/me", nil); r.status != 200 {
-		t.Fatalf("before versions: %d %s", r.status, r.body)
+	if r := session.Do("GET", "/api/v1/me", nil); r.Status != 200 {
+		t.Fatalf("before versions: %d %s", r.Status, r.Body)
 	}
 	// Bad input names the field; a user without legal.manage is refused.
-	if r := session.do("PUT", "/api/v1/legal", map[string]any{"terms": map[string]any{"version": "1", "text": "x", "url": "https://x.test"}}); r.status != 422 || !hasField(r.problem(t), "terms.url") {
-		t.Fatalf("bad input: %d %s", r.status, r.body)
+	if r := session.Do("PUT", "/api/v1/legal", map[string]any{"terms": map[string]any{"version": "1", "text": "x", "url": "https://x.test"}}); r.Status != 422 || !hasField(r.Problem(t), "terms.url") {
+		t.Fatalf("bad input: %d %s", r.Status, r.Body)
 	}
 	plain := e.signIn(e.activeUser(f, nil).Email)
-	if r := plain.do("PUT", "/api/v1/legal", map[string]any{"terms": map[string]any{"version": "1", "text": "x"}}); r.status != 403 {
-		t.Fatalf("without legal.manage: %d %s", r.status, r.body)
+	if r := plain.Do("PUT", "/api/v1/legal", map[string]any{"terms": map[string]any{"version": "1", "text": "x"}}); r.Status != 403 {
+		t.Fatalf("without legal.manage: %d %s", r.Status, r.Body)
 	}
 
 	v1 := map[string]any{"terms": map[string]any{"version": "2026-01", "text": "Be nice."},
 		"privacy": map[string]any{"version": "p1", "url": "https://example.test/privacy"}}
-	if r := session.do("PUT", "/api/v1/legal", v1); r.status != 200 || !strings.Contains(string(r.body), `"required":true`) {
-		t.Fatalf("set versions: %d %s", r.status, r.body)
+	if r := session.Do("PUT", "/api/v1/legal", v1); r.Status != 200 || !strings.Contains(string(r.Body), `"required":true`) {
+		t.Fatalf("set versions: %d %s", r.Status, r.Body)
 	}
 
 	for _, c := range []struct {
@@ -60,31 +60,31 @@ func TestLegalGateHoldsBackEveryRoute(t *testing.T) {
 			if rt.Method != "GET" && rt.Method != "DELETE" {
 				body = map[string]any{}
 			}
-			r := c.cl.do(rt.Method, path, body)
-			if r.status != 403 {
-				t.Errorf("%s: %s %s (%s): %d, want 403: %s", c.name, rt.Method, path, rt.OperationID, r.status, r.body)
+			r := c.cl.Do(rt.Method, path, body)
+			if r.Status != 403 {
+				t.Errorf("%s: %s %s (%s): %d, want 403: %s", c.name, rt.Method, path, rt.OperationID, r.Status, r.Body)
 				continue
 			}
-			if p := r.problem(t); p.Detail != "accept the current terms of service and privacy policy first" || !hasField(p, "legal") {
+			if p := r.Problem(t); p.Detail != "accept the current terms of service and privacy policy first" || !hasField(p, "legal") {
 				t.Errorf("%s: %s %s: %+v", c.name, rt.Method, path, p)
 			}
 		}
 	}
 
 	// Reading shows the documents; accepting opens everything, for the session and the user's key.
-	if r := session.do("GET", "/api/v1/legal", nil); r.status != 200 || !strings.Contains(string(r.body), "Be nice.") || !strings.Contains(string(r.body), `"accepted":false`) {
-		t.Fatalf("read: %d %s", r.status, r.body)
+	if r := session.Do("GET", "/api/v1/legal", nil); r.Status != 200 || !strings.Contains(string(r.Body), "Be nice.") || !strings.Contains(string(r.Body), `"accepted":false`) {
+		t.Fatalf("read: %d %s", r.Status, r.Body)
 	}
-	if r := session.do("POST", "/api/v1/legal/accept", nil); r.status != 200 || !strings.Contains(string(r.body), `"accepted":true`) {
-		t.Fatalf("accept: %d %s", r.status, r.body)
+	if r := session.Do("POST", "/api/v1/legal/accept", nil); r.Status != 200 || !strings.Contains(string(r.Body), `"accepted":true`) {
+		t.Fatalf("accept: %d %s", r.Status, r.Body)
 	}
 	for _, cl := range []*client{session, e.bearer(key)} {
-		if r := cl.do("GET", "/api/v1/me", nil); r.status != 200 {
-			t.Fatalf("after acceptance: %d %s", r.status, r.body)
+		if r := cl.Do("GET", "/api/v1/me", nil); r.Status != 200 {
+			t.Fatalf("after acceptance: %d %s", r.Status, r.Body)
 		}
 	}
-	if r := plain.do("GET", "/api/v1/me", nil); r.status != 403 {
-		t.Fatalf("another user is let through by the admin's acceptance: %d %s", r.status, r.body)
+	if r := plain.Do("GET", "/api/v1/me", nil); r.Status != 403 {
+		t.Fatalf("another user is let through by the admin's acceptance: %d %s", r.Status, r.Body)
 	}
 	events := check(e.app.ListAudit(ctx, f.sys, portico.AuditFilter{Action: "legal.accept"}))(t)
 	if len(events) != 1 || events[0].ActorID != admin.ID || !strings.Contains(events[0].Detail, "127.0.0.1") {
@@ -93,11 +93,11 @@ func TestLegalGateHoldsBackEveryRoute(t *testing.T) {
 
 	// A new version brings the gate back, for the one who set it too.
 	v1["terms"] = map[string]any{"version": "2026-02", "text": "Be nicer."}
-	if r := session.do("PUT", "/api/v1/legal", v1); r.status != 200 {
-		t.Fatalf("new version: %d %s", r.status, r.body)
+	if r := session.Do("PUT", "/api/v1/legal", v1); r.Status != 200 {
+		t.Fatalf("new version: %d %s", r.Status, r.Body)
 	}
-	if r := session.do("GET", "/api/v1/me", nil); r.status != 403 {
-		t.Fatalf("after a new version: %d %s", r.status, r.body)
+	if r := session.Do("GET", "/api/v1/me", nil); r.Status != 403 {
+		t.Fatalf("after a new version: %d %s", r.Status, r.Body)
 	}
 	// The other account is untouched.
 	if err := e.app.LegalGate(ctx, &app.Actor{Kind: app.ActorUser, AccountID: e.B.acc.Account.ID, UserID: e.B.user.ID}); err != nil {

@@ -1,14 +1,10 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -18,6 +14,7 @@ import (
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/api"
 	"github.com/portico-dev/portico/internal/app"
+	"github.com/portico-dev/portico/internal/servertest"
 	"github.com/portico-dev/portico/internal/store"
 )
 
@@ -153,106 +150,33 @@ func (e *env) enroll(f *fixture) string {
 func (e *env) signIn(email string) *client {
 	e.t.Helper()
 	c := e.anon()
-	if r := c.do("POST", "/api/v1/session", map[string]any{"email": email, "password": testPassword}); r.status != 200 {
-		e.t.Fatalf("sign in %s: %d %s", email, r.status, r.body)
+	if r := c.Do("POST", "/api/v1/session", map[string]any{"email": email, "password": testPassword}); r.Status != 200 {
+		e.t.Fatalf("sign in %s: %d %s", email, r.Status, r.Body)
 	}
 	return c
 }
 
 func (e *env) anon() *client {
-	jar, _ := cookiejar.New(nil)
-	return &client{t: e.t, base: e.srv.URL, http: &http.Client{Jar: jar}}
+	c := servertest.NewClient(e.t, e.srv.URL, "")
+	c.HTTP.Timeout = 0
+	c.Check = func(method, path string, r *response) { checkAgainstOpenAPI(e.t, e.srv.URL, method, path, r) }
+	return c
 }
 
 func (e *env) bearer(secret string) *client {
 	c := e.anon()
-	c.header = http.Header{"Authorization": {"Bearer " + secret}}
+	c.Bearer = secret
 	return c
 }
 
-// client sends requests to the test server.
-type client struct {
-	t      *testing.T
-	base   string
-	http   *http.Client
-	header http.Header
-}
-
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-// rawJSON is a request body sent exactly as written.
-type rawJSON string
-
-func (c *client) do(method, path string, body any) *response {
-	c.t.Helper()
-	return c.doWith(method, path, body, nil)
-}
-
-func (c *client) doWith(method, path string, body any, hdr http.Header) *response {
-	c.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case rawJSON:
-		rd = strings.NewReader(string(b))
-	default:
-		raw, err := json.Marshal(b)
-		must(c.t, err)
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, c.base+path, rd)
-	must(c.t, err)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for k, v := range c.header {
-		req.Header[k] = v
-	}
-	for k, v := range hdr {
-		req.Header[k] = v
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	r := &response{status: resp.StatusCode, header: resp.Header, body: raw}
-	checkAgainstOpenAPI(c.t, c.base, method, path, r)
-	return r
-}
-
-func (r *response) decode(t *testing.T, v any) {
-	t.Helper()
-	if err := json.Unmarshal(r.body, v); err != nil {
-		t.Fatalf("decode %s: %v", r.body, err)
-	}
-}
-
-type problem struct {
-	Type   string         `json:"type"`
-	Title  string         `json:"title"`
-	Status int            `json:"status"`
-	Detail string         `json:"detail"`
-	Errors []problemField `json:"errors"`
-}
-
-func (r *response) problem(t *testing.T) problem {
-	t.Helper()
-	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
-		t.Fatalf("status %d with Content-Type %q, want a problem document: %s", r.status, ct, r.body)
-	}
-	var p problem
-	r.decode(t, &p)
-	if p.Status != r.status {
-		t.Fatalf("problem status %d != response status %d", p.Status, r.status)
-	}
-	return p
-}
+// The tests speak to the server through the project's one raw test client.
+type (
+	client   = servertest.Client
+	response = servertest.Response
+	// rawJSON is a request body sent exactly as written.
+	rawJSON = servertest.RawJSON
+	problem = servertest.Problem
+)
 
 func must(t *testing.T, err error) {
 	t.Helper()

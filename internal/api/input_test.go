@@ -76,11 +76,11 @@ func TestBadInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			before := e.dump(f)
-			res := owner.do(tc.method, tc.path, tc.body)
-			if res.status != tc.status {
-				t.Fatalf("%d, want %d: %s", res.status, tc.status, res.body)
+			res := owner.Do(tc.method, tc.path, tc.body)
+			if res.Status != tc.status {
+				t.Fatalf("%d, want %d: %s", res.Status, tc.status, res.Body)
 			}
-			p := res.problem(t)
+			p := res.Problem(t)
 			found := false
 			for _, fe := range p.Errors {
 				if fe.Field == tc.field && strings.Contains(fe.Message, tc.detail) {
@@ -88,7 +88,7 @@ func TestBadInput(t *testing.T) {
 				}
 			}
 			if !found {
-				t.Fatalf("problem does not name %s with %q: %s", tc.field, tc.detail, res.body)
+				t.Fatalf("problem does not name %s with %q: %s", tc.field, tc.detail, res.Body)
 			}
 			if after := e.dump(f); after != before {
 				t.Fatalf("refused input changed the account:\nbefore %s\nafter %s", before, after)
@@ -97,19 +97,19 @@ func TestBadInput(t *testing.T) {
 	}
 
 	t.Run("content type", func(t *testing.T) {
-		res := owner.doWith("POST", "/api/v1/user-groups", rawJSON(`{"name":"x"}`), http.Header{"Content-Type": {"text/plain"}})
-		if res.status != 415 {
-			t.Fatalf("%d, want 415: %s", res.status, res.body)
+		res := owner.DoWith("POST", "/api/v1/user-groups", rawJSON(`{"name":"x"}`), http.Header{"Content-Type": {"text/plain"}})
+		if res.Status != 415 {
+			t.Fatalf("%d, want 415: %s", res.Status, res.Body)
 		}
-		res.problem(t)
+		res.Problem(t)
 	})
 	t.Run("body too large", func(t *testing.T) {
 		big := `{"name":"` + strings.Repeat("a", 1<<20) + `"}`
-		res := owner.do("POST", "/api/v1/user-groups", rawJSON(big))
-		if res.status != 413 {
-			t.Fatalf("%d, want 413: %s", res.status, res.body[:min(len(res.body), 200)])
+		res := owner.Do("POST", "/api/v1/user-groups", rawJSON(big))
+		if res.Status != 413 {
+			t.Fatalf("%d, want 413: %s", res.Status, res.Body[:min(len(res.Body), 200)])
 		}
-		res.problem(t)
+		res.Problem(t)
 	})
 
 	t.Run("back to Unassigned within 90 days", func(t *testing.T) {
@@ -118,26 +118,26 @@ func TestBadInput(t *testing.T) {
 		defer e.app.SetClock(func() time.Time { return time.Now().UTC() })
 		dev := e.enroll(f)
 		move := func(group string) *response {
-			return ownerKey.do("POST", "/api/v1/devices/move", map[string]any{"device_ids": []string{dev}, "group_id": group})
+			return ownerKey.Do("POST", "/api/v1/devices/move", map[string]any{"device_ids": []string{dev}, "group_id": group})
 		}
-		if res := move(f.group.ID); res.status != 204 {
-			t.Fatalf("move out: %d %s", res.status, res.body)
+		if res := move(f.group.ID); res.Status != 204 {
+			t.Fatalf("move out: %d %s", res.Status, res.Body)
 		}
 		now = now.Add(89 * 24 * time.Hour)
 		before := e.dump(f)
 		res := move(portico.UnassignedGroupID)
-		if res.status != 422 {
-			t.Fatalf("move back after 89 days: %d, want 422: %s", res.status, res.body)
+		if res.Status != 422 {
+			t.Fatalf("move back after 89 days: %d, want 422: %s", res.Status, res.Body)
 		}
-		if p := res.problem(t); len(p.Errors) == 0 || p.Errors[0].Field != "group_id" {
-			t.Fatalf("problem does not name group_id: %s", res.body)
+		if p := res.Problem(t); len(p.Errors) == 0 || p.Errors[0].Field != "group_id" {
+			t.Fatalf("problem does not name group_id: %s", res.Body)
 		}
 		if after := e.dump(f); after != before {
 			t.Fatal("refused move changed the account")
 		}
 		now = now.Add(2 * 24 * time.Hour)
-		if res := move(portico.UnassignedGroupID); res.status != 204 {
-			t.Fatalf("move back after 91 days: %d %s", res.status, res.body)
+		if res := move(portico.UnassignedGroupID); res.Status != 204 {
+			t.Fatalf("move back after 91 days: %d %s", res.Status, res.Body)
 		}
 	})
 
@@ -149,11 +149,11 @@ func TestBadInput(t *testing.T) {
 		s.ManagedLicences = lic.ManagedUsed
 		check(e.app.UpdateAccount(ctx, f.sys, app.AccountUpdate{Settings: &s}))(t)
 		dev := e.enroll(f)
-		res := ownerKey.do("POST", "/api/v1/devices/move", map[string]any{"device_ids": []string{dev}, "group_id": f.group.ID})
-		if res.status != 409 {
-			t.Fatalf("move without a free licence: %d, want 409: %s", res.status, res.body)
+		res := ownerKey.Do("POST", "/api/v1/devices/move", map[string]any{"device_ids": []string{dev}, "group_id": f.group.ID})
+		if res.Status != 409 {
+			t.Fatalf("move without a free licence: %d, want 409: %s", res.Status, res.Body)
 		}
-		if p := res.problem(t); !strings.HasSuffix(p.Type, "/plan_limit") {
+		if p := res.Problem(t); !strings.HasSuffix(p.Type, "/plan_limit") {
 			t.Fatalf("problem type %q, want a limit problem", p.Type)
 		}
 	})
@@ -165,12 +165,12 @@ func TestGroupSettingNullIsInherited(t *testing.T) {
 	e := newEnv(t)
 	f := e.A
 	owner := e.signIn(f.acc.Owner.Email)
-	res := owner.do("PUT", "/api/v1/device-groups/"+f.group.ID+"/settings", rawJSON(`{"own":{"chat":false,"terminal":null}}`))
-	if res.status != http.StatusOK {
-		t.Fatalf("%d: %s", res.status, res.body)
+	res := owner.Do("PUT", "/api/v1/device-groups/"+f.group.ID+"/settings", rawJSON(`{"own":{"chat":false,"terminal":null}}`))
+	if res.Status != http.StatusOK {
+		t.Fatalf("%d: %s", res.Status, res.Body)
 	}
 	var view app.GroupSettingsView
-	res.decode(t, &view)
+	res.Decode(t, &view)
 	if on, set := view.Own["chat"]; !set || on {
 		t.Errorf("chat: %v, %v; want set off", on, set)
 	}

@@ -380,13 +380,13 @@ func TestPermissionMatrix(t *testing.T) {
 				}
 				r := tc.build(e, f)
 				if tc.upgrade {
-					if got := e.anon().do(rt.Method, r.path(rt), r.body); got.status != 401 {
-						t.Fatalf("anonymous %s %s: %d, want 401: %s", rt.Method, r.path(rt), got.status, got.body)
+					if got := e.anon().Do(rt.Method, r.path(rt), r.body); got.Status != 401 {
+						t.Fatalf("anonymous %s %s: %d, want 401: %s", rt.Method, r.path(rt), got.Status, got.Body)
 					}
 					return
 				}
-				if got := e.anon().do(rt.Method, r.path(rt), r.body); got.status != rt.Status {
-					t.Fatalf("anonymous %s %s: %d, want %d: %s", rt.Method, r.path(rt), got.status, rt.Status, got.body)
+				if got := e.anon().Do(rt.Method, r.path(rt), r.body); got.Status != rt.Status {
+					t.Fatalf("anonymous %s %s: %d, want %d: %s", rt.Method, r.path(rt), got.Status, rt.Status, got.Body)
 				}
 				return
 			case rt.Public:
@@ -395,9 +395,9 @@ func TestPermissionMatrix(t *testing.T) {
 
 			// Anonymous callers are refused before anything else.
 			r := tc.build(e, f)
-			if got := e.anon().do(rt.Method, r.path(rt), r.body); got.status != 401 {
-				t.Fatalf("anonymous: %d, want 401: %s", got.status, got.body)
-			} else if got.problem(t); got.header.Get("WWW-Authenticate") == "" {
+			if got := e.anon().Do(rt.Method, r.path(rt), r.body); got.Status != 401 {
+				t.Fatalf("anonymous: %d, want 401: %s", got.Status, got.Body)
+			} else if got.Problem(t); got.Header.Get("WWW-Authenticate") == "" {
 				t.Errorf("401 without WWW-Authenticate")
 			}
 
@@ -406,8 +406,8 @@ func TestPermissionMatrix(t *testing.T) {
 				if tc.self != nil {
 					none, r = tc.self(e, f)
 				}
-				if got := none.do(rt.Method, r.path(rt), r.body); got.status != rt.Status {
-					t.Fatalf("signed-in user without permissions: %d, want %d: %s", got.status, rt.Status, got.body)
+				if got := none.Do(rt.Method, r.path(rt), r.body); got.Status != rt.Status {
+					t.Fatalf("signed-in user without permissions: %d, want %d: %s", got.Status, rt.Status, got.Body)
 				}
 				return
 			}
@@ -418,24 +418,24 @@ func TestPermissionMatrix(t *testing.T) {
 			}
 			refused := lacker(without)
 			before := e.dump(f)
-			res := refused.do(rt.Method, r.path(rt), r.body)
+			res := refused.Do(rt.Method, r.path(rt), r.body)
 			if tc.filtered {
 				var page struct {
 					Items []any `json:"items"`
 					Total int   `json:"total"`
 				}
-				if res.status != 200 {
-					t.Fatalf("without %v: %d, want 200 with an empty list: %s", without, res.status, res.body)
+				if res.Status != 200 {
+					t.Fatalf("without %v: %d, want 200 with an empty list: %s", without, res.Status, res.Body)
 				}
-				res.decode(t, &page)
+				res.Decode(t, &page)
 				if len(page.Items) != 0 || page.Total != 0 {
-					t.Fatalf("without %v the list shows %d items: %s", without, len(page.Items), res.body)
+					t.Fatalf("without %v the list shows %d items: %s", without, len(page.Items), res.Body)
 				}
 			} else {
-				if res.status != 403 && res.status != 404 {
-					t.Fatalf("without %v: %d, want 403 or 404: %s", without, res.status, res.body)
+				if res.Status != 403 && res.Status != 404 {
+					t.Fatalf("without %v: %d, want 403 or 404: %s", without, res.Status, res.Body)
 				}
-				res.problem(t)
+				res.Problem(t)
 			}
 			if after := e.dump(f); after != before {
 				t.Fatalf("a refused request changed the account:\nbefore %s\nafter %s", before, after)
@@ -443,13 +443,13 @@ func TestPermissionMatrix(t *testing.T) {
 
 			r = tc.build(e, f)
 			if tc.upgrade {
-				if res := holder.do(rt.Method, r.path(rt), r.body); res.status == 401 || res.status == 403 || res.status == 404 {
-					t.Fatalf("with %s: %d, want past authorization: %s", tc.perm, res.status, res.body)
+				if res := holder.Do(rt.Method, r.path(rt), r.body); res.Status == 401 || res.Status == 403 || res.Status == 404 {
+					t.Fatalf("with %s: %d, want past authorization: %s", tc.perm, res.Status, res.Body)
 				}
 				return
 			}
-			if res := holder.do(rt.Method, r.path(rt), r.body); res.status != rt.Status {
-				t.Fatalf("with %s: %d, want %d: %s\nserver log: %v", tc.perm, res.status, rt.Status, res.body, e.log.take())
+			if res := holder.Do(rt.Method, r.path(rt), r.body); res.Status != rt.Status {
+				t.Fatalf("with %s: %d, want %d: %s\nserver log: %v", tc.perm, res.Status, rt.Status, res.Body, e.log.take())
 			}
 		})
 	}

@@ -90,8 +90,8 @@ func schemaAt(loc string) (*jsonschema.Schema, error) {
 // checkAgainstOpenAPI validates one answer; a mismatch fails the test that received it.
 func checkAgainstOpenAPI(t *testing.T, base, method, path string, r *response) {
 	t.Helper()
-	ct := r.header.Get("Content-Type")
-	if len(r.body) == 0 || (ct != "application/json" && ct != "application/problem+json") {
+	ct := r.Header.Get("Content-Type")
+	if len(r.Body) == 0 || (ct != "application/json" && ct != "application/problem+json") {
 		return
 	}
 	if err := loadOpenAPI(base); err != nil {
@@ -115,20 +115,20 @@ func checkAgainstOpenAPI(t *testing.T, base, method, path string, r *response) {
 			return
 		}
 		loc = openAPIURL + "#/paths/" + pointer(routePath) + "/" + strings.ToLower(method) + "/responses/" +
-			strconv.Itoa(r.status) + "/content/" + pointer("application/json") + "/schema"
+			strconv.Itoa(r.Status) + "/content/" + pointer("application/json") + "/schema"
 	}
 	s, err := schemaAt(loc)
 	if err != nil {
-		t.Errorf("%s %s answered %d, which the OpenAPI document does not describe: %v", method, path, r.status, err)
+		t.Errorf("%s %s answered %d, which the OpenAPI document does not describe: %v", method, path, r.Status, err)
 		return
 	}
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(r.body))
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(r.Body))
 	if err != nil {
 		t.Errorf("%s %s: the answer is not JSON: %v", method, path, err)
 		return
 	}
 	if err := s.Validate(v); err != nil {
-		t.Errorf("%s %s (%d) does not match its OpenAPI schema: %v\nbody: %.400s", method, path, r.status, err, r.body)
+		t.Errorf("%s %s (%d) does not match its OpenAPI schema: %v\nbody: %.400s", method, path, r.Status, err, r.Body)
 	}
 }
 
@@ -137,12 +137,12 @@ func checkAgainstOpenAPI(t *testing.T, base, method, path string, r *response) {
 func TestOpenAPIChecksAnswers(t *testing.T) {
 	e := newEnv(t)
 	owner := e.signIn(e.A.acc.Owner.Email)
-	good := owner.do("GET", "/api/v1/device-groups/"+e.A.group.ID, nil)
-	if good.status != http.StatusOK {
-		t.Fatalf("get group: %d", good.status)
+	good := owner.Do("GET", "/api/v1/device-groups/"+e.A.group.ID, nil)
+	if good.Status != http.StatusOK {
+		t.Fatalf("get group: %d", good.Status)
 	}
 	bad := *good
-	bad.body = bytes.Replace(good.body, []byte(`"name":`), []byte(`"name":12,"was":`), 1)
+	bad.Body = bytes.Replace(good.Body, []byte(`"name":`), []byte(`"name":12,"was":`), 1)
 	inner := &testing.T{}
 	done := make(chan struct{})
 	go func() {
@@ -153,7 +153,7 @@ func TestOpenAPIChecksAnswers(t *testing.T) {
 	if !inner.Failed() {
 		t.Fatal("a group whose name is a number passed its schema")
 	}
-	badProblem := &response{status: 404, header: http.Header{"Content-Type": {"application/problem+json"}}, body: []byte(`{"type":1}`)}
+	badProblem := &response{Status: 404, Header: http.Header{"Content-Type": {"application/problem+json"}}, Body: []byte(`{"type":1}`)}
 	inner = &testing.T{}
 	done = make(chan struct{})
 	go func() { defer close(done); checkAgainstOpenAPI(inner, e.srv.URL, "GET", "/x", badProblem) }()

@@ -134,15 +134,15 @@ func TestCrossAccountProbe(t *testing.T) {
 		}
 	}
 	for _, p := range probes {
-		res := owner.do(p.method, p.path, p.body)
+		res := owner.Do(p.method, p.path, p.body)
 		name := p.method + " " + p.path
-		if res.status != 404 {
-			t.Errorf("%s %v: %d, want 404: %s", name, p.body, res.status, res.body)
+		if res.Status != 404 {
+			t.Errorf("%s %v: %d, want 404: %s", name, p.body, res.Status, res.Body)
 			continue
 		}
-		pr := res.problem(t)
+		pr := res.Problem(t)
 		if p.bodyField != "" && len(pr.Errors) > 0 && !hasFieldPrefix(pr.Errors, p.bodyField) {
-			t.Errorf("%s %v: 404 does not name %s: %s", name, p.body, p.bodyField, res.body)
+			t.Errorf("%s %v: 404 does not name %s: %s", name, p.body, p.bodyField, res.Body)
 		}
 	}
 	if got, err := e.app.GetSession(t.Context(), b.sys, bSession.ID); err != nil || got.State != portico.RemoteSessionActive {
@@ -156,8 +156,8 @@ func TestCrossAccountProbe(t *testing.T) {
 		_, s, err := e.app.CreateAPIKey(t.Context(), a.ownerAct, "probe2", nil)
 		return s, err
 	}())(t)
-	if res := e.bearer(secret).do("GET", "/api/v1/devices/"+b.device, nil); res.status != 404 {
-		t.Errorf("bearer probe: %d, want 404", res.status)
+	if res := e.bearer(secret).Do("GET", "/api/v1/devices/"+b.device, nil); res.Status != 404 {
+		t.Errorf("bearer probe: %d, want 404", res.Status)
 	}
 }
 

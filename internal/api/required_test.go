@@ -25,7 +25,7 @@ func TestRequiredMatchesValidation(t *testing.T) {
 			} `json:"schemas"`
 		} `json:"components"`
 	}
-	owner.do("GET", "/api/v1/openapi.json", nil).decode(t, &doc)
+	owner.Do("GET", "/api/v1/openapi.json", nil).Decode(t, &doc)
 	ids := map[string]string{
 		"/api/v1/users/{id}": f.user.ID, "/api/v1/user-groups/{id}": f.userGroup.ID, "/api/v1/roles/{id}": f.role.ID,
 		"/api/v1/device-groups/{id}": f.group.ID, "/api/v1/devices/{id}": f.device, "/api/v1/assignment-rules/{id}": f.rule.ID,
@@ -60,18 +60,18 @@ func TestRequiredMatchesValidation(t *testing.T) {
 		if strings.Contains(path, "{") {
 			continue
 		}
-		res := owner.do(rt.Method, path, map[string]any{})
-		if res.status != http.StatusUnprocessableEntity && res.status != http.StatusBadRequest {
+		res := owner.Do(rt.Method, path, map[string]any{})
+		if res.Status != http.StatusUnprocessableEntity && res.Status != http.StatusBadRequest {
 			// Accepted, or refused for a reason of state before its input was read (turning off a
 			// 2FA that is not on): the required fields are not observed here.
-			if res.status/100 == 2 && len(want) > 0 {
+			if res.Status/100 == 2 && len(want) > 0 {
 				t.Errorf("%s %s: an empty body was accepted; the document requires %v", rt.Method, rt.Path, want)
 			}
 			continue
 		}
 		var got []string
-		if res.status == http.StatusUnprocessableEntity || res.status == http.StatusBadRequest {
-			for _, fe := range res.problem(t).Errors {
+		if res.Status == http.StatusUnprocessableEntity || res.Status == http.StatusBadRequest {
+			for _, fe := range res.Problem(t).Errors {
 				if !strings.Contains(fe.Field, ".") && !strings.Contains(fe.Field, "[") {
 					got = append(got, fe.Field)
 				}

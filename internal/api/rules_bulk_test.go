@@ -23,13 +23,13 @@ func TestDeleteAssignmentRulesBulk(t *testing.T) {
 	a, b := rule("Alpha"), rule("Bravo")
 	for _, unknown := range []string{"rul_nosuch", e.B.rule.ID} {
 		before := e.dump(f)
-		res := owner.do("POST", "/api/v1/assignment-rules/delete", map[string]any{"rule_ids": []string{a, unknown, b}})
-		if res.status != 404 {
-			t.Fatalf("bulk delete with %s: %d, want 404: %s", unknown, res.status, res.body)
+		res := owner.Do("POST", "/api/v1/assignment-rules/delete", map[string]any{"rule_ids": []string{a, unknown, b}})
+		if res.Status != 404 {
+			t.Fatalf("bulk delete with %s: %d, want 404: %s", unknown, res.Status, res.Body)
 		}
-		p := res.problem(t)
+		p := res.Problem(t)
 		if len(p.Errors) != 1 || p.Errors[0].Field != "rule_ids[1]" || !strings.Contains(p.Errors[0].Message, unknown) {
-			t.Fatalf("problem does not name rule_ids[1] (%s): %s", unknown, res.body)
+			t.Fatalf("problem does not name rule_ids[1] (%s): %s", unknown, res.Body)
 		}
 		if after := e.dump(f); after != before {
 			t.Fatalf("a refused bulk delete changed the account:\nbefore %s\nafter %s", before, after)
@@ -39,12 +39,12 @@ func TestDeleteAssignmentRulesBulk(t *testing.T) {
 		t.Fatalf("the other account's rule: %v", err)
 	}
 	for _, body := range []any{map[string]any{}, map[string]any{"rule_ids": []string{}}} {
-		if res := owner.do("POST", "/api/v1/assignment-rules/delete", body); res.status != 422 {
-			t.Fatalf("bulk delete of nothing: %d, want 422: %s", res.status, res.body)
+		if res := owner.Do("POST", "/api/v1/assignment-rules/delete", body); res.Status != 422 {
+			t.Fatalf("bulk delete of nothing: %d, want 422: %s", res.Status, res.Body)
 		}
 	}
-	if res := owner.do("POST", "/api/v1/assignment-rules/delete", map[string]any{"rule_ids": []string{a, b}}); res.status != 204 {
-		t.Fatalf("bulk delete: %d, want 204: %s", res.status, res.body)
+	if res := owner.Do("POST", "/api/v1/assignment-rules/delete", map[string]any{"rule_ids": []string{a, b}}); res.Status != 204 {
+		t.Fatalf("bulk delete: %d, want 204: %s", res.Status, res.Body)
 	}
 	for _, id := range []string{a, b} {
 		if _, err := e.app.GetRule(ctx, f.ownerAct, id); !portico.IsKind(err, portico.KindNotFound) {
@@ -81,20 +81,20 @@ func TestDeviceGroupNameAndDescriptionRefusals(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			before := e.dump(f)
-			res := owner.do(tc.method, tc.path, tc.body)
-			if res.status != 422 {
-				t.Fatalf("%d, want 422: %s", res.status, res.body)
+			res := owner.Do(tc.method, tc.path, tc.body)
+			if res.Status != 422 {
+				t.Fatalf("%d, want 422: %s", res.Status, res.Body)
 			}
-			p := res.problem(t)
+			p := res.Problem(t)
 			if len(p.Errors) == 0 || p.Errors[0].Field != tc.field {
-				t.Fatalf("problem does not name %s: %s", tc.field, res.body)
+				t.Fatalf("problem does not name %s: %s", tc.field, res.Body)
 			}
 			if after := e.dump(f); after != before {
 				t.Fatalf("refused input changed the account:\nbefore %s\nafter %s", before, after)
 			}
 		})
 	}
-	if res := owner.do("POST", "/api/v1/device-groups", map[string]any{"name": "Unassigned laptops", "description": "two\nlines"}); res.status != 201 {
-		t.Fatalf("an ordinary group: %d %s", res.status, res.body)
+	if res := owner.Do("POST", "/api/v1/device-groups", map[string]any{"name": "Unassigned laptops", "description": "two\nlines"}); res.Status != 201 {
+		t.Fatalf("an ordinary group: %d %s", res.Status, res.Body)
 	}
 }

@@ -109,11 +109,11 @@ func TestStrictInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			before := e.dump(f)
-			res := owner.do(tc.method, tc.path, tc.body)
-			if res.status != 422 {
-				t.Fatalf("%d, want 422: %s", res.status, res.body)
+			res := owner.Do(tc.method, tc.path, tc.body)
+			if res.Status != 422 {
+				t.Fatalf("%d, want 422: %s", res.Status, res.Body)
 			}
-			p := res.problem(t)
+			p := res.Problem(t)
 			found := false
 			for _, fe := range p.Errors {
 				if fe.Field == tc.field && strings.Contains(fe.Message, tc.detail) {
@@ -121,7 +121,7 @@ func TestStrictInput(t *testing.T) {
 				}
 			}
 			if !found {
-				t.Fatalf("problem does not name %s with %q: %s", tc.field, tc.detail, res.body)
+				t.Fatalf("problem does not name %s with %q: %s", tc.field, tc.detail, res.Body)
 			}
 			if after := e.dump(f); after != before {
 				t.Fatalf("refused input changed the account:\nbefore %s\nafter %s", before, after)
@@ -145,8 +145,8 @@ func TestStrictInputAccepts(t *testing.T) {
 		{"PATCH", "/api/v1/devices/" + f.device, rawJSON(` {"name":"Zoë\u2019s PC"} `)},
 		{"POST", "/api/v1/api-keys", rawJSON(`{"name":"CI","permissions":["users.view"]}`)},
 	} {
-		if res := owner.do(c.method, c.path, c.body); res.status >= 300 {
-			t.Errorf("%s %s: %d %s", c.method, c.path, res.status, res.body)
+		if res := owner.Do(c.method, c.path, c.body); res.Status >= 300 {
+			t.Errorf("%s %s: %d %s", c.method, c.path, res.Status, res.Body)
 		}
 	}
 	g, err := e.app.GetUserGroup(context.Background(), f.sys, f.userGroup.ID)

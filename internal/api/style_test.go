@@ -32,12 +32,12 @@ func TestEveryEndpointRefusesWithoutCredentials(t *testing.T) {
 		if rt.Method == "POST" || rt.Method == "PUT" || rt.Method == "PATCH" {
 			body = map[string]any{}
 		}
-		res := anon.doWith(rt.Method, path, body, http.Header{"Origin": {anon.base}})
-		if res.status != http.StatusUnauthorized {
-			t.Errorf("%s %s without credentials: %d, want 401: %s", rt.Method, rt.Path, res.status, res.body)
+		res := anon.DoWith(rt.Method, path, body, http.Header{"Origin": {anon.Base}})
+		if res.Status != http.StatusUnauthorized {
+			t.Errorf("%s %s without credentials: %d, want 401: %s", rt.Method, rt.Path, res.Status, res.Body)
 			continue
 		}
-		if p := res.problem(t); !strings.HasSuffix(p.Type, "/unauthenticated") {
+		if p := res.Problem(t); !strings.HasSuffix(p.Type, "/unauthenticated") {
 			t.Errorf("%s %s without credentials: problem type %q", rt.Method, rt.Path, p.Type)
 		}
 	}
@@ -53,19 +53,19 @@ func TestEveryBodyRefusesMalformedJSON(t *testing.T) {
 			continue
 		}
 		path := pathParam.ReplaceAllString(rt.Path, "x_1")
-		res := owner.do(rt.Method, path, rawJSON(`{"name": `))
-		if res.status == http.StatusNoContent || res.status/100 == 2 {
+		res := owner.Do(rt.Method, path, rawJSON(`{"name": `))
+		if res.Status == http.StatusNoContent || res.Status/100 == 2 {
 			continue // an operation that reads no body
 		}
-		if res.status != http.StatusBadRequest {
+		if res.Status != http.StatusBadRequest {
 			// Operations without a body may refuse for their own reasons; those with one must not
 			// get past decoding.
-			if p := res.problem(t); strings.Contains(p.Detail, "JSON") && !strings.HasSuffix(p.Type, "/bad_request") {
-				t.Errorf("%s %s malformed JSON: %d %q", rt.Method, rt.Path, res.status, p.Type)
+			if p := res.Problem(t); strings.Contains(p.Detail, "JSON") && !strings.HasSuffix(p.Type, "/bad_request") {
+				t.Errorf("%s %s malformed JSON: %d %q", rt.Method, rt.Path, res.Status, p.Type)
 			}
 			continue
 		}
-		if p := res.problem(t); !strings.HasSuffix(p.Type, "/bad_request") {
+		if p := res.Problem(t); !strings.HasSuffix(p.Type, "/bad_request") {
 			t.Errorf("%s %s malformed JSON: problem type %q, want bad_request", rt.Method, rt.Path, p.Type)
 		}
 	}
@@ -113,15 +113,15 @@ func TestHiddenIsNotFound(t *testing.T) {
 			}
 			return p
 		}
-		got := c.do(rt.Method, path(id), body)
-		missing := c.do(rt.Method, path(id[:4]+"nosuchobject00"), body)
+		got := c.Do(rt.Method, path(id), body)
+		missing := c.Do(rt.Method, path(id[:4]+"nosuchobject00"), body)
 		tested++
-		if got.status != missing.status || got.status != http.StatusNotFound {
+		if got.Status != missing.Status || got.Status != http.StatusNotFound {
 			t.Errorf("%s %s on a hidden object: %d (an unknown id: %d), want 404 for both: %s", rt.Method, rt.Path,
-				got.status, missing.status, got.body)
+				got.Status, missing.Status, got.Body)
 			continue
 		}
-		if p := got.problem(t); !strings.HasSuffix(p.Type, "/not_found") {
+		if p := got.Problem(t); !strings.HasSuffix(p.Type, "/not_found") {
 			t.Errorf("%s %s on a hidden object: problem type %q", rt.Method, rt.Path, p.Type)
 		}
 	}

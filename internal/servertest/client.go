@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/portico-dev/portico"
 )
 
 // Client speaks JSON to one node (or the load balancer) with a bearer API key or, after SignIn, a
@@ -30,8 +32,13 @@ type Client struct {
 	// ReadYourWrites sends back the newest account revision the client was answered with
 	// (Portico-Min-Revision), so that whichever node answers next decides on it or later.
 	ReadYourWrites bool
-	seen           *atomic.Int64
+	// Check, when set, sees every answer (a test validating responses against the OpenAPI document).
+	Check func(method, path string, r *Response)
+	seen  *atomic.Int64
 }
+
+// RawJSON is a request body sent exactly as written (malformed input, duplicate keys…).
+type RawJSON string
 
 // NewClient returns a client of base, authenticated by the API key bearer when it is not empty.
 func NewClient(t testing.TB, base, bearer string) *Client {
@@ -77,18 +84,52 @@ func (r *Response) Decode(t testing.TB, v any) {
 	}
 }
 
+// Problem reads the body as a problem document (RFC 9457), failing the test unless it is one whose
+// status is the answer's.
+func (r *Response) Problem(t testing.TB) Problem {
+	t.Helper()
+	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("status %d with Content-Type %q, want a problem document: %s", r.Status, ct, r.Body)
+	}
+	var p Problem
+	r.Decode(t, &p)
+	if p.Status != r.Status {
+		t.Fatalf("problem status %d != response status %d", p.Status, r.Status)
+	}
+	return p
+}
+
+// Problem is an error answer.
+type Problem struct {
+	Type   string               `json:"type"`
+	Title  string               `json:"title"`
+	Status int                  `json:"status"`
+	Detail string               `json:"detail"`
+	Errors []portico.FieldError `json:"errors"`
+}
+
 func (r *Response) String() string { return fmt.Sprintf("%d %s", r.Status, bytes.TrimSpace(r.Body)) }
 
 // Do sends a request with an optional JSON body. A transport error is returned as status 0 with
 // the error in the body.
 func (c *Client) Do(method, path string, body any) *Response {
+	return c.DoWith(method, path, body, nil)
+}
+
+// DoWith sends a request with extra headers, which replace the client's own of the same name. A
+// body is sent as JSON, or as written when it is RawJSON.
+func (c *Client) DoWith(method, path string, body any, hdr http.Header) *Response {
 	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
+	switch b := body.(type) {
+	case nil:
+	case RawJSON:
+		rd = strings.NewReader(string(b))
+	default:
+		raw, err := json.Marshal(b)
 		if err != nil {
 			c.t.Fatal(err)
 		}
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(raw)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -111,6 +152,9 @@ func (c *Client) Do(method, path string, body any) *Response {
 		// Cookie requests that change state must look like the portal's own (same origin).
 		req.Header.Set("Origin", c.Base)
 	}
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
 	res, err := c.HTTP.Do(req)
 	if err != nil {
 		return &Response{Status: 0, Body: []byte(err.Error()), Header: http.Header{}}
@@ -123,6 +167,9 @@ func (c *Client) Do(method, path string, body any) *Response {
 		if rev <= old || c.seen.CompareAndSwap(old, rev) {
 			break
 		}
+	}
+	if c.Check != nil {
+		c.Check(method, path, r)
 	}
 	return r
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"github.com/portico-dev/portico/internal/eventually"
 	"net/http"
 	"testing"
 	"time"
@@ -43,12 +44,12 @@ func TestSessionRelayedAcrossNodes(t *testing.T) {
 	owner.Must(http.StatusCreated, "POST", "/api/v1/enrollment-tokens", map[string]any{}, &tok)
 	ag := StartAgent(t, "relay-pc", tok.Secret, b.URL())
 	// Enrolled through B: A knows the device within a moment (the notice, or at worst its poll).
-	waitFor(t, time.Second, "node A to know the device", func() bool {
+	eventually.True(t, time.Second, "node A to know the device", func() bool {
 		return owner.Do("GET", "/api/v1/devices/"+ag.DeviceID, nil).Status == http.StatusOK
 	})
 	owner.Must(http.StatusNoContent, "POST", "/api/v1/devices/move", map[string]any{"device_ids": []string{ag.DeviceID},
 		"group_id": acc.DefaultGroup.ID}, nil)
-	waitFor(t, 10*time.Second, "the agent to connect to node B", func() bool { return b.Hub().Online(ag.DeviceID) })
+	eventually.True(t, 10*time.Second, "the agent to connect to node B", func() bool { return b.Hub().Online(ag.DeviceID) })
 	if a.Hub().Online(ag.DeviceID) {
 		t.Fatal("the agent is connected to node A too")
 	}
@@ -88,24 +89,13 @@ func TestSessionRelayedAcrossNodes(t *testing.T) {
 	if d := at.Sub(acked); d > time.Second {
 		t.Fatalf("the session ended %v after DELETE on the other node, want within 1 s", d)
 	}
-	waitFor(t, 5*time.Second, "no live session on node B", func() bool {
+	eventually.True(t, 5*time.Second, "no live session on node B", func() bool {
 		var live struct {
 			Items []any `json:"items"`
 		}
 		NewClient(t, b.URL(), key).Must(http.StatusOK, "GET", "/api/v1/sessions", nil, &live)
 		return len(live.Items) == 0
 	})
-}
-
-func waitFor(t testing.TB, within time.Duration, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %v for %s", within, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // TestDeviceConnectedToTwoNodes: the same device's agent connects to node A, then (a copy with the
@@ -119,9 +109,9 @@ func TestDeviceConnectedToTwoNodes(t *testing.T) {
 	}
 	owner.Must(http.StatusCreated, "POST", "/api/v1/enrollment-tokens", map[string]any{}, &tok)
 	first := StartAgent(t, "twin", tok.Secret, a.URL())
-	waitFor(t, 10*time.Second, "the agent on node A", func() bool { return a.Hub().Online(first.DeviceID) })
+	eventually.True(t, 10*time.Second, "the agent on node A", func() bool { return a.Hub().Online(first.DeviceID) })
 	// The first connection's presence is recorded before the second arrives.
-	waitFor(t, 5*time.Second, "node A's connection recorded", func() bool {
+	eventually.True(t, 5*time.Second, "node A's connection recorded", func() bool {
 		var d struct {
 			Status string `json:"status"`
 		}
@@ -131,7 +121,7 @@ func TestDeviceConnectedToTwoNodes(t *testing.T) {
 	// The first copy would reconnect after losing its connection; stop it from trying again by
 	// pointing a second copy at B and stopping the first once A has closed its connection.
 	second := RunAgent(t, "twin-2", first.Config, b.URL())
-	waitFor(t, 10*time.Second, "node A to close its older connection", func() bool {
+	eventually.True(t, 10*time.Second, "node A to close its older connection", func() bool {
 		return b.Hub().Online(first.DeviceID) && !a.Hub().Online(first.DeviceID)
 	})
 	first.Stop()
@@ -140,7 +130,7 @@ func TestDeviceConnectedToTwoNodes(t *testing.T) {
 		var d struct {
 			Status string `json:"status"`
 		}
-		waitFor(t, 5*time.Second, "the device available on every node", func() bool {
+		eventually.True(t, 5*time.Second, "the device available on every node", func() bool {
 			NewClient(t, n.URL(), key).Must(http.StatusOK, "GET", "/api/v1/devices/"+first.DeviceID, nil, &d)
 			return d.Status == "available"
 		})

@@ -2,6 +2,7 @@ package servertest
 
 import (
 	"fmt"
+	"github.com/portico-dev/portico/internal/eventually"
 	"net"
 	"os"
 	"os/exec"
@@ -56,16 +57,19 @@ backend nodes
 		t.Fatal(err)
 	}
 	h := &HAProxy{addr: addr, proc: StartProcess(t, "haproxy", bin, []string{"-db", "-f", conf}, nil)}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-			c.Close()
-			return h
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !eventually.Within(10*time.Second, func() bool { return listening(addr) }) {
+		t.Fatalf("haproxy did not listen on %s\n%s", addr, h.proc.Output())
 	}
-	t.Fatalf("haproxy did not listen on %s\n%s", addr, h.proc.Output())
-	return nil
+	return h
+}
+
+// listening reports whether something accepts TCP connections at addr.
+func listening(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+	if err == nil {
+		c.Close()
+	}
+	return err == nil
 }
 
 // URL is the load balancer's address.

@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/portico-dev/portico/internal/eventually"
 )
 
 // NATS is a NATS server of the test's own (Debian's nats-server), never the machine's: a test may
@@ -35,15 +37,9 @@ func StartNATS(t testing.TB) *NATS {
 
 func (n *NATS) waitReady(t testing.TB) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.DialTimeout("tcp", n.addr, 200*time.Millisecond); err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !eventually.Within(10*time.Second, func() bool { return listening(n.addr) }) {
+		t.Fatalf("nats-server did not listen on %s\n%s", n.addr, n.proc.Output())
 	}
-	t.Fatalf("nats-server did not listen on %s\n%s", n.addr, n.proc.Output())
 }
 
 // URL is the server's nats:// URL.

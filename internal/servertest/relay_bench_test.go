@@ -2,6 +2,7 @@ package servertest
 
 import (
 	"encoding/json"
+	"github.com/portico-dev/portico/internal/eventually"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -32,8 +33,8 @@ func BenchmarkRelayAcrossNodes(b *testing.B) {
 	ag := StartAgent(b, "bench-pc", tok.Secret, nb.URL())
 	owner.Must(http.StatusNoContent, "POST", "/api/v1/devices/move", map[string]any{"device_ids": []string{ag.DeviceID},
 		"group_id": acc.DefaultGroup.ID}, nil)
-	waitFor(b, 10*time.Second, "the agent on node B", func() bool { return nb.Hub().Online(ag.DeviceID) })
-	waitFor(b, 2*time.Second, "node A to know the device", func() bool {
+	eventually.True(b, 10*time.Second, "the agent on node B", func() bool { return nb.Hub().Online(ag.DeviceID) })
+	eventually.True(b, 2*time.Second, "node A to know the device", func() bool {
 		return owner.At(a.URL()).Do("GET", "/api/v1/devices/"+ag.DeviceID, nil).Status == http.StatusOK
 	})
 	path := filepath.Join(b.TempDir(), "payload.bin")
