@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/portico-dev/portico/internal/agent"
+	"github.com/portico-dev/portico/internal/eventually"
 	"github.com/portico-dev/portico/internal/protocol"
 )
 
@@ -65,24 +66,26 @@ func TestRunProcessAgainstFakeServer(t *testing.T) {
 	}
 	addrFile := agent.WindowAddrPath(cfgPath)
 	var addr string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if b, err := os.ReadFile(addrFile); err == nil {
+	eventually.Within(10*time.Second, func() bool { // a timeout is reported below, with the logs
+		b, err := os.ReadFile(addrFile)
+		if err == nil {
 			addr = strings.TrimSpace(string(b))
-			break
 		}
-	}
+		return err == nil
+	})
 	if !strings.HasPrefix(addr, "127.0.0.1:") {
 		t.Fatalf("window.addr = %q; logs:\n%s", addr, logs.String())
 	}
 	var st agent.State
-	for deadline := time.Now().Add(10 * time.Second); st.Connection != agent.ConnConnected && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	eventually.Within(10*time.Second, func() bool { // a timeout is reported below, with the state
 		resp, err := http.Get("http://" + addr + "/api/state")
 		if err != nil {
 			t.Fatal(err)
 		}
 		json.NewDecoder(resp.Body).Decode(&st)
 		resp.Body.Close()
-	}
+		return st.Connection == agent.ConnConnected
+	})
 	if st.Connection != agent.ConnConnected || st.DeviceID != "dev_1" {
 		t.Errorf("window state = %+v", st)
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portico-dev/portico/internal/eventually"
 	"github.com/portico-dev/portico/internal/protocol"
 )
 
@@ -229,17 +231,14 @@ func (ra *runningAgent) wait(t *testing.T) error {
 // waitState polls the window's state until cond holds.
 func waitState(t *testing.T, m *Sessions, what string, cond func(State) bool) State {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		st := m.State()
-		if cond(st) {
-			return st
+	var st State
+	eventually.NoError(t, 10*time.Second, what, func() error {
+		if st = m.State(); !cond(st) {
+			return fmt.Errorf("state %+v", st)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s; state %+v", what, st)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	})
+	return st
 }
 
 func TestAgentAgainstFakeServer(t *testing.T) {
@@ -371,11 +370,7 @@ func TestAgentAgainstFakeServer(t *testing.T) {
 	}
 
 	// Heartbeats flow (the period is one second).
-	deadline := time.Now().Add(10 * time.Second)
-	for fc.heartbeats.Load() == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if fc.heartbeats.Load() == 0 {
+	if !eventually.Within(10*time.Second, func() bool { return fc.heartbeats.Load() > 0 }) {
 		t.Error("no heartbeat")
 	}
 

@@ -19,6 +19,7 @@ import (
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/authz"
 	"github.com/portico-dev/portico/internal/bus"
+	"github.com/portico-dev/portico/internal/eventually"
 	"github.com/portico-dev/portico/internal/store"
 	"github.com/portico-dev/portico/internal/store/pgtest"
 )
@@ -37,15 +38,14 @@ func startBenchNATS(b *testing.B) string {
 		b.Skipf("nats-server: %v", err)
 	}
 	b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for range 200 {
-		if c, err := net.Dial("tcp", addr.String()); err == nil {
+	eventually.True(b, 2*time.Second, "nats-server to start", func() bool {
+		c, err := net.Dial("tcp", addr.String())
+		if err == nil {
 			c.Close()
-			return "nats://" + addr.String()
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	b.Fatal("nats-server did not start")
-	return ""
+		return err == nil
+	})
+	return "nats://" + addr.String()
 }
 
 // benchNode is one node's App on the shared database, with its bus and sync loop.

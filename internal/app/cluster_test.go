@@ -11,6 +11,7 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/authz"
+	"github.com/portico-dev/portico/internal/eventually"
 	"github.com/portico-dev/portico/internal/store"
 	"github.com/portico-dev/portico/internal/store/pgtest"
 )
@@ -101,22 +102,6 @@ func roleID(t *testing.T, a *App, owner *Actor, key string) string {
 	return ""
 }
 
-// eventually retries check until it passes or the bound runs out.
-func eventually(t *testing.T, within time.Duration, what string, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s: %v", what, within, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func TestClusterChangeTakesEffectOnEveryNode(t *testing.T) {
 	nodes, acc, owner := newCluster(t, 3, true)
 	ctx := context.Background()
@@ -133,7 +118,7 @@ func TestClusterChangeTakesEffectOnEveryNode(t *testing.T) {
 	}
 	// The group and the grant made on A are known to B and C within the bound.
 	for i, n := range []*App{b, c} {
-		eventually(t, 2*time.Second, fmt.Sprintf("node %d sees the grant", i+1), func() error { return view(n) })
+		eventually.NoError(t, 2*time.Second, fmt.Sprintf("node %d sees the grant", i+1), func() error { return view(n) })
 	}
 	// Revoked on B: from one second after the acknowledgement, A and C refuse.
 	if err := b.DeleteAssignment(ctx, owner, assignment); err != nil {
@@ -208,7 +193,7 @@ func TestClusterNodeCutOffFromTheDatabaseFailsClosed(t *testing.T) {
 		d, _, err := n.decide(ctx, ac, portico.PermUsersView, authz.Account())
 		return d, err
 	}
-	eventually(t, 2*time.Second, "B allows the technician", func() error {
+	eventually.NoError(t, 2*time.Second, "B allows the technician", func() error {
 		d, err := decide(b)
 		if err == nil && !d.Allowed {
 			err = fmt.Errorf("refused: %s", d.Reason)
@@ -244,7 +229,7 @@ func TestClusterNodeCutOffFromTheDatabaseFailsClosed(t *testing.T) {
 		t.Fatalf("B cut off listed %d groups with no failure recorded", len(groups))
 	}
 	proxy.Restore()
-	eventually(t, 5*time.Second, "B recovers and decides by the revocation", func() error {
+	eventually.NoError(t, 5*time.Second, "B recovers and decides by the revocation", func() error {
 		d, err := decide(b)
 		if err != nil {
 			return err

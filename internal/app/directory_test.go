@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/directory"
 	"github.com/portico-dev/portico/internal/directory/slapdtest"
+	"github.com/portico-dev/portico/internal/eventually"
 )
 
 // newDirectoryEnv starts a real directory seeded with users (at least 300; the count is returned) and
@@ -26,20 +28,18 @@ func newDirectoryEnv(t *testing.T, users int) (*env, *slapdtest.Server, int) {
 // waitJob polls a directory job until it ends.
 func waitJob(t *testing.T, e *env, ac *Actor, id string) *portico.DirectoryJob {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		j, err := e.a.GetDirectoryJob(e.ctx, ac, id)
-		if err != nil {
+	var j *portico.DirectoryJob
+	eventually.NoError(t, 60*time.Second, "the directory job to end", func() error {
+		var err error
+		if j, err = e.a.GetDirectoryJob(e.ctx, ac, id); err != nil {
 			t.Fatal(err)
 		}
-		if j.State != JobRunning {
-			return j
+		if j.State == JobRunning {
+			return fmt.Errorf("job still running: %+v", j)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("job still running: %+v", j)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
+	return j
 }
 
 func importDirectory(t *testing.T, e *env) *DirectoryPlan {

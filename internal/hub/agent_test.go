@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/portico-dev/portico"
+	"github.com/portico-dev/portico/internal/eventually"
 	"github.com/portico-dev/portico/internal/hub"
 	"github.com/portico-dev/portico/internal/protocol"
 )
@@ -64,9 +65,9 @@ func TestAgentLifecycle(t *testing.T) {
 		t.Fatal("hub does not see the agent online")
 	}
 	// Heartbeats are acknowledged with their sequence number, and last seen is written in batches.
-	waitFor(t, "a heartbeat acknowledgement", func() bool { return fa.lastAck.Load() >= 2 })
+	eventually.True(t, 5*time.Second, "a heartbeat acknowledgement", func() bool { return fa.lastAck.Load() >= 2 })
 	first := e.getDevice(id).LastSeen
-	waitFor(t, "last seen to move", func() bool {
+	eventually.True(t, 5*time.Second, "last seen to move", func() bool {
 		d := e.getDevice(id)
 		return d.LastSeen != nil && first != nil && d.LastSeen.After(*first)
 	})
@@ -76,7 +77,7 @@ func TestAgentLifecycle(t *testing.T) {
 		LoggedInUser: "ann", OSName: "Debian", OSVersion: "12", DeviceType: "workstation", Manufacturer: "Lenovo",
 		AssetID: "A-7", AgentVersion: "1.0.1", Software: []protocol.Software{{Name: "vim", Version: "9"}}}
 	fa.send(protocol.MsgInventory, inv)
-	waitFor(t, "the inventory", func() bool { return e.getDevice(id).Hostname == "lab-pc-7" })
+	eventually.True(t, 5*time.Second, "the inventory", func() bool { return e.getDevice(id).Hostname == "lab-pc-7" })
 	d := e.getDevice(id)
 	if d.OSName != "Debian" || d.OSVersion != "12" || d.LoggedInUser != "ann" || d.Manufacturer != "Lenovo" ||
 		d.AssetID != "A-7" || d.AgentVersion != "1.0.1" || d.DeviceType != "workstation" || len(d.IPAddresses) != 1 || d.IPAddresses[0] != "10.1.2.3" {
@@ -92,7 +93,7 @@ func TestAgentLifecycle(t *testing.T) {
 	bad.Hostname, bad.OSName = "has space", "Evil\x07"
 	fa.send(protocol.MsgInventory, bad)
 	fa.send(protocol.MsgInventory, protocol.Inventory{Hostname: "lab-pc-8"})
-	waitFor(t, "the next good inventory", func() bool { return e.getDevice(id).Hostname == "lab-pc-8" })
+	eventually.True(t, 5*time.Second, "the next good inventory", func() bool { return e.getDevice(id).Hostname == "lab-pc-8" })
 	if e.getDevice(id).OSName == "Evil\x07" {
 		t.Fatal("bad inventory stored")
 	}

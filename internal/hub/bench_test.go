@@ -20,6 +20,7 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
+	"github.com/portico-dev/portico/internal/eventually"
 	"github.com/portico-dev/portico/internal/protocol"
 )
 
@@ -383,7 +384,7 @@ func BenchmarkAgentMemory(b *testing.B) {
 				AgentVersion: "bench", OS: "linux", Arch: "amd64"}))
 			<-welcome
 		}
-		waitFor(b, "every agent registered", func() bool { return e.hub.Online(creds[agents-1][0]) })
+		eventually.True(b, 5*time.Second, "every agent registered", func() bool { return e.hub.Online(creds[agents-1][0]) })
 		after, g1 := heapAndStacks(), runtime.NumGoroutine()
 		b.ReportMetric(float64(after-before)/agents/1024, "KiB/agent")
 		b.ReportMetric(float64(g1-g0)/agents, "goroutines/agent")

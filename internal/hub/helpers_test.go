@@ -19,6 +19,7 @@ import (
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/api"
 	"github.com/portico-dev/portico/internal/app"
+	"github.com/portico-dev/portico/internal/eventually"
 	"github.com/portico-dev/portico/internal/hub"
 	"github.com/portico-dev/portico/internal/protocol"
 	"github.com/portico-dev/portico/internal/store"
@@ -93,21 +94,9 @@ func (e *env) getDevice(id string) *portico.Device {
 	return &d.Device
 }
 
-// waitFor polls cond until it holds, failing after a generous deadline.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func (e *env) waitStatus(id string, want portico.DeviceStatus) {
 	e.t.Helper()
-	waitFor(e.t, fmt.Sprintf("device %s %s", id, want), func() bool { return e.getDevice(id).Status == want })
+	eventually.True(e.t, 5*time.Second, fmt.Sprintf("device %s %s", id, want), func() bool { return e.getDevice(id).Status == want })
 }
 
 func (e *env) wsURL(path string) string { return "ws" + strings.TrimPrefix(e.srv.URL, "http") + path }

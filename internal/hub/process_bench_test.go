@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/portico-dev/portico/internal/api"
+	"github.com/portico-dev/portico/internal/eventually"
 	"github.com/portico-dev/portico/internal/protocol"
 )
 
@@ -160,22 +161,22 @@ func peerAgent(t *testing.T, wsBase, id, cred string, onStream func(*protocol.St
 // retried for a while.
 func peerTechnician(t *testing.T, cfg relayPeerConfig, device string) *websocket.Conn {
 	hdr := http.Header{"Cookie": {cfg.Cookie}}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		c, resp, err := techDialer.Dial(cfg.WSBase+"/api/v1/devices/"+device+"/session?actions=file_transfer", hdr)
-		if err == nil {
-			c.SetReadLimit(1 << 20)
-			tc := &technician{t: t, c: c}
-			tc.expect("state", "active")
-			tc.send(map[string]any{"type": "open", "channel": 1, "action": "file_transfer"})
-			tc.expect("opened", "")
-			must(t, c.SetReadDeadline(time.Time{}))
-			t.Cleanup(func() { c.Close() })
-			return c
-		}
-		if resp == nil || resp.StatusCode != http.StatusConflict || time.Now().After(deadline) {
+	var c *websocket.Conn
+	eventually.NoError(t, 5*time.Second, "a session on the device", func() error {
+		var resp *http.Response
+		var err error
+		c, resp, err = techDialer.Dial(cfg.WSBase+"/api/v1/devices/"+device+"/session?actions=file_transfer", hdr)
+		if err != nil && (resp == nil || resp.StatusCode != http.StatusConflict) {
 			t.Fatalf("open a session: %v", err)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return err
+	})
+	c.SetReadLimit(1 << 20)
+	tc := &technician{t: t, c: c}
+	tc.expect("state", "active")
+	tc.send(map[string]any{"type": "open", "channel": 1, "action": "file_transfer"})
+	tc.expect("opened", "")
+	must(t, c.SetReadDeadline(time.Time{}))
+	t.Cleanup(func() { c.Close() })
+	return c
 }

@@ -5,9 +5,11 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
+	"github.com/portico-dev/portico/internal/eventually"
 	"github.com/portico-dev/portico/internal/protocol"
 )
 
@@ -64,7 +66,7 @@ func TestRevocation(t *testing.T) {
 				if se.Reason != tc.reason {
 					t.Fatalf("agent told %+v", se)
 				}
-				waitFor(t, "the audit entry", func() bool { return e.audited("session.end", tc.reason) })
+				eventually.True(t, 5*time.Second, "the audit entry", func() bool { return e.audited("session.end", tc.reason) })
 			}
 		})
 	}
@@ -101,7 +103,7 @@ func TestNarrowing(t *testing.T) {
 	if !slices.Equal(up.Actions, []string{"chat"}) {
 		t.Fatalf("agent got %+v", up)
 	}
-	waitFor(t, "the narrowing audited", func() bool { return e.audited("session.narrow", "removed terminal: setting switched off") })
+	eventually.True(t, 5*time.Second, "the narrowing audited", func() bool { return e.audited("session.narrow", "removed terminal: setting switched off") })
 	// The narrowed session goes on: chat works, the terminal cannot be reopened.
 	tech.send(map[string]any{"type": "open", "channel": 2, "action": "terminal"})
 	tech.expect("error", "")

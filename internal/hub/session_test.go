@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
+	"github.com/portico-dev/portico/internal/eventually"
 	"github.com/portico-dev/portico/internal/protocol"
 )
 
@@ -95,7 +97,7 @@ func TestSessionAcknowledgement(t *testing.T) {
 			t.Fatalf("agent got %+v", se)
 		}
 		e.waitStatus(id, portico.DeviceAvailable)
-		waitFor(t, "the session.end audit entry", func() bool { return e.audited("session.end", "by technician") })
+		eventually.True(t, 5*time.Second, "the session.end audit entry", func() bool { return e.audited("session.end", "by technician") })
 	})
 
 	t.Run("denied", func(t *testing.T) {
@@ -106,7 +108,7 @@ func TestSessionAcknowledgement(t *testing.T) {
 		if end.By != "end_user" || end.Reason != "not now" {
 			t.Fatalf("denied session ended %+v", end)
 		}
-		waitFor(t, "the denial audited", func() bool { return e.audited("session.end", "not now") })
+		eventually.True(t, 5*time.Second, "the denial audited", func() bool { return e.audited("session.end", "not now") })
 	})
 
 	t.Run("cancelled", func(t *testing.T) {
@@ -203,7 +205,7 @@ func TestSessionRelay(t *testing.T) {
 		t.Fatalf("wake result %+v", res)
 	}
 	neighbour.send(protocol.MsgInventory, protocol.Inventory{Hostname: "nb", IPAddresses: []string{"10.9.9.9"}})
-	waitFor(t, "the neighbour's new inventory", func() bool { return e.getDevice(neighbourID).IPAddresses[0] == "10.9.9.9" })
+	eventually.True(t, 5*time.Second, "the neighbour's new inventory", func() bool { return e.getDevice(neighbourID).IPAddresses[0] == "10.9.9.9" })
 	tc.send(map[string]any{"type": "command", "id": "w2", "action": "wake"})
 	if m := tc.expect("error", ""); m.Status != http.StatusConflict || m.ID != "w2" {
 		t.Fatalf("wake without a neighbour: %+v", m)
@@ -216,7 +218,7 @@ func TestSessionRelay(t *testing.T) {
 		t.Fatalf("ended %+v", end)
 	}
 	e.waitStatus(id, portico.DeviceAvailable)
-	waitFor(t, "the end audited", func() bool { return e.audited("session.end", "done, thanks") })
+	eventually.True(t, 5*time.Second, "the end audited", func() bool { return e.audited("session.end", "done, thanks") })
 }
 
 func TestSessionEndsWhenAgentDisconnects(t *testing.T) {

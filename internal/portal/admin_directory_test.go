@@ -2,6 +2,7 @@ package portal
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/directory/slapdtest"
+	"github.com/portico-dev/portico/internal/eventually"
 )
 
 // htmx sends a request as htmx does (HX-Request), for the fragments the page swaps in.
@@ -178,26 +180,22 @@ func TestAdminDirectoryImport(t *testing.T) {
 		t.Fatalf("the page does not show the job\n%s", body)
 	}
 	// Poll the progress panel as htmx does, until it stops asking to be polled.
-	deadline := time.Now().Add(60 * time.Second)
 	sawRunning := strings.Contains(body, `hx-trigger="every 1s"`)
-	for {
+	eventually.NoError(t, 60*time.Second, "the import to finish", func() error {
 		code, body = b.htmx("GET", "/directory/jobs/"+jobID, nil)
 		wantStatus(t, "job fragment", code, http.StatusOK, body)
 		if strings.Contains(body, "<html") {
 			t.Fatalf("the job fragment is a whole page")
 		}
 		if !strings.Contains(body, `hx-trigger="every 1s"`) {
-			break
+			return nil
 		}
 		sawRunning = true
 		if !strings.Contains(body, "<progress") {
 			t.Fatalf("a running job shows no progress bar\n%s", body)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the import did not finish\n%s", body)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return fmt.Errorf("still running\n%s", body)
+	})
 	t.Logf("saw the job running: %v", sawRunning)
 	if !strings.Contains(body, `badge ok">Done`) || !strings.Contains(body, `hx-swap-oob="true"`) || !strings.Contains(body, `href="/users"`) {
 		t.Fatalf("finished job panel\n%s", body)

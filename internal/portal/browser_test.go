@@ -34,6 +34,7 @@ import (
 	"github.com/portico-dev/portico/internal/agent/actions"
 	"github.com/portico-dev/portico/internal/api"
 	"github.com/portico-dev/portico/internal/app"
+	"github.com/portico-dev/portico/internal/eventually"
 	"github.com/portico-dev/portico/internal/hub"
 	"github.com/portico-dev/portico/internal/protocol"
 	"github.com/portico-dev/portico/internal/store"
@@ -173,7 +174,7 @@ func (e *liveEnv) startAgentWith(name string, acts agent.Actions) *liveAgent {
 	}()
 	go func() { wg.Wait(); close(la.done) }()
 	t.Cleanup(la.stop)
-	e.waitFor("the agent to connect", func() bool {
+	eventually.True(t, 10*time.Second, "the agent to connect", func() bool {
 		d, err := e.app.GetDevice(ctx, app.SystemActor(e.acc.Account.ID), cfg.DeviceID)
 		return err == nil && d.Status == portico.DeviceAvailable
 	})
@@ -213,18 +214,6 @@ func (la *liveAgent) stop() {
 	select {
 	case <-la.done:
 	case <-time.After(10 * time.Second):
-	}
-}
-
-// waitFor polls cond every 50 ms for up to 10 s.
-func (e *liveEnv) waitFor(what string, cond func() bool) {
-	e.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			e.t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 
@@ -435,28 +424,31 @@ func (b *tab) waitText(sel, want string) {
 	}
 }
 
-// until evaluates a JavaScript expression every 50 ms until it is true, for up to actionTimeout. A
-// page navigating meanwhile is no error: the expression is tried again in the new page.
+// until evaluates a JavaScript expression until it is true, for up to actionTimeout. A page
+// navigating meanwhile is no error: the expression is tried again in the new page.
 func (b *tab) until(expr string) error {
-	deadline := time.Now().Add(actionTimeout)
 	var last error
-	for time.Now().Before(deadline) {
+	var held, gone bool
+	eventually.Within(actionTimeout, func() bool {
+		if b.ctx.Err() != nil {
+			gone = true // the tab is closed: no use trying again
+			return true
+		}
 		ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
 		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
 		cancel()
-		if err == nil && ok {
-			return nil
-		}
 		if err != nil {
 			last = err
 		}
-		select {
-		case <-b.ctx.Done():
-			return b.ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	if last != nil {
+		held = err == nil && ok
+		return held
+	})
+	switch {
+	case held:
+		return nil
+	case gone:
+		return b.ctx.Err()
+	case last != nil:
 		return fmt.Errorf("timed out (last error: %w)", last)
 	}
 	return errors.New("timed out")

@@ -21,6 +21,7 @@ import (
 
 	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/app"
+	"github.com/portico-dev/portico/internal/eventually"
 	"github.com/portico-dev/portico/internal/hub"
 	"github.com/portico-dev/portico/internal/server"
 	"github.com/portico-dev/portico/internal/servertest"
@@ -287,6 +288,17 @@ func (s *slowReader) Read(p []byte) (int, error) {
 	return s.r.Read(p)
 }
 
+// healthy is nil when a request was answered 200, else why not.
+func healthy(res *http.Response, _ []byte, err error) error {
+	if err != nil {
+		return err
+	}
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("answered %d", res.StatusCode)
+	}
+	return nil
+}
+
 // TestUnauthenticatedCap: an address may hold a few connections that have not authenticated; one more
 // is closed unread, while other addresses, authenticated connections and, behind a trusted proxy,
 // other clients are served; a proxied client over its cap is answered 429.
@@ -311,17 +323,9 @@ func TestUnauthenticatedCap(t *testing.T) {
 		}
 		// A connection that ends makes room.
 		held[0].Close()
-		deadline := time.Now().Add(5 * time.Second)
-		for {
-			res, _, err := dialFrom(t, n, "127.0.0.2").do("GET", "/healthz")
-			if err == nil && res.StatusCode == http.StatusOK {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("no room after a held connection closed: %v", err)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		eventually.NoError(t, 5*time.Second, "room after a held connection closed", func() error {
+			return healthy(dialFrom(t, n, "127.0.0.2").do("GET", "/healthz"))
+		})
 	})
 
 	t.Run("authenticated connections do not count", func(t *testing.T) {
@@ -359,26 +363,25 @@ func TestUnauthenticatedCap(t *testing.T) {
 		}
 		// The proxy's own connections are not counted (it has more than the cap open); the requests
 		// of the client it names are, once the server has read their headers.
-		deadline := time.Now().Add(5 * time.Second)
-		for {
-			res, body, err := dialFrom(t, n, "127.0.0.9").do("GET", "/healthz", "X-Forwarded-For: 10.0.0.1")
+		var res *http.Response
+		var body []byte
+		eventually.NoError(t, 5*time.Second, "the client over its cap to be answered 429", func() error {
+			var err error
+			res, body, err = dialFrom(t, n, "127.0.0.9").do("GET", "/healthz", "X-Forwarded-For: 10.0.0.1")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.StatusCode == http.StatusTooManyRequests {
-				var p struct {
-					Status int `json:"status"`
-				}
-				if res.Header.Get("Retry-After") == "" || res.Header.Get("Content-Type") != "application/problem+json" ||
-					json.Unmarshal(body, &p) != nil || p.Status != http.StatusTooManyRequests || !res.Close {
-					t.Errorf("429 without Retry-After, a problem document or Connection: close: %v %s", res.Header, body)
-				}
-				break
+			if res.StatusCode != http.StatusTooManyRequests {
+				return fmt.Errorf("answered %d", res.StatusCode)
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the client over its cap was answered %d", res.StatusCode)
-			}
-			time.Sleep(20 * time.Millisecond)
+			return nil
+		})
+		var p struct {
+			Status int `json:"status"`
+		}
+		if res.Header.Get("Retry-After") == "" || res.Header.Get("Content-Type") != "application/problem+json" ||
+			json.Unmarshal(body, &p) != nil || p.Status != http.StatusTooManyRequests || !res.Close {
+			t.Errorf("429 without Retry-After, a problem document or Connection: close: %v %s", res.Header, body)
 		}
 		if res, _, err := dialFrom(t, n, "127.0.0.9").do("GET", "/healthz", "X-Forwarded-For: 10.0.0.2"); err != nil || res.StatusCode != http.StatusOK {
 			t.Errorf("another client behind the proxy was not served: %v %v", res, err)
@@ -387,17 +390,9 @@ func TestUnauthenticatedCap(t *testing.T) {
 		for _, c := range held {
 			c.Close()
 		}
-		deadline = time.Now().Add(5 * time.Second)
-		for {
-			res, _, err := dialFrom(t, n, "127.0.0.9").do("GET", "/healthz", "X-Forwarded-For: 10.0.0.1")
-			if err == nil && res.StatusCode == http.StatusOK {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("no room after the held requests ended: %v %v", res, err)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		eventually.NoError(t, 5*time.Second, "room after the held requests ended", func() error {
+			return healthy(dialFrom(t, n, "127.0.0.9").do("GET", "/healthz", "X-Forwarded-For: 10.0.0.1"))
+		})
 	})
 }
 
@@ -417,13 +412,7 @@ func sessionNode(t *testing.T, techTimeout time.Duration) (*servertest.Node, *se
 	ag := servertest.StartAgent(t, "limits-pc", tok.Secret, n.URL())
 	owner.Must(http.StatusNoContent, "POST", "/api/v1/devices/move", map[string]any{"device_ids": []string{ag.DeviceID},
 		"group_id": acc.DefaultGroup.ID}, nil)
-	deadline := time.Now().Add(10 * time.Second)
-	for !n.Hub().Online(ag.DeviceID) {
-		if time.Now().After(deadline) {
-			t.Fatal("the agent did not connect")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually.True(t, 10*time.Second, "the agent to connect", func() bool { return n.Hub().Online(ag.DeviceID) })
 	return n, owner, ag
 }
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portico-dev/portico/internal/eventually"
 	"github.com/portico-dev/portico/internal/protocol"
 )
 
@@ -159,15 +160,16 @@ func startXvfb(t *testing.T) string {
 		go func() { _ = cmd.Wait(); close(exited) }()
 		socket := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
 		ready := false
-		for i := 0; i < 200 && !ready; i++ {
+		eventually.Within(5*time.Second, func() bool {
 			select {
 			case <-exited:
-				i = 200 // display taken meanwhile: try the next one
-			case <-time.After(25 * time.Millisecond):
-				_, err := os.Stat(socket)
-				ready = err == nil
+				return true // display taken meanwhile: try the next one
+			default:
 			}
-		}
+			_, err := os.Stat(socket)
+			ready = err == nil
+			return ready
+		})
 		if !ready {
 			_ = cmd.Process.Kill()
 			<-exited

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portico-dev/portico/internal/eventually"
 	"github.com/portico-dev/portico/internal/protocol"
 )
 
@@ -28,11 +29,11 @@ type termReader struct {
 
 func (r *termReader) waitFor(re *regexp.Regexp) []string {
 	r.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if m := re.FindStringSubmatch(r.out.String()); m != nil {
+	var m []string
+	eventually.NoError(r.t, 15*time.Second, fmt.Sprintf("%q in the output", re), func() error {
+		if m = re.FindStringSubmatch(r.out.String()); m != nil {
 			r.out.Reset()
-			return m
+			return nil
 		}
 		msg := recv(r.t, r.s)
 		switch msg[0] {
@@ -44,16 +45,16 @@ func (r *termReader) waitFor(re *regexp.Regexp) []string {
 				r.t.Fatal(err)
 			}
 			r.exit = &code
-			if m := re.FindStringSubmatch(r.out.String()); m != nil {
-				return m
+			if m = re.FindStringSubmatch(r.out.String()); m != nil {
+				return nil
 			}
 			r.t.Fatalf("shell exited (%d) before %q; output: %q", code, re, r.out.String())
 		default:
 			r.t.Fatalf("unexpected message kind 0x%02x", msg[0])
 		}
-	}
-	r.t.Fatalf("no %q in output %q", re, r.out.String())
-	return nil
+		return fmt.Errorf("output so far %q", r.out.String())
+	})
+	return m
 }
 
 func typeLine(t *testing.T, s *protocol.Stream, line string) {
@@ -126,19 +127,18 @@ func TestTerminalCloseKillsShellAndJobs(t *testing.T) {
 // waitGone waits until pid no longer runs (gone, or a zombie waiting for its parent).
 func waitGone(t *testing.T, pid int) {
 	t.Helper()
-	for i := 0; i < 500; i++ {
+	eventually.True(t, 5*time.Second, fmt.Sprintf("process %d to end after the terminal was closed", pid), func() bool {
 		if syscall.Kill(pid, 0) != nil {
-			return
+			return true
 		}
 		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
 			s := string(b)
 			if f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:]); len(f) > 0 && f[0] == "Z" {
-				return
+				return true
 			}
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("process %d still runs after the terminal was closed", pid)
+		return false
+	})
 }
 
 func TestTerminalDefaultShellAndBadArgs(t *testing.T) {

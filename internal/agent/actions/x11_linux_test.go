@@ -14,6 +14,7 @@ import (
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
 
+	"github.com/portico-dev/portico/internal/eventually"
 	"github.com/portico-dev/portico/internal/protocol"
 )
 
@@ -151,17 +152,13 @@ func TestRemoteControlInjectsInputUnderXvfb(t *testing.T) {
 	}
 	waitPointer := func(what string, ok func(*xproto.QueryPointerReply) bool) {
 		t.Helper()
-		for i := 0; i < 1000; i++ {
+		eventually.True(t, 5*time.Second, "the pointer: "+what, func() bool {
 			p, err := xproto.QueryPointer(c, root).Reply()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ok(p) {
-				return
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		t.Fatalf("pointer never reached: %s", what)
+			return ok(p)
+		})
 	}
 	input(protocol.Input{Kind: protocol.KindPointerMove, X: 321, Y: 234})
 	waitPointer("321,234", func(p *xproto.QueryPointerReply) bool { return p.RootX == 321 && p.RootY == 234 })
