@@ -26,6 +26,8 @@ type AccountSettings struct {
 	// TechnicianDisplayName is shown at the agent in place of the technician's own name when set.
 	TechnicianDisplayName string `json:"technician_display_name"`
 	PasswordMinLength     int    `json:"password_min_length"`
+	// OnDemandSeats is how many technicians may be in on-demand sessions at once.
+	OnDemandSeats int `json:"on_demand_seats"`
 }
 
 // DefaultAccountSettings are the settings of a new account.
@@ -35,6 +37,7 @@ func DefaultAccountSettings() AccountSettings {
 		ManagedLicences:    100,
 		SeatLimit:          25,
 		PasswordMinLength:  10,
+		OnDemandSeats:      5,
 	}
 }
 
@@ -48,6 +51,9 @@ func (s AccountSettings) Validate(v *Validation) {
 	}
 	if s.SeatLimit < 0 {
 		v.Add("seat_limit", "must not be negative")
+	}
+	if s.OnDemandSeats < 0 {
+		v.Add("on_demand_seats", "must not be negative")
 	}
 	validateOptionalName(v, "technician_display_name", s.TechnicianDisplayName, 100)
 	if s.PasswordMinLength < 8 || s.PasswordMinLength > 128 {

@@ -27,6 +27,7 @@ const (
 	AuditTargetEnrollmentToken AuditTarget = "enrollment_token"
 	AuditTargetSession         AuditTarget = "session"
 	AuditTargetMail            AuditTarget = "mail"
+	AuditTargetOnDemand        AuditTarget = "on_demand_session"
 )
 
 // The audited actions, in id order. A read is audited only when it is refused; a change both when it
@@ -92,6 +93,14 @@ const (
 	ActionLicencesView                  AuditAction = "licences.view"
 	ActionMailAbandoned                 AuditAction = "mail.abandoned"
 	ActionMailFailed                    AuditAction = "mail.failed"
+	ActionOnDemandCreate                AuditAction = "on_demand.create"
+	ActionOnDemandEnd                   AuditAction = "on_demand.end"
+	ActionOnDemandExpire                AuditAction = "on_demand.expire"
+	ActionOnDemandList                  AuditAction = "on_demand.list"
+	ActionOnDemandRedeem                AuditAction = "on_demand.redeem"
+	ActionOnDemandSettingsUpdate        AuditAction = "on_demand.settings_update"
+	ActionOnDemandSettingsView          AuditAction = "on_demand.settings_view"
+	ActionOnDemandView                  AuditAction = "on_demand.view"
 	ActionPasswordPolicyUpdate          AuditAction = "password_policy.update"
 	ActionPasswordPolicyView            AuditAction = "password_policy.view"
 	ActionRoleClone                     AuditAction = "role.clone"
@@ -233,6 +242,14 @@ var auditActions = []AuditActionInfo{
 	{ActionLicencesView, AuditTargetAccount, AuditTitles{"Licences viewed", "Licenses viewed", "Lizenzen angezeigt", "Licencias consultadas", "Licences consultées", "Licenze visualizzate"}},
 	{ActionMailAbandoned, AuditTargetMail, AuditTitles{"Email undeliverable", "", "E-Mail nicht zustellbar", "Correo electrónico no entregado", "E-mail non distribuable", "Email non recapitabile"}},
 	{ActionMailFailed, AuditTargetUser, AuditTitles{"Email sending failed", "", "E-Mail-Versand fehlgeschlagen", "Error al enviar el correo electrónico", "Échec de l’envoi de l’e-mail", "Invio dell’email non riuscito"}},
+	{ActionOnDemandCreate, AuditTargetOnDemand, AuditTitles{"On-demand session created", "", "On-Demand-Sitzung erstellt", "Sesión bajo demanda creada", "Session à la demande créée", "Sessione on-demand creata"}},
+	{ActionOnDemandEnd, AuditTargetOnDemand, AuditTitles{"On-demand session ended", "", "On-Demand-Sitzung beendet", "Sesión bajo demanda finalizada", "Session à la demande terminée", "Sessione on-demand terminata"}},
+	{ActionOnDemandExpire, AuditTargetOnDemand, AuditTitles{"On-demand code expired", "", "On-Demand-Code abgelaufen", "Código bajo demanda caducado", "Code à la demande expiré", "Codice on-demand scaduto"}},
+	{ActionOnDemandList, AuditTargetAccount, AuditTitles{"On-demand sessions listed", "", "On-Demand-Sitzungen aufgelistet", "Sesiones bajo demanda listadas", "Sessions à la demande listées", "Sessioni on-demand elencate"}},
+	{ActionOnDemandRedeem, AuditTargetOnDemand, AuditTitles{"On-demand code redeemed", "", "On-Demand-Code eingelöst", "Código bajo demanda canjeado", "Code à la demande utilisé", "Codice on-demand riscattato"}},
+	{ActionOnDemandSettingsUpdate, AuditTargetAccount, AuditTitles{"On-demand settings changed", "", "On-Demand-Einstellungen geändert", "Ajustes bajo demanda modificados", "Paramètres à la demande modifiés", "Impostazioni on-demand modificate"}},
+	{ActionOnDemandSettingsView, AuditTargetAccount, AuditTitles{"On-demand settings viewed", "", "On-Demand-Einstellungen angezeigt", "Ajustes bajo demanda consultados", "Paramètres à la demande consultés", "Impostazioni on-demand visualizzate"}},
+	{ActionOnDemandView, AuditTargetOnDemand, AuditTitles{"On-demand session viewed", "", "On-Demand-Sitzung angezeigt", "Sesión bajo demanda consultada", "Session à la demande consultée", "Sessione on-demand visualizzata"}},
 	{ActionPasswordPolicyUpdate, AuditTargetAccount, AuditTitles{"Password policy changed", "", "Passwortrichtlinie geändert", "Política de contraseñas modificada", "Politique de mots de passe modifiée", "Criteri delle password modificati"}},
 	{ActionPasswordPolicyView, AuditTargetAccount, AuditTitles{"Password policy viewed", "", "Passwortrichtlinie angezeigt", "Política de contraseñas consultada", "Politique de mots de passe consultée", "Criteri delle password visualizzati"}},
 	{ActionRoleClone, AuditTargetRole, AuditTitles{"Role cloned", "", "Rolle geklont", "Rol clonado", "Rôle dupliqué", "Ruolo clonato"}},

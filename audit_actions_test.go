@@ -19,7 +19,7 @@ var auditActionID = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$`)
 func TestAuditActionCatalogue(t *testing.T) {
 	targets := []AuditTarget{AuditTargetAccount, AuditTargetUser, AuditTargetUserGroup, AuditTargetRole,
 		AuditTargetRoleAssignment, AuditTargetDeviceGroup, AuditTargetDevice, AuditTargetAssignmentRule,
-		AuditTargetAPIKey, AuditTargetEnrollmentToken, AuditTargetSession, AuditTargetMail}
+		AuditTargetAPIKey, AuditTargetEnrollmentToken, AuditTargetSession, AuditTargetMail, AuditTargetOnDemand}
 	langs := []string{"en-GB", "en-US", "de", "es", "fr", "it"}
 	seen := map[string]map[string]AuditAction{} // language → title → action
 	cat := AuditActions()

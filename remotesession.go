@@ -29,4 +29,7 @@ type RemoteSession struct {
 	EndReason string `json:"end_reason,omitempty"`
 	// NodeID is the server node that relays the session (the one its agent is connected to).
 	NodeID string `json:"node_id,omitempty"`
+	// OnDemand marks a session on an on-demand session's support agent: DeviceID then names the
+	// on-demand session and DeviceName its computer.
+	OnDemand bool `json:"on_demand,omitempty"`
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/client"
 	"github.com/portico-dev/portico/internal/server"
 	"github.com/portico-dev/portico/internal/servertest"
@@ -128,6 +129,14 @@ var operations = map[string]operation{
 	"uploadLogo":                    {"UploadLogo", nil}, // the image as the raw body
 	"deleteLogo":                    {"DeleteLogo", nil},
 	"listEnrollmentTokens":          {"ListEnrollmentTokens", nil},
+	"listOnDemandSessions":          {"ListOnDemandSessions", nil},
+	"createOnDemandSession":         {"CreateOnDemandSession", body[portico.OnDemandInput]()},
+	"getOnDemandSession":            {"GetOnDemandSession", nil},
+	"endOnDemandSession":            {"EndOnDemandSession", nil},
+	"getOnDemandHistory":            {"GetOnDemandHistory", nil},
+	"getOnDemandSettings":           {"GetOnDemandSettings", nil},
+	"setOnDemandSettings":           {"SetOnDemandSettings", body[portico.OnDemandSettings]()},
+	"redeemOnDemandCode":            {"RedeemOnDemandCode", body[client.RedeemOnDemandRequest]()},
 	"createEnrollmentToken":         {"CreateEnrollmentToken", body[client.CreateEnrollmentTokenRequest]()},
 	"revokeEnrollmentToken":         {"RevokeEnrollmentToken", nil},
 	"enrollDevice":                  {"EnrollDevice", body[client.EnrollRequest]()},

@@ -267,8 +267,10 @@ type Session struct {
 	EndedBy   string     `json:"ended_by,omitempty"`
 	EndReason string     `json:"end_reason,omitempty"`
 	NodeID    string     `json:"node_id,omitempty"`
-	GroupID   string     `json:"group_id,omitempty"`
-	GroupName string     `json:"group_name,omitempty"`
+	// OnDemand marks a session on an on-demand session's computer (DeviceID names the on-demand session).
+	OnDemand  bool   `json:"on_demand,omitempty"`
+	GroupID   string `json:"group_id,omitempty"`
+	GroupName string `json:"group_name,omitempty"`
 }
 
 // DryRunMatch is a device in Unassigned that a rule would move, and where.

@@ -46,7 +46,7 @@ type action func(ctx context.Context, c *cli, args []string) error
 // resources lists every resource of the command line, in the order `portico help` shows them.
 func resources() []resource {
 	return []resource{
-		devicesResource(), sessionsResource(), groupsResource(), enrollmentTokensResource(), usersResource(),
+		devicesResource(), sessionsResource(), onDemandResource(), groupsResource(), enrollmentTokensResource(), usersResource(),
 		userGroupsResource(), rolesResource(), assignmentsResource(), rulesResource(), apiKeysResource(), auditResource(),
 		accessResource(), accountResource(), meResource(), permissionsResource(), ssoResource(), directoryResource(),
 		legalResource(), brandingResource(), ipAllowlistResource(), passwordPolicyResource(),

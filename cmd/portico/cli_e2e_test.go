@@ -235,6 +235,41 @@ func TestCLI(t *testing.T) {
 		t.Errorf("groups delete printed %q", out)
 	}
 
+	// On-demand: a code for a person, its settings, its history, its end.
+	var od struct {
+		ID    string `json:"id"`
+		Code  string `json:"code"`
+		State string `json:"state"`
+		Link  string `json:"link"`
+	}
+	r.json(&od, "on-demand", "create", "--customer", "Ann Lee", "--note", "printer")
+	if len(od.Code) != 9 || od.State != "waiting" || !strings.HasSuffix(od.Link, "/support/"+od.Code) {
+		t.Errorf("on-demand create: %+v", od)
+	}
+	r.table([]string{"ID", "CODE", "CUSTOMER", "TECHNICIAN", "STATE", "COMPUTER", "EXPIRES", "LINK"}, "on-demand", "get", od.ID)
+	var ods []cliObject
+	if r.json(&ods, "on-demand", "list", "--live"); len(ods) != 1 || ods[0].ID != od.ID {
+		t.Errorf("on-demand list --live: %+v", ods)
+	}
+	var ods2 struct {
+		CodeMinutes     int      `json:"code_minutes"`
+		Actions         []string `json:"actions"`
+		RequireApproval bool     `json:"require_approval"`
+	}
+	r.json(&ods2, "on-demand", "set-settings", "--code-minutes", "30", "--actions", "terminal,chat", "--approval", "first")
+	if ods2.CodeMinutes != 30 || strings.Join(ods2.Actions, ",") != "terminal,chat" || ods2.RequireApproval {
+		t.Errorf("on-demand set-settings: %+v", ods2)
+	}
+	if out := r.run("on-demand", "settings"); !strings.Contains(out, "terminal,chat") || !strings.Contains(out, "first request") {
+		t.Errorf("on-demand settings printed %q", out)
+	}
+	if out := r.run("on-demand", "end", od.ID); !strings.Contains(out, "ended on-demand session "+od.ID) {
+		t.Errorf("on-demand end printed %q", out)
+	}
+	if out := r.run("on-demand", "history", od.ID); !strings.Contains(out, "on_demand.end") || !strings.Contains(out, "on_demand.create") {
+		t.Errorf("on-demand history printed %q", out)
+	}
+
 	// Enrollment: a token from the command line, the real agent enrolls with it.
 	var token cliObject
 	r.json(&token, "enrollment-tokens", "create")

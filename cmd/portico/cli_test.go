@@ -336,6 +336,7 @@ var notInCLI = map[string]string{
 	"openSession":             "the technician's WebSocket (docs/sessions.md), opened by the portal",
 	"connectAgent":            "the agent's WebSocket",
 	"enrollDevice":            "the agent's (portico-agent enroll), with an enrollment token rather than an API key",
+	"redeemOnDemandCode":      "the support agent's (portico-agent support), with an on-demand code rather than an API key",
 	"getOpenAPI":              "a document for tools, not an administration task",
 	"health":                  "for monitoring (liveness), not an administration task",
 	"ready":                   "for monitoring (readiness), not an administration task",

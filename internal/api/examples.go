@@ -45,6 +45,11 @@ var examples = map[string]any{
 	"setLegal": map[string]any{"terms": map[string]any{"version": "2026-01", "url": "https://example.com/terms"},
 		"privacy": map[string]any{"version": "2026-01", "url": "https://example.com/privacy"}},
 	"createEnrollmentToken": map[string]any{"device_group_id": exampleGroup},
+	"createOnDemandSession": map[string]any{"customer_name": "Ann Lee", "note": "Printer will not print", "language": "en-GB"},
+	"setOnDemandSettings": map[string]any{"code_minutes": 20, "actions": []string{"screen_view", "remote_control", "file_transfer",
+		"terminal", "chat"}, "require_approval": true},
+	"redeemOnDemandCode": map[string]any{"code": exampleCode, "hostname": "anns-laptop", "os_name": "Windows 11 Pro",
+		"os_version": "24H2", "logged_in_user": "ann"},
 	"enrollDevice": map[string]any{"token": exampleToken, "hostname": "muc-lt-042", "name": "MUC-LT-042",
 		"os_name": "Windows 11 Pro", "os_version": "24H2", "device_type": "Laptop", "manufacturer": "Contoso",
 		"ip_addresses": []string{"10.20.1.42"}},
@@ -59,6 +64,7 @@ const (
 	exampleDevice   = "dev_5q1w8e3r6t9y2u4i"
 	exampleRuleID   = "rul_6y3u8i1o4p7a2s5d"
 	exampleToken    = "enr_9f2k6m3q8x1d5w7z4c8v2b6n"
+	exampleCode     = "483 920 176"
 )
 
 var exampleRule = map[string]any{"name": "Munich laptops", "description": "Laptops named MUC- go to Munich",

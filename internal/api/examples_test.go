@@ -8,6 +8,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/portico-dev/portico"
 	"github.com/portico-dev/portico/internal/api"
 )
 
@@ -46,7 +47,8 @@ func TestExamplesWork(t *testing.T) {
 			e := newEnv(t) // a fresh account each: an example may delete what another needs
 			f := e.A
 			real := map[string]string{"user": f.user.ID, "role": f.role.ID, "group": f.group.ID, "sub-group": f.subGroup.ID,
-				"device": f.device, "rule": f.rule.ID, "enrollment token": f.tokenSec}
+				"device": f.device, "rule": f.rule.ID, "enrollment token": f.tokenSec,
+				"on-demand code": check(e.app.CreateOnDemandSession(t.Context(), f.ownerAct, portico.OnDemandInput{}))(t).Code}
 			raw, err := json.Marshal(ex)
 			if err != nil {
 				t.Fatal(err)

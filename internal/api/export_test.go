@@ -9,4 +9,5 @@ var Examples = examples
 var ExamplePlaceholders = map[string]string{
 	exampleUser: "user", exampleRole: "role", exampleGroup: "group", exampleSubGroup: "sub-group",
 	exampleDevice: "device", exampleRuleID: "rule", exampleToken: "enrollment token",
+	exampleCode: "on-demand code",
 }

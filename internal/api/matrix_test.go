@@ -51,6 +51,10 @@ func matrix() map[string]matrixCase {
 	freshInvited := func(e *env, f *fixture) req {
 		return req{id: check(e.app.CreateUser(ctx, f.sys, app.NewUser{Email: uniq("invitee") + "@example.test"}))(e.t).User.ID}
 	}
+	// onDemand is an on-demand session of the account's owner: the holder sees it through on_demand.all.
+	onDemand := func(e *env, f *fixture) string {
+		return check(e.app.CreateOnDemandSession(ctx, f.ownerAct, portico.OnDemandInput{CustomerName: "Ann"}))(e.t).ID
+	}
 	freshGroup := func(e *env, f *fixture) string {
 		return check(e.app.CreateDeviceGroup(ctx, f.sys, app.GroupInput{Name: uniq("Group "), Colour: "#123456"}))(e.t).ID
 	}
@@ -287,6 +291,20 @@ func matrix() map[string]matrixCase {
 		}},
 		"enrollDevice": {build: func(e *env, f *fixture) req {
 			return req{body: map[string]any{"token": f.tokenSec, "hostname": uniq("host-"), "os_name": "Windows"}}
+		}},
+
+		"listOnDemandSessions":  {perm: portico.PermOnDemandOwn, build: same(req{query: "?live=true"})},
+		"createOnDemandSession": {perm: portico.PermOnDemandOwn, build: same(req{body: map[string]any{"customer_name": "Ann"}})},
+		"getOnDemandSession":    {perm: portico.PermOnDemandOwn, build: func(e *env, f *fixture) req { return req{id: onDemand(e, f)} }},
+		"endOnDemandSession":    {perm: portico.PermOnDemandOwn, build: func(e *env, f *fixture) req { return req{id: onDemand(e, f)} }},
+		"getOnDemandHistory":    {perm: portico.PermOnDemandOwn, build: func(e *env, f *fixture) req { return req{id: onDemand(e, f)} }},
+		"getOnDemandSettings": {perm: portico.PermOnDemandSettings,
+			without: []portico.Permission{portico.PermOnDemandSettings, portico.PermOnDemandOwn}, build: same(req{})},
+		"setOnDemandSettings": {perm: portico.PermOnDemandSettings, build: same(req{body: map[string]any{
+			"code_minutes": 30, "actions": []string{"terminal", "chat"}, "require_approval": true}})},
+		"redeemOnDemandCode": {build: func(e *env, f *fixture) req {
+			o := check(e.app.CreateOnDemandSession(ctx, f.ownerAct, portico.OnDemandInput{}))(e.t)
+			return req{body: map[string]any{"code": o.Code, "hostname": "anns-laptop", "os_name": "Windows 11"}}
 		}},
 
 		"getOpenAPI": {build: same(req{})},

@@ -37,7 +37,11 @@ func TestCrossAccountProbe(t *testing.T) {
 	bJob := &portico.DirectoryJob{ID: portico.NewID("djb"), AccountID: b.acc.Account.ID, StartedBy: b.acc.Owner.ID, State: "succeeded",
 		Phase: "done", CreatedAt: time.Now(), UpdatedAt: time.Now()}
 	must(t, e.st.CreateDirectoryJob(t.Context(), bJob))
+	bOnDemand := check(e.app.CreateOnDemandSession(t.Context(), b.ownerAct, portico.OnDemandInput{CustomerName: "Probe"}))(t).ID
 	probes := []probe{
+		{"GET", "/api/v1/on-demand/sessions/" + bOnDemand, nil, ""},
+		{"DELETE", "/api/v1/on-demand/sessions/" + bOnDemand, nil, ""},
+		{"GET", "/api/v1/on-demand/sessions/" + bOnDemand + "/history", nil, ""},
 		{"GET", "/api/v1/devices/" + b.device + "/inventory", nil, ""},
 		{"GET", "/api/v1/devices/" + b.device + "/session?actions=chat", nil, ""},
 		{"GET", "/api/v1/sessions/" + bSession.ID, nil, ""},

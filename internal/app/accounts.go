@@ -188,8 +188,9 @@ func accountChanges(acc *portico.Account, in AccountUpdate) (plan, other bool) {
 	}
 	if in.Settings != nil {
 		next, cur := *in.Settings, acc.Settings
-		plan = next.ManagedLicences != cur.ManagedLicences || next.SeatLimit != cur.SeatLimit
-		next.ManagedLicences, next.SeatLimit = cur.ManagedLicences, cur.SeatLimit
+		plan = next.ManagedLicences != cur.ManagedLicences || next.SeatLimit != cur.SeatLimit ||
+			next.OnDemandSeats != cur.OnDemandSeats
+		next.ManagedLicences, next.SeatLimit, next.OnDemandSeats = cur.ManagedLicences, cur.SeatLimit, cur.OnDemandSeats
 		if next != cur {
 			other = true
 		}

@@ -41,6 +41,7 @@ type App struct {
 	writeLocks sync.Map // account id → *sync.Mutex
 
 	signins *signinLimiter
+	codes   *signinLimiter // on-demand code guesses
 	// twoFactor seals TOTP secrets (SetSealKey); nil until a key is given.
 	twoFactor atomic.Pointer[cipher.AEAD]
 	// nodeKey signs the tokens by which one node vouches to another for a relayed request.
@@ -76,6 +77,7 @@ func New(st *store.Store, log *slog.Logger) *App {
 		pollEvery:    DefaultPollEvery,
 		noticeSignal: make(chan struct{}, 1),
 		signins:      newSigninLimiter(st, log),
+		codes:        newCodeLimiter(st, log),
 		BaseURL:      "http://localhost:8080",
 	}
 }
@@ -125,7 +127,9 @@ type Actor struct {
 	// KeyPermissions narrows an API key to a subset of its owner's permissions; nil means no narrowing.
 	KeyPermissions *portico.PermissionSet
 	DeviceID       string
-	SourceIP       string
+	// OnDemand marks a support agent: DeviceID then names its on-demand session.
+	OnDemand bool
+	SourceIP string
 	// ViaSSO marks a portal session opened through single sign-on.
 	ViaSSO bool
 	// Relayed marks a request another node relayed here, vouching for its actor (nodetoken.go).
@@ -385,6 +389,8 @@ type change struct {
 	quiet bool
 	// endSessions are live sessions to end wherever they run.
 	endSessions []SessionEnd
+	// stopAgents are agent connections to stop wherever they are held.
+	stopAgents []AgentStop
 }
 
 // write runs fn in one transaction, serialised with every other write of the account on every node,
@@ -455,7 +461,8 @@ func (a *App) write(ctx context.Context, ac *Actor, fn func(tx *store.Tx) (*chan
 			return err
 		}
 	default:
-		c := decodedChange{revision: rev, edits: ch.edits, recheck: !ch.quiet, endSessions: ch.endSessions}
+		c := decodedChange{revision: rev, edits: ch.edits, recheck: !ch.quiet, endSessions: ch.endSessions,
+			stopAgents: ch.stopAgents}
 		if !a.apply(st, rev-1, rev, []decodedChange{c}) {
 			if err := a.reload(ctx, a.store, st, 0); err != nil {
 				return err

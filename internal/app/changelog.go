@@ -24,6 +24,15 @@ type changeRecord struct {
 	Recheck bool `json:"recheck,omitempty"`
 	// EndSessions are live sessions to end wherever they run.
 	EndSessions []SessionEnd `json:"end_sessions,omitempty"`
+	// StopAgents are connections to stop wherever they are held (the support agents of ended
+	// on-demand sessions).
+	StopAgents []AgentStop `json:"stop_agents,omitempty"`
+}
+
+// AgentStop asks the node holding an agent's connection to tell it to stop for good.
+type AgentStop struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
 }
 
 // SessionEnd asks the node relaying a live session to end it.
@@ -201,7 +210,7 @@ func (w *wireEdit) decode() (authz.Change, error) {
 
 // encodeRecord builds the stored record of a change.
 func encodeRecord(ch *change) ([]byte, error) {
-	r := changeRecord{Reload: ch.reload, Recheck: !ch.quiet, EndSessions: ch.endSessions}
+	r := changeRecord{Reload: ch.reload, Recheck: !ch.quiet, EndSessions: ch.endSessions, StopAgents: ch.stopAgents}
 	for _, e := range ch.edits {
 		r.Edits = append(r.Edits, encodeEdit(e))
 	}
@@ -220,6 +229,7 @@ type decodedChange struct {
 	reload      bool
 	recheck     bool
 	endSessions []SessionEnd
+	stopAgents  []AgentStop
 }
 
 // decodeRecord reads a stored record.
@@ -228,7 +238,7 @@ func decodeRecord(body []byte) (decodedChange, error) {
 	if err := json.Unmarshal(body, &r); err != nil {
 		return decodedChange{}, fmt.Errorf("decode change record: %w", err)
 	}
-	out := decodedChange{reload: r.Reload, recheck: r.Recheck, endSessions: r.EndSessions}
+	out := decodedChange{reload: r.Reload, recheck: r.Recheck, endSessions: r.EndSessions, stopAgents: r.StopAgents}
 	for i := range r.Edits {
 		c, err := r.Edits[i].decode()
 		if err != nil {

@@ -37,6 +37,13 @@ func newSigninLimiter(st *store.Store, log *slog.Logger) *signinLimiter {
 		window: 15 * time.Minute, lockout: 15 * time.Minute, pruneEvery: time.Minute}
 }
 
+// newCodeLimiter limits on-demand code guesses per address: 20 wrong codes in 15 minutes lock the
+// address out for 15 minutes.
+func newCodeLimiter(st *store.Store, log *slog.Logger) *signinLimiter {
+	return &signinLimiter{store: st, log: log, maxAddr: maxWrongCodes, window: wrongCodeWindow,
+		lockout: wrongCodeWindow, pruneEvery: time.Minute}
+}
+
 // signinCharge is one attempt charged to an email and an address, to settle once its secret was
 // checked.
 type signinCharge struct {
@@ -73,6 +80,21 @@ func (l *signinLimiter) attempt(ctx context.Context, email, addr string, now tim
 	return &signinCharge{l: l, email: e, addr: a, now: now}, false, nil
 }
 
+// attemptAddr charges one attempt from addr alone (a code guessed rather than a password): as
+// attempt, with the address's limit.
+func (l *signinLimiter) attemptAddr(ctx context.Context, addr string, now time.Time) (c *signinCharge, locked bool, err error) {
+	l.prune(ctx, now)
+	a, err := l.store.ChargeSignInLimit(ctx, "c:"+addr, now, l.window)
+	if err != nil {
+		return nil, false, err
+	}
+	if a.Failures > l.maxAddr || a.Locked(now) {
+		l.lock(ctx, a, l.maxAddr, now)
+		return nil, true, nil
+	}
+	return &signinCharge{l: l, addr: a, now: now}, false, nil
+}
+
 // settle ends the attempt: a wrong secret keeps the charge and locks what reached its limit; a right
 // one, or none checked, gives the charge back. It runs even if the request was cancelled meanwhile, so
 // that a client cannot drop its connection to escape the lockout. A database error here leaves the
@@ -81,11 +103,16 @@ func (c *signinCharge) settle(ctx context.Context, wrong bool) {
 	ctx = context.WithoutCancel(ctx)
 	l := c.l
 	if wrong {
-		l.lock(ctx, c.email, l.maxKey, c.now)
+		if c.email != nil {
+			l.lock(ctx, c.email, l.maxKey, c.now)
+		}
 		l.lock(ctx, c.addr, l.maxAddr, c.now)
 		return
 	}
 	for _, k := range []*store.SignInLimit{c.email, c.addr} {
+		if k == nil {
+			continue
+		}
 		if err := l.store.RefundSignInLimit(ctx, k.Key, k.WindowStart); err != nil {
 			l.log.Error("sign-in limiter: give back an attempt", "err", err)
 		}

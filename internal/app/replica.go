@@ -75,6 +75,8 @@ type LiveChange struct {
 	DeletedDevices []string
 	// EndSessions are sessions to end wherever they run.
 	EndSessions []SessionEnd
+	// StopAgents are agent connections to stop wherever they are held.
+	StopAgents []AgentStop
 }
 
 // OnChange subscribes fn to committed changes (this node's and every other's). fn is called
@@ -304,13 +306,14 @@ func (a *App) apply(st *accountState, from, upTo int64, changes []decodedChange)
 			continue
 		}
 		edits = append(edits, c.edits...)
-		lc := LiveChange{AccountID: st.id, Revision: c.revision, Recheck: c.recheck, EndSessions: c.endSessions}
+		lc := LiveChange{AccountID: st.id, Revision: c.revision, Recheck: c.recheck, EndSessions: c.endSessions,
+			StopAgents: c.stopAgents}
 		for _, e := range c.edits {
 			if e.DeleteDevice != "" {
 				lc.DeletedDevices = append(lc.DeletedDevices, e.DeleteDevice)
 			}
 		}
-		if lc.Recheck || len(lc.DeletedDevices) > 0 || len(lc.EndSessions) > 0 {
+		if lc.Recheck || len(lc.DeletedDevices) > 0 || len(lc.EndSessions) > 0 || len(lc.StopAgents) > 0 {
 			live = append(live, lc)
 		}
 	}

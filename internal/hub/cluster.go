@@ -64,6 +64,14 @@ func (h *Hub) changed(c app.LiveChange) {
 	if len(c.DeletedDevices) > 0 {
 		h.devicesDeleted(c.AccountID, c.DeletedDevices)
 	}
+	for _, st := range c.StopAgents {
+		h.mu.Lock()
+		a := h.agents[st.ID]
+		h.mu.Unlock()
+		if a != nil && a.ac.AccountID == c.AccountID {
+			go a.stop(st.Reason)
+		}
+	}
 	for _, e := range c.EndSessions {
 		h.mu.Lock()
 		s := h.sessions[e.ID]
@@ -119,7 +127,14 @@ func (h *Hub) renewLease() {
 	} else if len(released) > 0 {
 		h.log.Info("released the devices and sessions of stopped nodes", "nodes", released)
 	}
+	if err := h.app.SweepOnDemand(ctx, onDemandAbandonAfter); err != nil {
+		h.log.Warn("expire on-demand codes and end abandoned on-demand sessions", "err", err)
+	}
 }
+
+// onDemandAbandonAfter is how long a redeemed on-demand session waits for its support agent to come
+// back (a network blip, a reboot) before it ends.
+const onDemandAbandonAfter = 10 * time.Minute
 
 // dropAll ends every session and closes every agent connection of this node.
 func (h *Hub) dropAll(reason string) {

@@ -26,7 +26,8 @@ func (q *querier) CreateAccount(ctx context.Context, a *portico.Account) error {
 
 // GetAccount returns an account.
 func (q *querier) GetAccount(ctx context.Context, id string) (*portico.Account, error) {
-	var a portico.Account
+	// Settings added since the account was stored take their defaults.
+	a := portico.Account{Settings: portico.DefaultAccountSettings()}
 	err := q.queryRow(ctx, `SELECT id, name, settings, created_at FROM accounts WHERE id = $1`, id).
 		Scan(&a.ID, &a.Name, jsonCol{&a.Settings}, timeCol{&a.CreatedAt})
 	if errors.Is(err, sql.ErrNoRows) {

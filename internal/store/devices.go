@@ -292,20 +292,38 @@ func (q *querier) ListFavourites(ctx context.Context, accountID, userID string) 
 
 // AddHistory appends an entry to a device's history.
 func (q *querier) AddHistory(ctx context.Context, h *portico.HistoryEntry) error {
+	return q.addHistory(ctx, "device_history", "device_id", "device", h)
+}
+
+// AddOnDemandHistory appends an entry to an on-demand session's history (h.DeviceID names the session).
+func (q *querier) AddOnDemandHistory(ctx context.Context, h *portico.HistoryEntry) error {
+	return q.addHistory(ctx, "on_demand_history", "session_id", "on-demand session", h)
+}
+
+func (q *querier) addHistory(ctx context.Context, table, col, what string, h *portico.HistoryEntry) error {
 	h.At = normTime(h.At)
-	_, err := q.exec(ctx, `INSERT INTO device_history (id, account_id, device_id, at, actor_id, actor_name, action, detail)
+	_, err := q.exec(ctx, `INSERT INTO `+table+` (id, account_id, `+col+`, at, actor_id, actor_name, action, detail)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, h.ID, h.AccountID, h.DeviceID, h.At, h.ActorID, h.ActorName, h.Action, h.Detail)
 	if kind, _ := constraintViolation(err); kind == "foreign_key" {
-		return fmt.Errorf("add history: %w", notFound("device"))
+		return fmt.Errorf("add history: %w", notFound(what))
 	}
 	return wrap("add history", err)
 }
 
 // ListHistory returns one page of a device's history, newest first, and how many entries match in all.
 func (q *querier) ListHistory(ctx context.Context, accountID, deviceID string, f portico.HistoryFilter) ([]portico.HistoryEntry, int, error) {
+	return q.listHistory(ctx, "device_history", "device_id", accountID, deviceID, f)
+}
+
+// ListOnDemandHistory returns one page of an on-demand session's history, as ListHistory.
+func (q *querier) ListOnDemandHistory(ctx context.Context, accountID, sessionID string, f portico.HistoryFilter) ([]portico.HistoryEntry, int, error) {
+	return q.listHistory(ctx, "on_demand_history", "session_id", accountID, sessionID, f)
+}
+
+func (q *querier) listHistory(ctx context.Context, table, col, accountID, id string, f portico.HistoryFilter) ([]portico.HistoryEntry, int, error) {
 	var w where
 	w.add("account_id = ?", accountID)
-	w.add("device_id = ?", deviceID)
+	w.add(col+" = ?", id)
 	if f.Action != "" {
 		w.add("action = ?", f.Action)
 	}
@@ -316,13 +334,13 @@ func (q *querier) ListHistory(ctx context.Context, accountID, deviceID string, f
 		w.add("at < ?", *f.Until)
 	}
 	var total int
-	if err := q.queryRow(ctx, `SELECT COUNT(*) FROM device_history`+w.sql(), w.args...).Scan(&total); err != nil {
+	if err := q.queryRow(ctx, `SELECT COUNT(*) FROM `+table+w.sql(), w.args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count history: %w", err)
 	}
 	if total == 0 {
 		return []portico.HistoryEntry{}, 0, nil
 	}
-	stmt := `SELECT id, account_id, device_id, at, actor_id, actor_name, action, detail FROM device_history` +
+	stmt := `SELECT id, account_id, ` + col + `, at, actor_id, actor_name, action, detail FROM ` + table +
 		w.sql() + ` ORDER BY at DESC, seq DESC` + w.limit(f.Page)
 	rows, err := q.query(ctx, stmt, w.args...)
 	if err != nil {

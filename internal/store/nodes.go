@@ -91,7 +91,9 @@ func (q *querier) LostNodes(ctx context.Context) ([]string, error) {
 	rows, err := q.query(ctx, `SELECT DISTINCT conn_node FROM devices WHERE conn_node IS NOT NULL
 			AND conn_node NOT IN (SELECT id FROM nodes)
 		UNION SELECT DISTINCT node_id FROM remote_sessions WHERE state <> 'ended' AND node_id <> ''
-			AND node_id NOT IN (SELECT id FROM nodes)`)
+			AND node_id NOT IN (SELECT id FROM nodes)
+		UNION SELECT DISTINCT conn_node FROM on_demand_sessions WHERE conn_node IS NOT NULL
+			AND conn_node NOT IN (SELECT id FROM nodes)`)
 	if err != nil {
 		return nil, wrap("list lost nodes", err)
 	}
@@ -178,9 +180,11 @@ func (q *querier) DeviceConnOf(ctx context.Context, accountID, deviceID string) 
 	return portico.DeviceConn{AccountID: accountID, DeviceID: deviceID, NodeID: node.String, ConnID: conn.String}, nil
 }
 
-// NodeConns lists the connections presence records on node.
+// NodeConns lists the connections presence records on node: devices' agents and on-demand sessions'
+// support agents.
 func (q *querier) NodeConns(ctx context.Context, nodeID string) ([]portico.DeviceConn, error) {
-	rows, err := q.query(ctx, `SELECT account_id, id, conn_id FROM devices WHERE conn_node = $1`, nodeID)
+	rows, err := q.query(ctx, `SELECT account_id, id, conn_id FROM devices WHERE conn_node = $1
+		UNION ALL SELECT account_id, id, conn_id FROM on_demand_sessions WHERE conn_node = $1`, nodeID)
 	if err != nil {
 		return nil, wrap("list node connections", err)
 	}

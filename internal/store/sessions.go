@@ -11,12 +11,12 @@ import (
 )
 
 const remoteSessionCols = `id, account_id, device_id, device_name, user_id, user_name, actions, state, started_at,
-	ended_at, ended_by, end_reason, node_id`
+	ended_at, ended_by, end_reason, node_id, on_demand`
 
 func scanRemoteSession(s scanner) (portico.RemoteSession, error) {
 	var r portico.RemoteSession
 	err := s.Scan(&r.ID, &r.AccountID, &r.DeviceID, &r.DeviceName, &r.UserID, &r.UserName, jsonCol{&r.Actions},
-		&r.State, timeCol{&r.StartedAt}, nullTimeCol{&r.EndedAt}, &r.EndedBy, &r.EndReason, &r.NodeID)
+		&r.State, timeCol{&r.StartedAt}, nullTimeCol{&r.EndedAt}, &r.EndedBy, &r.EndReason, &r.NodeID, &r.OnDemand)
 	return r, err
 }
 
@@ -25,8 +25,8 @@ func (q *querier) CreateRemoteSession(ctx context.Context, r *portico.RemoteSess
 	r.StartedAt = normTime(r.StartedAt)
 	r.EndedAt = normTimePtr(r.EndedAt)
 	_, err := q.exec(ctx, `INSERT INTO remote_sessions (`+remoteSessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-		$9, $10, $11, $12, $13)`, r.ID, r.AccountID, r.DeviceID, r.DeviceName, r.UserID, r.UserName, jsonList(r.Actions),
-		r.State, r.StartedAt, r.EndedAt, r.EndedBy, r.EndReason, r.NodeID)
+		$9, $10, $11, $12, $13, $14)`, r.ID, r.AccountID, r.DeviceID, r.DeviceName, r.UserID, r.UserName, jsonList(r.Actions),
+		r.State, r.StartedAt, r.EndedAt, r.EndedBy, r.EndReason, r.NodeID, r.OnDemand)
 	if kind, _ := constraintViolation(err); kind == "unique" {
 		return fmt.Errorf("create remote session: %w", conflict("id", "a session with this id already exists"))
 	}
