@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -44,6 +45,7 @@ type fakeSupportServer struct {
 
 type supportConn struct {
 	conn   *protocol.Conn
+	raw    net.Conn // the TCP connection under the WebSocket
 	path   string
 	header http.Header
 	msgs   chan protocol.Message
@@ -103,7 +105,7 @@ func (fs *fakeSupportServer) connect(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	sc := &supportConn{path: r.URL.Path, header: r.Header.Clone(), msgs: make(chan protocol.Message, 64)}
+	sc := &supportConn{path: r.URL.Path, header: r.Header.Clone(), msgs: make(chan protocol.Message, 64), raw: ws.UnderlyingConn()}
 	sc.conn = protocol.NewConn(protocol.WebSocket(ws), protocol.Options{Role: protocol.RoleServer,
 		OnControl: func(m protocol.Message) {
 			switch m.Type {
@@ -558,4 +560,40 @@ func TestNormalizeSupportCode(t *testing.T) {
 			t.Errorf("normalizeSupportCode(%q) = %q, %v", in, got, ok)
 		}
 	}
+}
+
+func TestSupportReconnectsWithTheSameCredential(t *testing.T) {
+	fs := newFakeSupportServer(t)
+	p := startSupport(t, testSupportOptions(t, fs.srv.URL))
+	<-fs.redeems
+	blip := fs.next(t)
+	url := p.windowURL(t)
+	connectedAt := func() time.Time {
+		var at *time.Time
+		eventually.True(t, 10*time.Second, "connected", func() bool {
+			st := windowState(t, url)
+			at = st.Support.ConnectedAt
+			return st.Connection == agent.ConnConnected && at != nil
+		})
+		return *at
+	}
+	first := connectedAt()
+	blip.raw.Close() // a network blip
+	sc := fs.next(t)
+	if sc.header.Get("Authorization") != "Bearer "+supportCredential {
+		t.Errorf("reconnected with %v", sc.header)
+	}
+	if again := connectedAt(); !again.Equal(first) {
+		t.Errorf("the session's time restarted at the reconnection: %v, was %v", again, first)
+	}
+	select {
+	case r := <-fs.redeems:
+		t.Errorf("the code was redeemed again: %+v", r)
+	default:
+	}
+	sc.send(t, protocol.MsgStop, protocol.Stop{Reason: "done"})
+	if code := p.wait(t); code != 0 {
+		t.Errorf("exit code %d", code)
+	}
+	p.checkGone(t)
 }
