@@ -5,11 +5,20 @@
 //
 //	portico-agent enroll --server URL[,URL…] --token TOKEN [--config PATH] [--name NAME]
 //	portico-agent run [--config PATH] [--server URL[,URL…]] [--window-addr 127.0.0.1:PORT]
+//	portico-agent support [--server URL] [--code CODE] [--window-addr 127.0.0.1:PORT] [--no-browser]
 //	portico-agent install-service | uninstall-service    (Windows)
 //	portico-agent version
 //
 // --server takes the URL of one server (or of the load balancer in front of a cluster), or the URLs of
 // several nodes of a cluster, comma-separated or with the flag repeated.
+//
+// `support` is the same binary as a support agent for an on-demand session (docs/on-demand.md), on a
+// computer Portico does not manage: it redeems the session's code, connects, opens the end-user window
+// in the browser and exits when the session ends, with status 0 (1 when it could not start, 2 for a
+// usage error). Downloaded from a session's page, the binary carries the server and the code in a
+// trailer, so it runs without flags; flags win over the trailer. It needs no enrollment and no
+// administrator rights, and writes nothing outside a temporary directory it removes at exit. On
+// Windows the technician may ask it to restart with administrator rights (the person approves in UAC).
 package main
 
 import (
@@ -41,6 +50,7 @@ var version = "dev"
 const usage = `usage:
   portico-agent enroll --server URL[,URL...] --token TOKEN [--config PATH] [--name NAME] [--force]
   portico-agent run [--config PATH] [--server URL[,URL...]] [--window-addr 127.0.0.1:PORT]
+  portico-agent support [--server URL] [--code CODE] [--window-addr 127.0.0.1:PORT] [--no-browser]
   portico-agent install-service [--config PATH]     (Windows)
   portico-agent uninstall-service                   (Windows)
   portico-agent version
@@ -65,6 +75,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdEnroll(args[1:], stdout, stderr)
 	case "run":
 		return cmdRun(args[1:], stderr)
+	case "support":
+		return cmdSupport(args[1:], stdout, stderr)
 	case "install-service":
 		return installService(args[1:], stdout, stderr)
 	case "uninstall-service":

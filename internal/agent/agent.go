@@ -56,7 +56,24 @@ type Options struct {
 	// StableAfter is how long a connection must live for the backoff to start over.
 	StableAfter  time.Duration
 	HelloTimeout time.Duration
+	// Endpoint is where the agent connects and how it names itself there: ManagedEndpoint when zero,
+	// OnDemandEndpoint for the support agent (Config.DeviceID then holds the on-demand session's id).
+	Endpoint Endpoint
+	// OnConnected, when set, is called each time a server welcomes the agent.
+	OnConnected func(server string)
 }
+
+// Endpoint is the server's WebSocket endpoint for agents and the header that names the agent there.
+type Endpoint struct {
+	Path     string // the path under the server URL
+	IDHeader string // the header carrying Config.DeviceID
+}
+
+// The endpoints of managed agents and of support agents (docs/on-demand.md).
+var (
+	ManagedEndpoint  = Endpoint{Path: "/api/v1/agent/connect", IDHeader: "X-Portico-Device"}
+	OnDemandEndpoint = Endpoint{Path: "/api/v1/on-demand/agent/connect", IDHeader: "X-Portico-On-Demand"}
+)
 
 // Agent keeps the device connected to one of its servers.
 type Agent struct {
@@ -83,6 +100,9 @@ func New(opt Options) *Agent {
 	if opt.HelloTimeout <= 0 {
 		opt.HelloTimeout = defaultHelloTimeout
 	}
+	if opt.Endpoint == (Endpoint{}) {
+		opt.Endpoint = ManagedEndpoint
+	}
 	if opt.Inventory == nil {
 		opt.Inventory = func(ctx context.Context) protocol.Inventory {
 			return CollectInventory(ctx, CollectOptions{AgentVersion: opt.Version, Supported: opt.Actions.Supported})
@@ -92,7 +112,9 @@ func New(opt Options) *Agent {
 }
 
 // ConnectURL is the WebSocket URL of a server's agent endpoint: wss for https servers.
-func ConnectURL(server string) (string, error) {
+func ConnectURL(server string) (string, error) { return connectURL(server, ManagedEndpoint.Path) }
+
+func connectURL(server, path string) (string, error) {
 	s, err := NormalizeServerURL(server)
 	if err != nil {
 		return "", err
@@ -103,7 +125,7 @@ func ConnectURL(server string) (string, error) {
 	default:
 		s = "ws://" + strings.TrimPrefix(s, "http://")
 	}
-	return s + "/api/v1/agent/connect", nil
+	return s + path, nil
 }
 
 // Run keeps the agent connected until ctx ends (it returns nil then), the server refuses the
@@ -117,11 +139,15 @@ func (a *Agent) Run(ctx context.Context) error {
 		return errors.New("agent: no server URL in the config")
 	}
 	for _, s := range servers {
-		if _, err := ConnectURL(s); err != nil {
+		if _, err := connectURL(s, a.opt.Endpoint.Path); err != nil {
 			return fmt.Errorf("agent: %w", err)
 		}
 	}
 	sessions := a.opt.Sessions
+	revoked, stoppedReason := "the server refused this device", "the device was removed from Portico"
+	if a.opt.Endpoint == OnDemandEndpoint {
+		revoked, stoppedReason = "the support session has ended", "the support session has ended"
+	}
 	fo := newFailover(servers, a.opt.Backoff)
 	for {
 		server := fo.server()
@@ -136,10 +162,10 @@ func (a *Agent) Run(ctx context.Context) error {
 			return nil
 		case errors.Is(err, ErrRevoked):
 			// Every node shares one database: another would refuse the credential too.
-			sessions.Detach(ConnStopped, "the server refused this device")
+			sessions.Detach(ConnStopped, revoked)
 			return err
 		case errors.As(err, &stopped):
-			sessions.Detach(ConnStopped, "the device was removed from Portico")
+			sessions.Detach(ConnStopped, stoppedReason)
 			return err
 		}
 		sessions.Detach(ConnDisconnected, "connection to the server lost")
@@ -179,13 +205,13 @@ type outMsg struct {
 // connect runs one connection to server to its end. It returns when the connection was welcomed
 // (zero if it never was) and why it ended.
 func (a *Agent) connect(ctx context.Context, server string) (welcomed time.Time, err error) {
-	url, err := ConnectURL(server)
+	url, err := connectURL(server, a.opt.Endpoint.Path)
 	if err != nil {
 		return time.Time{}, err
 	}
 	hdr := http.Header{}
 	hdr.Set("Authorization", "Bearer "+a.opt.Config.Credential)
-	hdr.Set("X-Portico-Device", a.opt.Config.DeviceID)
+	hdr.Set(a.opt.Endpoint.IDHeader, a.opt.Config.DeviceID)
 	hdr.Set("User-Agent", "portico-agent/"+a.opt.Version)
 	dialCtx, cancelDial := context.WithTimeout(ctx, a.opt.HelloTimeout)
 	ws, resp, err := a.dialer.DialContext(dialCtx, url, hdr)
@@ -243,6 +269,9 @@ func (a *Agent) connect(ctx context.Context, server string) (welcomed time.Time,
 		period = defaultHeartbeat
 	}
 	a.log.Info("connected", "server", server, "device", w.DeviceID, "heartbeat", period)
+	if a.opt.OnConnected != nil {
+		a.opt.OnConnected(server)
+	}
 	l.lastAck.Store(welcomed.UnixNano())
 	l.collectInventory(true)
 

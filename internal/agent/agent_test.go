@@ -47,6 +47,7 @@ func newFakeServerTLS(t *testing.T, useTLS bool) *fakeServer {
 	fs := &fakeServer{t: t, conns: make(chan *fakeConn, 8)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/agent/connect", fs.connect)
+	mux.HandleFunc("GET /api/v1/on-demand/agent/connect", fs.connect)
 	if useTLS {
 		fs.srv = httptest.NewTLSServer(mux)
 	} else {
@@ -61,7 +62,11 @@ func newFakeServerTLS(t *testing.T, useTLS bool) *fakeServer {
 }
 
 func (fs *fakeServer) connect(w http.ResponseWriter, r *http.Request) {
-	if fs.revoked.Load() || r.Header.Get("Authorization") != "Bearer "+testCredential || r.Header.Get("X-Portico-Device") != "dev_1" {
+	idHeader := ManagedEndpoint.IDHeader
+	if r.URL.Path == OnDemandEndpoint.Path {
+		idHeader = OnDemandEndpoint.IDHeader
+	}
+	if fs.revoked.Load() || r.Header.Get("Authorization") != "Bearer "+testCredential || r.Header.Get(idHeader) != "dev_1" {
 		http.Error(w, "invalid agent credential", http.StatusUnauthorized)
 		return
 	}

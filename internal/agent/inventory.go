@@ -84,6 +84,40 @@ func CollectInventory(ctx context.Context, opt CollectOptions) protocol.Inventor
 	return inv
 }
 
+// Identity is what a device says about itself before it holds a credential, as when it redeems an
+// on-demand code: a quick subset of the inventory.
+type Identity struct {
+	Hostname     string
+	OSName       string
+	OSVersion    string
+	LoggedInUser string
+}
+
+// CollectIdentity reads the hostname, the OS's name and version and the logged-in user as
+// CollectInventory reports them, without the slower rest of the inventory.
+func CollectIdentity(ctx context.Context) Identity {
+	var id Identity
+	id.Hostname, _ = os.Hostname()
+	if hi, err := host.InfoWithContext(ctx); err == nil {
+		if id.Hostname == "" {
+			id.Hostname = hi.Hostname
+		}
+		id.OSName, id.OSVersion = hi.Platform, hi.PlatformVersion
+	}
+	name, version := platformOSVersion(ctx)
+	if name != "" {
+		id.OSName = name
+	}
+	if version != "" {
+		id.OSVersion = version
+	}
+	id.LoggedInUser = loggedInUser(ctx)
+	for _, f := range []*string{&id.Hostname, &id.OSName, &id.OSVersion, &id.LoggedInUser} {
+		*f = strings.TrimSpace(clip(*f, maxField))
+	}
+	return id
+}
+
 // loggedInUser prefers the user at the console or graphical session, then anyone logged in, then the
 // user the agent runs as.
 func loggedInUser(ctx context.Context) string {

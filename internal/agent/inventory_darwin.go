@@ -13,14 +13,25 @@ import (
 	"github.com/portico-dev/portico/internal/protocol"
 )
 
-func platformInventory(ctx context.Context, inv *protocol.Inventory) {
-	inv.OSName = "macOS"
-	inv.Manufacturer = "Apple"
+// platformOSVersion is macOS and the version sw_vers reports.
+func platformOSVersion(ctx context.Context) (name, version string) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if out, err := exec.CommandContext(ctx, "sw_vers", "-productVersion").Output(); err == nil {
-		inv.OSVersion = strings.TrimSpace(string(out))
+		version = strings.TrimSpace(string(out))
 	}
+	return "macOS", version
+}
+
+func platformInventory(ctx context.Context, inv *protocol.Inventory) {
+	name, version := platformOSVersion(ctx)
+	inv.OSName = name
+	if version != "" {
+		inv.OSVersion = version
+	}
+	inv.Manufacturer = "Apple"
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
 	if out, err := exec.CommandContext(ctx, "sysctl", "-n", "hw.model").Output(); err == nil {
 		inv.Model = strings.TrimSpace(string(out))
 		if inv.DeviceType == "" && strings.Contains(inv.Model, "Book") {

@@ -26,7 +26,8 @@ var (
 	rpmDBDirs      = []string{"/var/lib/rpm", "/usr/lib/sysimage/rpm"}
 )
 
-func platformInventory(ctx context.Context, inv *protocol.Inventory) {
+// platformOSVersion reads the distribution's name and version from os-release.
+func platformOSVersion(context.Context) (name, version string) {
 	for _, p := range osReleasePaths {
 		f, err := os.Open(p)
 		if err != nil {
@@ -34,10 +35,14 @@ func platformInventory(ctx context.Context, inv *protocol.Inventory) {
 		}
 		fields := ParseOSRelease(f)
 		f.Close()
-		if name, version := osNameVersion(fields); name != "" {
-			inv.OSName, inv.OSVersion = name, version
-		}
-		break
+		return osNameVersion(fields)
+	}
+	return "", ""
+}
+
+func platformInventory(ctx context.Context, inv *protocol.Inventory) {
+	if name, version := platformOSVersion(ctx); name != "" {
+		inv.OSName, inv.OSVersion = name, version
 	}
 	dmi := func(name string) string {
 		v := readTrim(filepath.Join(dmiDir, name))

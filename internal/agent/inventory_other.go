@@ -14,3 +14,6 @@ func linkSpeed(string) int { return 0 }
 
 // consoleUser is found from utmp entries on this OS (see loggedInUser).
 func consoleUser() string { return "" }
+
+// platformOSVersion has nothing to add to what gopsutil reads.
+func platformOSVersion(context.Context) (name, version string) { return "", "" }

@@ -217,3 +217,12 @@ func TestCollectInventoryOnThisMachine(t *testing.T) {
 	b, _ := json.Marshal(inv)
 	t.Logf("inventory: %d bytes, %d packages (total %s)", len(b), len(inv.Software), strconv.Quote(inv.Extra["software_total"]))
 }
+
+func TestCollectIdentityMatchesInventory(t *testing.T) {
+	id := CollectIdentity(t.Context())
+	inv := CollectInventory(t.Context(), CollectOptions{})
+	if id.Hostname == "" || id.Hostname != inv.Hostname || id.OSName != inv.OSName || id.OSVersion != inv.OSVersion ||
+		id.LoggedInUser != inv.LoggedInUser {
+		t.Errorf("identity %+v, inventory hostname %q, OS %q %q, user %q", id, inv.Hostname, inv.OSName, inv.OSVersion, inv.LoggedInUser)
+	}
+}

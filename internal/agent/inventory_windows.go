@@ -13,22 +13,15 @@ import (
 )
 
 func platformInventory(ctx context.Context, inv *protocol.Inventory) {
-	if k, err := registry.OpenKey(registry.LOCAL_MACHINE, `SOFTWARE\Microsoft\Windows NT\CurrentVersion`, registry.QUERY_VALUE); err == nil {
-		if name, _, err := k.GetStringValue("ProductName"); err == nil {
-			inv.OSName = name
-		}
-		ver, _, _ := k.GetStringValue("DisplayVersion")
-		build, _, _ := k.GetStringValue("CurrentBuildNumber")
-		if build != "" {
-			ver = strings.TrimSpace(ver + " (build " + build + ")")
-		}
-		if ver != "" {
-			inv.OSVersion = ver
-		}
-		if strings.Contains(inv.OSName, "Server") && inv.DeviceType == "" {
-			inv.DeviceType = TypeServer
-		}
-		k.Close()
+	name, version := platformOSVersion(ctx)
+	if name != "" {
+		inv.OSName = name
+	}
+	if version != "" {
+		inv.OSVersion = version
+	}
+	if strings.Contains(inv.OSName, "Server") && inv.DeviceType == "" {
+		inv.DeviceType = TypeServer
 	}
 	if k, err := registry.OpenKey(registry.LOCAL_MACHINE, `HARDWARE\DESCRIPTION\System\BIOS`, registry.QUERY_VALUE); err == nil {
 		get := func(name string) string {
@@ -50,6 +43,22 @@ func platformInventory(ctx context.Context, inv *protocol.Inventory) {
 	if len(inv.Software) > 0 {
 		inv.Extra["software_source"] = "registry"
 	}
+}
+
+// platformOSVersion reads the product name and version from the registry: "Windows 11 Pro",
+// "24H2 (build 26100)". What the registry does not tell is "".
+func platformOSVersion(context.Context) (name, version string) {
+	k, err := registry.OpenKey(registry.LOCAL_MACHINE, `SOFTWARE\Microsoft\Windows NT\CurrentVersion`, registry.QUERY_VALUE)
+	if err != nil {
+		return "", ""
+	}
+	defer k.Close()
+	name, _, _ = k.GetStringValue("ProductName")
+	version, _, _ = k.GetStringValue("DisplayVersion")
+	if build, _, _ := k.GetStringValue("CurrentBuildNumber"); build != "" {
+		version = strings.TrimSpace(version + " (build " + build + ")")
+	}
+	return name, version
 }
 
 // uninstallEntries lists installed programs from the registry's Uninstall keys (64- and 32-bit views,

@@ -86,6 +86,21 @@ type SessionView struct {
 	Chat        []ChatLine `json:"chat"`
 }
 
+// Support is an on-demand support session (docs/on-demand.md) as the end-user window shows it: who
+// helps, since when, and whether it is over. The managed agent has none.
+type Support struct {
+	SessionID  string `json:"session_id"`
+	Company    string `json:"company"`
+	Technician string `json:"technician"`
+	// ConnectedAt is when the support agent first connected; the window counts the time from it.
+	ConnectedAt *time.Time `json:"connected_at,omitempty"`
+	// Ended reports that the person ended the support session.
+	Ended bool `json:"ended"`
+	// MovedTo is the window of the elevated support agent that took the session over: the page goes
+	// there.
+	MovedTo string `json:"moved_to,omitempty"`
+}
+
 // State is everything the end-user window shows.
 type State struct {
 	Connection   string         `json:"connection"`
@@ -97,6 +112,7 @@ type State struct {
 	Sessions     []SessionView  `json:"sessions"`
 	Messages     []ShownMessage `json:"messages"`
 	Notices      []Notice       `json:"notices"`
+	Support      *Support       `json:"support,omitempty"`
 }
 
 // SendFunc queues one control message for the server. It must not block for long.
@@ -111,6 +127,9 @@ type SessionsOptions struct {
 	AgentVersion string
 	// Notify shows a message on the desktop, best effort; nil does nothing.
 	Notify func(text string)
+	// Support makes these the sessions of a support agent: the window shows the on-demand session
+	// and ends it as a whole (EndSupport). Nil for the managed agent.
+	Support *Support
 	// Now and AfterFunc replace the clock in tests.
 	Now       func() time.Time
 	AfterFunc func(d time.Duration, f func()) (stop func() bool)
@@ -130,6 +149,9 @@ type Sessions struct {
 	sessions map[string]*session
 	messages []ShownMessage
 	notices  []Notice
+
+	support    *Support      // nil for the managed agent
+	supportEnd chan struct{} // closed when the person ends the support session
 }
 
 type session struct {
@@ -163,7 +185,12 @@ func NewSessions(opt SessionsOptions) *Sessions {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Sessions{opt: opt, log: log, conn: ConnDisconnected, server: opt.Server, sessions: map[string]*session{}}
+	m := &Sessions{opt: opt, log: log, conn: ConnDisconnected, server: opt.Server, sessions: map[string]*session{}}
+	if opt.Support != nil {
+		sup := *opt.Support
+		m.support, m.supportEnd = &sup, make(chan struct{})
+	}
+	return m
 }
 
 // SetServer records the server the agent is connecting to, shown in the window: with several
@@ -186,6 +213,10 @@ func (m *Sessions) Attach(send SendFunc) {
 	m.mu.Lock()
 	m.send = send
 	m.conn = ConnConnected
+	if m.support != nil && m.support.ConnectedAt == nil {
+		now := m.opt.Now()
+		m.support.ConnectedAt = &now
+	}
 	m.mu.Unlock()
 }
 
@@ -217,6 +248,11 @@ func (m *Sessions) Request(req protocol.SessionRequest) {
 	}
 	if _, dup := m.sessions[req.SessionID]; dup {
 		m.log.Warn("duplicate session request: ignored", "session", req.SessionID)
+		return
+	}
+	if m.support != nil && m.support.Ended {
+		m.sendLocked(protocol.MsgSessionAnswer, protocol.SessionAnswer{SessionID: req.SessionID,
+			Reason: "the support session has ended"})
 		return
 	}
 	if len(m.sessions) >= maxSessions {
@@ -353,6 +389,60 @@ func (m *Sessions) EndByUser(id string) error {
 	return err
 }
 
+// EndSupport ends the support session id from the end-user window: pending requests are denied,
+// active sessions ended, and the server is told the on-demand session is over (a session_end naming
+// it, by the end user), to which it answers stop. SupportEnded fires even when the server cannot be
+// told: the person wants the session over, and the support agent exits either way.
+func (m *Sessions) EndSupport(id string) error {
+	m.mu.Lock()
+	if m.support == nil || id != m.support.SessionID {
+		m.mu.Unlock()
+		return ErrNoSession
+	}
+	if m.support.Ended {
+		m.mu.Unlock()
+		return nil
+	}
+	m.support.Ended = true
+	var closing []closeReq
+	for sid, s := range m.sessions {
+		closing = append(closing, m.dropLocked(sid, s)...)
+		if m.send == nil {
+			continue
+		}
+		if s.state == StatePending {
+			m.sendLocked(protocol.MsgSessionAnswer, protocol.SessionAnswer{SessionID: sid, Reason: reasonDenied})
+		} else {
+			m.sendLocked(protocol.MsgSessionEnd, protocol.SessionEnd{SessionID: sid, By: "end_user"})
+		}
+	}
+	if m.send != nil {
+		m.sendLocked(protocol.MsgSessionEnd, protocol.SessionEnd{SessionID: id, By: "end_user"})
+	} else {
+		m.log.Warn("not connected: the server is not told that the support session ended", "session", id)
+	}
+	m.noticeLocked("You ended the support session.")
+	m.log.Info("support session ended by the end user", "session", id)
+	close(m.supportEnd)
+	m.mu.Unlock()
+	closeAll(closing, "support session ended by the end user")
+	return nil
+}
+
+// SupportEnded is closed when the person ends the support session (EndSupport). It is nil, and never
+// ready, for the managed agent.
+func (m *Sessions) SupportEnded() <-chan struct{} { return m.supportEnd }
+
+// SetSupportMovedTo records the window of the elevated support agent that took the session over, so
+// that the page moves there.
+func (m *Sessions) SetSupportMovedTo(url string) {
+	m.mu.Lock()
+	if m.support != nil {
+		m.support.MovedTo = url
+	}
+	m.mu.Unlock()
+}
+
 // Chat records a chat line from the technician.
 func (m *Sessions) Chat(c protocol.Chat) {
 	m.mu.Lock()
@@ -451,6 +541,10 @@ func (m *Sessions) State() State {
 	}
 	if st.Notices == nil {
 		st.Notices = []Notice{}
+	}
+	if m.support != nil {
+		sup := *m.support
+		st.Support = &sup
 	}
 	for id, s := range m.sessions {
 		v := SessionView{ID: id, Technician: s.req.Technician, Actions: slices.Clone(s.actions), State: s.state,

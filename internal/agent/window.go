@@ -31,7 +31,8 @@ const DefaultWindowAddr = "127.0.0.1:7755"
 
 // Window is the end-user window: a small web page on 127.0.0.1 that shows the connection, asks the
 // person at the device to approve session requests, and shows active sessions with their chat and an
-// End session button.
+// End session button. For a support agent it also names the technician and company of the on-demand
+// session, counts the time since it connected, and its End session button ends the support session.
 //
 // Other web pages open in the same browser must not be able to act through it, so every POST needs
 // the token embedded in the page (a page from another origin cannot read it) and an Origin and Host
@@ -116,6 +117,9 @@ func (w *Window) Handler() http.Handler {
 	}))
 	mux.Handle("POST /api/end", w.post(func(r *http.Request, in *windowRequest) error {
 		return w.sessions.EndByUser(in.SessionID)
+	}))
+	mux.Handle("POST /api/end-support", w.post(func(r *http.Request, in *windowRequest) error {
+		return w.sessions.EndSupport(in.SessionID)
 	}))
 	return w.guard(mux)
 }
