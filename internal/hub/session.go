@@ -97,62 +97,6 @@ func (s *session) allows(action string) bool {
 	return s.rec.State != portico.RemoteSessionEnded && slices.Contains(s.rec.Actions, action)
 }
 
-// Technician messages (see the package documentation).
-type techState struct {
-	Type      string   `json:"type"` // "state"
-	State     string   `json:"state"`
-	SessionID string   `json:"session_id"`
-	Actions   []string `json:"actions"`
-	By        string   `json:"by,omitempty"`
-	Reason    string   `json:"reason,omitempty"`
-}
-
-type techChannel struct {
-	Type    string `json:"type"` // "opened" or "closed"
-	Channel int    `json:"channel"`
-	Reason  string `json:"reason,omitempty"`
-}
-
-type techChat struct {
-	Type string `json:"type"` // "chat"
-	protocol.Chat
-}
-
-type techCommandResult struct {
-	Type   string          `json:"type"` // "command_result"
-	ID     string          `json:"id"`
-	OK     bool            `json:"ok"`
-	Error  string          `json:"error,omitempty"`
-	Result json.RawMessage `json:"result,omitempty"`
-}
-
-type techActions struct {
-	Type    string   `json:"type"` // "actions"
-	Actions []string `json:"actions"`
-	Reason  string   `json:"reason,omitempty"`
-}
-
-type techError struct {
-	Type    string `json:"type"` // "error"
-	Message string `json:"message"`
-	// Status is an HTTP-like status for errors that have one (409: no neighbour can wake the device).
-	Status int `json:"status,omitempty"`
-	// ID is the command the error is about, if any.
-	ID string `json:"id,omitempty"`
-}
-
-// techRequest is any message the technician sends; fields depend on the type. It is decoded
-// strictly (see jsonstrict), args included: what the agent would refuse as malformed, and drop the
-// connection for, never leaves here.
-type techRequest struct {
-	Type    string          `json:"type"`
-	Channel int             `json:"channel"`
-	Action  string          `json:"action"`
-	Args    json.RawMessage `json:"args" jsonstrict:"null"` // absent or null: none
-	Text    string          `json:"text"`
-	ID      string          `json:"id"`
-}
-
 // ServeSession upgrades an authorized technician's request to the session WebSocket and runs the
 // session until either side ends it. The caller has authorized the grant and checked that the agent is
 // online; if it went offline since, the session ends at once with that reason.
@@ -254,7 +198,7 @@ func (s *session) activate() {
 // sendState tells the technician the session's state.
 func (s *session) sendState(by string) {
 	r := s.record()
-	s.sendTech(techState{Type: "state", State: r.State, SessionID: s.id, Actions: r.Actions, By: by, Reason: r.EndReason})
+	s.sendTech(protocol.TechState{Type: "state", State: r.State, SessionID: s.id, Actions: r.Actions, By: by, Reason: r.EndReason})
 }
 
 // sendTech queues a JSON message for the technician. It never waits: when a technician stops reading
@@ -342,9 +286,9 @@ func (s *session) readLoop() {
 			s.fromTechBinary(buf[:protocol.FrameHeadroom+n])
 			continue
 		}
-		var req techRequest
+		var req protocol.TechRequest
 		if err := jsonstrict.Unmarshal(buf[protocol.FrameHeadroom:protocol.FrameHeadroom+n], &req); err != nil {
-			s.sendTech(techError{Type: "error", Message: "messages must be JSON objects with a type: " + err.Error()})
+			s.sendTech(protocol.TechError{Type: "error", Message: "messages must be JSON objects with a type: " + err.Error()})
 			continue
 		}
 		s.handle(req)
@@ -352,7 +296,7 @@ func (s *session) readLoop() {
 }
 
 // handle acts on one technician message.
-func (s *session) handle(req techRequest) {
+func (s *session) handle(req protocol.TechRequest) {
 	connecting := s.record().State == portico.RemoteSessionConnecting
 	switch req.Type {
 	case "cancel":
@@ -363,7 +307,7 @@ func (s *session) handle(req techRequest) {
 		return
 	}
 	if connecting {
-		s.sendTech(techError{Type: "error", Message: fmt.Sprintf("%q is not possible while connecting: wait for the state active, or cancel", req.Type)})
+		s.sendTech(protocol.TechError{Type: "error", Message: fmt.Sprintf("%q is not possible while connecting: wait for the state active, or cancel", req.Type)})
 		return
 	}
 	switch req.Type {
@@ -376,33 +320,33 @@ func (s *session) handle(req techRequest) {
 	case "command":
 		s.command(req)
 	default:
-		s.sendTech(techError{Type: "error", Message: fmt.Sprintf("unknown message type %q", req.Type)})
+		s.sendTech(protocol.TechError{Type: "error", Message: fmt.Sprintf("unknown message type %q", req.Type)})
 	}
 }
 
 // open opens a stream to the agent for one action on a channel and relays the agent's side back.
-func (s *session) open(req techRequest) {
+func (s *session) open(req protocol.TechRequest) {
 	switch {
 	case req.Channel < 1 || req.Channel > 255:
-		s.sendTech(techError{Type: "error", Message: "channel must be 1 to 255"})
+		s.sendTech(protocol.TechError{Type: "error", Message: "channel must be 1 to 255"})
 		return
 	case !slices.Contains(streamActions, req.Action):
-		s.sendTech(techError{Type: "error", Message: fmt.Sprintf("%q is not a stream action (one of %s)", req.Action, strings.Join(streamActions, ", "))})
+		s.sendTech(protocol.TechError{Type: "error", Message: fmt.Sprintf("%q is not a stream action (one of %s)", req.Action, strings.Join(streamActions, ", "))})
 		return
 	case !s.allows(req.Action):
-		s.sendTech(techError{Type: "error", Message: fmt.Sprintf("%q is not one of this session's actions", req.Action)})
+		s.sendTech(protocol.TechError{Type: "error", Message: fmt.Sprintf("%q is not one of this session's actions", req.Action)})
 		return
 	}
 	s.mu.Lock()
 	_, busy := s.streams[req.Channel]
 	s.mu.Unlock()
 	if busy {
-		s.sendTech(techError{Type: "error", Message: fmt.Sprintf("channel %d is already open", req.Channel)})
+		s.sendTech(protocol.TechError{Type: "error", Message: fmt.Sprintf("channel %d is already open", req.Channel)})
 		return
 	}
 	st, err := s.agent.conn.Open(s.ctx, protocol.OpenRequest{SessionID: s.id, Action: req.Action, Args: req.Args})
 	if err != nil {
-		s.sendTech(techChannel{Type: "closed", Channel: req.Channel, Reason: "could not open: " + err.Error()})
+		s.sendTech(protocol.TechChannel{Type: "closed", Channel: req.Channel, Reason: "could not open: " + err.Error()})
 		return
 	}
 	rl := &relay{action: req.Action, stream: st}
@@ -410,12 +354,12 @@ func (s *session) open(req techRequest) {
 	if s.rec.State == portico.RemoteSessionEnded || !slices.Contains(s.rec.Actions, req.Action) {
 		s.mu.Unlock()
 		_ = st.Close("the action is no longer allowed")
-		s.sendTech(techChannel{Type: "closed", Channel: req.Channel, Reason: "the action is no longer allowed"})
+		s.sendTech(protocol.TechChannel{Type: "closed", Channel: req.Channel, Reason: "the action is no longer allowed"})
 		return
 	}
 	s.streams[req.Channel] = rl
 	s.mu.Unlock()
-	s.sendTech(techChannel{Type: "opened", Channel: req.Channel})
+	s.sendTech(protocol.TechChannel{Type: "opened", Channel: req.Channel})
 	s.relays.Add(1)
 	go s.relayToTech(req.Channel, rl)
 }
@@ -461,7 +405,7 @@ func (s *session) relayToTech(ch int, rl *relay) {
 	ended := s.rec.State == portico.RemoteSessionEnded
 	s.mu.Unlock()
 	if !ended {
-		s.sendTech(techChannel{Type: "closed", Channel: ch, Reason: reason})
+		s.sendTech(protocol.TechChannel{Type: "closed", Channel: ch, Reason: reason})
 	}
 }
 
@@ -471,7 +415,7 @@ func (s *session) relayToTech(ch int, rl *relay) {
 func (s *session) fromTechBinary(buf []byte) {
 	data := buf[protocol.FrameHeadroom:]
 	if len(data) < 1 {
-		s.sendTech(techError{Type: "error", Message: "a binary message starts with its channel byte"})
+		s.sendTech(protocol.TechError{Type: "error", Message: "a binary message starts with its channel byte"})
 		return
 	}
 	ch := int(data[0])
@@ -479,7 +423,7 @@ func (s *session) fromTechBinary(buf []byte) {
 	rl := s.streams[ch]
 	s.mu.Unlock()
 	if rl == nil {
-		s.sendTech(techError{Type: "error", Message: fmt.Sprintf("channel %d is not open", ch)})
+		s.sendTech(protocol.TechError{Type: "error", Message: fmt.Sprintf("channel %d is not open", ch)})
 		return
 	}
 	// buf[1:] has the room SendInPlace needs in front of the channel's data.
@@ -494,7 +438,7 @@ func (s *session) closeChannel(ch int, reason string) {
 	rl := s.streams[ch]
 	s.mu.Unlock()
 	if rl == nil {
-		s.sendTech(techError{Type: "error", Message: fmt.Sprintf("channel %d is not open", ch)})
+		s.sendTech(protocol.TechError{Type: "error", Message: fmt.Sprintf("channel %d is not open", ch)})
 		return
 	}
 	_ = rl.stream.Close(reason)
@@ -503,18 +447,18 @@ func (s *session) closeChannel(ch int, reason string) {
 func (s *session) chatFromTech(text string) {
 	switch {
 	case !s.allows("chat"):
-		s.sendTech(techError{Type: "error", Message: `"chat" is not one of this session's actions`})
+		s.sendTech(protocol.TechError{Type: "error", Message: `"chat" is not one of this session's actions`})
 		return
 	case strings.TrimSpace(text) == "":
-		s.sendTech(techError{Type: "error", Message: "chat text is empty"})
+		s.sendTech(protocol.TechError{Type: "error", Message: "chat text is empty"})
 		return
 	case !utf8.ValidString(text) || utf8.RuneCountInString(text) > maxChatLen:
-		s.sendTech(techError{Type: "error", Message: fmt.Sprintf("chat text must be valid UTF-8 of at most %d characters", maxChatLen)})
+		s.sendTech(protocol.TechError{Type: "error", Message: fmt.Sprintf("chat text must be valid UTF-8 of at most %d characters", maxChatLen)})
 		return
 	}
 	c := protocol.Chat{SessionID: s.id, From: "technician", Name: s.grant.Technician, Text: text, SentAt: time.Now().UTC()}
 	if err := s.agent.send(protocol.MsgChat, c); err != nil {
-		s.sendTech(techError{Type: "error", Message: "chat not delivered: " + err.Error()})
+		s.sendTech(protocol.TechError{Type: "error", Message: "chat not delivered: " + err.Error()})
 	}
 }
 
@@ -528,20 +472,20 @@ func (s *session) chatFromDevice(c protocol.Chat) {
 		s.h.log.Info("chat from device dropped: invalid text", "session", s.id)
 		return
 	}
-	s.sendTech(techChat{Type: "chat", Chat: c})
+	s.sendTech(protocol.TechChat{Type: "chat", Chat: c})
 }
 
 // command sends a one-shot action to the agent and relays its result.
-func (s *session) command(req techRequest) {
+func (s *session) command(req protocol.TechRequest) {
 	switch {
 	case req.ID == "" || len(req.ID) > maxCommandIDLen:
-		s.sendTech(techError{Type: "error", Message: fmt.Sprintf("a command needs an id of 1 to %d characters", maxCommandIDLen)})
+		s.sendTech(protocol.TechError{Type: "error", Message: fmt.Sprintf("a command needs an id of 1 to %d characters", maxCommandIDLen)})
 		return
 	case !slices.Contains(commandActions, req.Action):
-		s.sendTech(techError{Type: "error", ID: req.ID, Message: fmt.Sprintf("%q is not a command action (one of %s)", req.Action, strings.Join(commandActions, ", "))})
+		s.sendTech(protocol.TechError{Type: "error", ID: req.ID, Message: fmt.Sprintf("%q is not a command action (one of %s)", req.Action, strings.Join(commandActions, ", "))})
 		return
 	case !s.allows(req.Action):
-		s.sendTech(techError{Type: "error", ID: req.ID, Message: fmt.Sprintf("%q is not one of this session's actions", req.Action)})
+		s.sendTech(protocol.TechError{Type: "error", ID: req.ID, Message: fmt.Sprintf("%q is not one of this session's actions", req.Action)})
 		return
 	}
 	target := s.agent
@@ -550,7 +494,7 @@ func (s *session) command(req techRequest) {
 		var err error
 		target, cmd.Args, err = s.h.wakeRelay(s.agent, req.Args)
 		if err != nil {
-			s.sendTech(techError{Type: "error", ID: req.ID, Status: http.StatusConflict, Message: err.Error()})
+			s.sendTech(protocol.TechError{Type: "error", ID: req.ID, Status: http.StatusConflict, Message: err.Error()})
 			return
 		}
 		cmd.SessionID = "" // the relaying agent has no part in this session
@@ -570,7 +514,7 @@ func (s *session) command(req techRequest) {
 }
 
 func (s *session) commandResult(techID string, res protocol.CommandResult) {
-	s.sendTech(techCommandResult{Type: "command_result", ID: techID, OK: res.OK, Error: res.Error, Result: res.Result})
+	s.sendTech(protocol.TechCommandResult{Type: "command_result", ID: techID, OK: res.OK, Error: res.Error, Result: res.Result})
 }
 
 // wakeRelay finds another online agent of the same account on the same subnet as the device, and the
@@ -715,7 +659,7 @@ func (s *session) narrow(allowed []string, reason string) {
 	if err := s.agent.send(protocol.MsgSessionUpdate, protocol.SessionUpdate{SessionID: s.id, Actions: allowed}); err != nil {
 		s.h.log.Info("tell the agent the session narrowed", "session", s.id, "err", err)
 	}
-	s.sendTech(techActions{Type: "actions", Actions: allowed, Reason: reason})
+	s.sendTech(protocol.TechActions{Type: "actions", Actions: allowed, Reason: reason})
 	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
 	if err := s.h.app.NarrowSession(ctx, &rec, allowed, reason); err != nil {
